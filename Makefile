@@ -1,0 +1,44 @@
+# The README's two set-up commands are `make run` and `make test`; `make install` is their shared first step.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= var
+PROVINCE ?= thai-nguyen
+
+.PHONY: install install-test run test lint bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch is installed on its own, pinned, before anything that depends on it.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	@test -f $(HOME_DIR)/config.yaml || $(BIN)/diemtin --home $(HOME_DIR) init --province $(PROVINCE)
+	$(BIN)/diemtin --home $(HOME_DIR) run
+
+# Chromium for the browser tests comes from Debian; the tests say plainly when it is missing.
+browser:
+	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped")
+
+test: install-test browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/diemtin bench ingest --n 20000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

