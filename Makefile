@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOME_DIR ?= var
 PROVINCE ?= thai-nguyen
 
-.PHONY: install install-test run test lint bench browser clean
+.PHONY: install install-test run test lint bench browser office clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,13 @@ run: install
 browser:
 	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped")
 
-test: install-test browser
+# Document tools from Debian: LibreOffice (DOCX -> PDF), poppler (PDF -> PNG and text) and Liberation fonts
+# (Liberation Serif is metric-compatible with Times New Roman, which the digests use; WeasyPrint and LibreOffice
+# fall back to it). The document-rendering tests say plainly when these are missing.
+office:
+	@(command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null && fc-list | grep -qi "liberation serif") || (command -v apt-get >/dev/null && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui poppler-utils fonts-liberation2 >/dev/null) || echo "libreoffice/poppler/fonts not installed: document rendering tests will be skipped")
+
+test: install-test browser office
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

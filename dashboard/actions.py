@@ -7,7 +7,9 @@ Pages call these functions and nothing else to change data; tests call them dire
 
 from __future__ import annotations
 
-import uuid
+import json
+import subprocess
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,17 +17,17 @@ from typing import Any
 
 from dashboard import auth
 from dashboard.auth import Actor, AuthError, require
-from pipeline import cases
+from pipeline import cases, sources
+from pipeline.home import Home
 from pipeline.item import STATUSES
+from pipeline.settings import Settings
 from pipeline.store.base import NotFound, Store
 from pipeline.timeutil import iso, now_utc
 
 # Label records' tasks for flag decisions, and the two verdicts (feeds training: classifiers read "labels").
 FLAG_VERDICTS = {"confirmed": "xác nhận", "rejected": "bác bỏ"}
-SOURCE_KINDS = ("national_press", "provincial_press", "government_portal", "foreign_vietnamese_language",
-                "foreign_press", "aggregator", "social", "submitted")
-SOURCE_FETCH = ("feed", "sitemap", "section", "gnews", "youtube", "telegram", "page")
-REPUTATIONS = ("official", "provincial", "government", "foreign", "foreign_vn", "unverified", "hostile")
+# How long a hand-submitted URL may take to fetch and extract before the page gives up waiting.
+SUBMIT_TIMEOUT_S = 120
 
 
 class ActionError(AuthError):
@@ -62,9 +64,20 @@ def set_status(store: Store, actor: Actor, item_ids: Sequence[str], status: str,
         if status not in allowed_next(current):
             result.skipped[item_id] = f"không thể chuyển từ “{STATUSES.get(current, current)}” sang “{STATUSES[status]}”"
             continue
-        store.update_item(item_id, {"status": status}, actor=actor.login, action="item.status", reason=reason)
         result.done.append(item_id)
+    _update_items(store, actor, [items[item_id] for item_id in result.done], {"status": status}, "item.status", reason)
     return result
+
+
+def _update_items(store: Store, actor: Actor, items: Sequence[dict[str, Any]], changes: dict[str, Any],
+                  action: str, reason: str) -> None:
+    """Change many items in one write (one index commit for a bulk action), auditing each item."""
+    befores = [{key: item.get(key) for key in changes} for item in items]
+    for item in items:
+        item.update(changes)
+    store.upsert_items(list(items))
+    for item, before in zip(items, befores, strict=True):
+        store.audit(actor.login, action, "item", item["id"], before=before, after=changes, reason=reason)
 
 
 def assign(store: Store, actor: Actor, item_ids: Sequence[str], assignee: str | None, reason: str = "") -> BulkResult:
@@ -75,13 +88,14 @@ def assign(store: Store, actor: Actor, item_ids: Sequence[str], assignee: str | 
         if user is None or user.get("disabled"):
             raise ActionError(f"Không có tài khoản đang hoạt động {assignee}.")
     result = BulkResult()
+    items = {item["id"]: item for item in store.get_items(list(item_ids))}
     for item_id in item_ids:
-        try:
-            store.update_item(item_id, {"assignee": assignee}, actor=actor.login, action="item.assign", reason=reason)
-        except NotFound:
-            result.skipped[item_id] = "không tìm thấy tin"
-        else:
+        if item_id in items:
             result.done.append(item_id)
+        else:
+            result.skipped[item_id] = "không tìm thấy tin"
+    _update_items(store, actor, [items[item_id] for item_id in result.done], {"assignee": assignee},
+                  "item.assign", reason)
     return result
 
 
@@ -164,12 +178,6 @@ def update_case(store: Store, actor: Actor, case_id: str, changes: dict[str, Any
     return cases.update_case(store, actor.login, case_id, changes, reason)
 
 
-def escalate_overdue(store: Store, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Escalate overdue cases to every active lead; what the scheduler (or a lead's page view) runs."""
-    leads = [user["id"] for user in auth.list_users(store) if user["role"] == "lead" and not user.get("disabled")]
-    return cases.escalate_overdue(store, leads, now)
-
-
 # ----------------------------------------------------------------------------------------- sources
 def _source(store: Store, source_id: str) -> dict[str, Any]:
     source = store.get_record("sources", source_id)
@@ -195,84 +203,79 @@ def set_source_enabled(store: Store, actor: Actor, source_id: str, enabled: bool
 
 
 def set_source_reputation(store: Store, actor: Actor, source_id: str, reputation: str, reason: str = "") -> dict[str, Any]:
-    if reputation not in REPUTATIONS:
+    if reputation not in sources.REPUTATIONS:
         raise ActionError(f"Loại uy tín không hợp lệ: {reputation}.")
     return _change_source(store, actor, source_id, {"reputation": reputation}, "source.reputation", reason)
 
 
-def add_source(store: Store, actor: Actor, *, name: str, kind: str, fetch: str, urls: Sequence[str],
-               reputation: str, language: str = "vi", homepage: str = "", poll_minutes: int = 30,
-               notes: str = "") -> dict[str, Any]:
-    from pipeline.sources import source_id
-
+def add_source(store: Store, actor: Actor, record: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Add a source through the crawlers' own checks (pipeline.sources), audited."""
     require(actor, "source.manage")
-    name = name.strip()
-    urls = [url.strip() for url in urls if url.strip()]
-    if not name or not urls:
-        raise ActionError("Nguồn cần có tên và ít nhất một đường dẫn.")
-    bad = [url for url in urls if not url.lower().startswith(("http://", "https://"))]
-    if bad:
-        raise ActionError(f"Đường dẫn không hợp lệ (cần http:// hoặc https://): {', '.join(bad)}.")
-    if kind not in SOURCE_KINDS or fetch not in SOURCE_FETCH or reputation not in REPUTATIONS:
-        raise ActionError("Loại nguồn, cách lấy tin hoặc loại uy tín không hợp lệ.")
-    record = {"id": source_id(name), "name": name, "kind": kind, "fetch": fetch, "language": language,
-              "reputation": reputation, "urls": urls, "homepage": homepage.strip() or urls[0],
-              "poll_minutes": int(poll_minutes), "enabled": True, "config": {}, "health": {}, "notes": notes}
-    if store.get_record("sources", record["id"]) is not None:
-        raise ActionError(f"Đã có nguồn {record['id']}.")
-    store.put_record("sources", record["id"], record)
-    store.audit(actor.login, "source.add", "source", record["id"], after=record)
-    return record
-
-
-def submit_url(store: Store, actor: Actor, url: str, note: str = "", home: Any = None) -> dict[str, Any]:
-    """Hand a URL to the crawlers' own submit function, which refuses private and local addresses."""
-    require(actor, "source.submit_url")
     try:
-        from crawlers.submit import submit_url as crawl_submit  # type: ignore[import-not-found]
+        added = sources.add_source(store, record, settings)
+    except sources.SourceError as exc:
+        raise ActionError(f"Không thêm được nguồn: {exc}.") from exc
+    store.audit(actor.login, "source.add", "source", added["id"], after=added)
+    return added
+
+
+def submit_url(home: Home, store: Store, actor: Actor, url: str, note: str = "") -> dict[str, Any]:
+    """Fetch one URL now, through `diemtin submit` (the same address guard, robots and limits as the command
+    line). It runs as a child process: Scrapy's reactor can run only once per process and never in one of
+    the dashboard's threads."""
+    require(actor, "source.submit_url")
+    url = url.strip()
+    try:
+        from crawlers.middlewares import BlockedAddress, check_url, parse_networks
     except ImportError as exc:
         raise ActionError("Chức năng gửi đường dẫn chưa sẵn sàng (thiếu bộ thu thập).") from exc
-    result = crawl_submit(store, url, submitted_by=actor.login, note=note, home=home)
-    store.audit(actor.login, "source.submit_url", "url", url, after=result, reason=note)
-    return result
+    try:  # refuse private and local addresses before starting anything
+        check_url(url, parse_networks(home.settings.get("crawl.allowed_networks") or []))
+    except BlockedAddress as exc:
+        store.audit(actor.login, "source.submit_url.refused", "url", url, reason=str(exc))
+        raise ActionError(f"Không thu thập địa chỉ này (địa chỉ nội bộ hoặc không hợp lệ): {exc}") from exc
+    command = [sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "submit", url, "--note", note]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ActionError(f"Thu thập {url} quá {SUBMIT_TIMEOUT_S} giây, đã dừng.") from exc
+    store.audit(actor.login, "source.submit_url", "url", url, after={"exit_status": done.returncode}, reason=note)
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["lỗi không rõ"])[-1].removeprefix("diemtin: ")
+        raise ActionError(f"Không thu thập được: {message}")
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
 
 
 # ----------------------------------------------------------------------------------------- claims
-def save_claim(store: Store, actor: Actor, *, claim: str, rebuttal: str, rebuttal_source: str = "",
-               rebuttal_date: str = "", rebuttal_url: str = "", topics: Sequence[str] = (),
-               active: bool = True, claim_id: str | None = None) -> dict[str, Any]:
-    """Add a known false claim with its rebuttal, or edit one (``claim_id``)."""
+def save_claim(store: Store, actor: Actor, embedder: Any, fields: dict[str, Any], claim_id: str | None = None,
+               reason: str = "") -> dict[str, Any]:
+    """Add a known false claim with its rebuttal, or edit one (``claim_id``), through the knowledge base's
+    own functions (classifiers.claims: checks, embedding for matching, audit)."""
+    from classifiers.claims import ClaimError, add_claim, deactivate_claim, update_claim
+
     require(actor, "claim.edit")
-    if not claim.strip() or not rebuttal.strip():
-        raise ActionError("Cần nhập cả nội dung sai sự thật và nội dung phản bác.")
-    now = iso(now_utc())
-    before = store.get_record("claims", claim_id) if claim_id else None
-    if claim_id and before is None:
-        raise ActionError(f"Không tìm thấy thông tin {claim_id}.")
-    record = {
-        **(before or {"id": f"claim-{uuid.uuid4().hex[:10]}", "created_by": actor.login, "created_at": now}),
-        "claim": claim.strip(), "rebuttal": rebuttal.strip(), "rebuttal_source": rebuttal_source.strip(),
-        "rebuttal_date": rebuttal_date.strip(), "rebuttal_url": rebuttal_url.strip(), "topics": list(topics),
-        "active": bool(active), "updated_at": now,
-    }
-    store.put_record("claims", record["id"], record)
-    store.audit(actor.login, "claim.update" if before else "claim.create", "claim", record["id"],
-                before=before, after=record)
-    return record
+    try:
+        if claim_id is None:
+            return add_claim(store, embedder, fields, actor.login)
+        if fields.get("active") is False and len(fields) == 1:
+            return deactivate_claim(store, claim_id, actor.login, reason)
+        return update_claim(store, embedder, claim_id, fields, actor.login, reason)
+    except (ClaimError, NotFound) as exc:
+        raise ActionError(f"Không lưu được thông tin: {exc}.") from exc
 
 
 # ----------------------------------------------------------------------------------------- digests
-def approve_digest(store: Store, actor: Actor, digest_id: str, reason: str = "") -> dict[str, Any]:
+def approve_digest(store: Store, actor: Actor, digest_id: str) -> dict[str, Any]:
+    """A lead signs a digest off, through the digests module's own workflow (draft -> approved)."""
+    from pipeline.digest.digests import DigestError
+    from pipeline.digest.digests import approve_digest as approve
+
     require(actor, "digest.approve")
-    digest = store.get_record("digests", digest_id)
-    if digest is None:
-        raise ActionError(f"Không tìm thấy bản điểm tin {digest_id}.")
-    changes = {"approved_by": actor.login, "approved_at": iso(now_utc()), "status": "approved"}
-    before = {key: digest.get(key) for key in changes}
-    digest.update(changes)
-    store.put_record("digests", digest_id, digest)
-    store.audit(actor.login, "digest.approve", "digest", digest_id, before=before, after=changes, reason=reason)
-    return digest
+    try:
+        return approve(store, digest_id, actor.login)
+    except DigestError as exc:
+        raise ActionError(str(exc)) from exc
 
 
 # ----------------------------------------------------------------------------------------- users

@@ -62,6 +62,20 @@ def agency_options(profile: Any) -> dict[str, str]:
     return options
 
 
+def suggest_agency(profile: Any, items: Sequence[dict[str, Any]]) -> str | None:
+    """The agency whose topics and flags (as the profile lists them) best match the items' own; None when
+    nothing matches, so the analyst picks."""
+    topics = {topic.get("id") for item in items for topic in item.get("topics") or []}
+    flags = {flag.get("name") for item in items for flag in item.get("flags") or [] if flag.get("raised", True)}
+    best, best_score = None, 0
+    for agency in getattr(profile, "agencies", None) or []:
+        get = agency.get if isinstance(agency, Mapping) else lambda key, default=(), a=agency: getattr(a, key, default)
+        score = 2 * len(flags & set(get("flags", ()) or ())) + len(topics & set(get("topics", ()) or ()))
+        if score > best_score:
+            best, best_score = str(get("id", "")), score
+    return best
+
+
 def default_deadline(severity: str, deadline_hours: Mapping[str, float], now: datetime | None = None) -> str:
     return iso((now or now_utc()) + timedelta(hours=float(deadline_hours[severity])))  # type: ignore[return-value]
 
@@ -212,11 +226,17 @@ def overdue_cases(store: Store, now: datetime | None = None) -> list[dict[str, A
     return sorted(late, key=lambda case: case["deadline"])
 
 
-def escalate_overdue(store: Store, leads: Sequence[str], now: datetime | None = None,
-                     actor: str = "system") -> list[dict[str, Any]]:
-    """Escalate each overdue case to the leads once: the case records who it went to and when, the audit
-    trail says why, and the dashboard shows escalated cases to leads first. Returns the newly escalated."""
+def active_leads(store: Store) -> list[str]:
+    return [user["id"] for user in store.list_records("users", where={"role": "lead"}, order_by="id")
+            if not user.get("disabled")]
+
+
+def escalate_overdue(store: Store, now: datetime | None = None, actor: str = "system") -> list[dict[str, Any]]:
+    """Escalate each overdue case to the active leads once: the case records who it went to and when, the
+    audit trail says why, and the dashboard shows escalated cases to leads on every page. The scheduler
+    calls this each tick; returns the cases escalated now."""
     now = now or now_utc()
+    leads = active_leads(store)
     escalated = []
     for case in overdue_cases(store, now):
         if case.get("escalated_at"):

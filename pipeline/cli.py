@@ -14,16 +14,32 @@ from typing import Any
 
 from pipeline.home import Home, HomeError, default_home
 
-# Each module has `register(subparsers)`, adding its commands; a command's handler takes (args) -> int.
-COMMAND_MODULES = (
-    "pipeline.commands",
-    "pipeline.store.commands",
-    "pipeline.bench",
-    "crawlers.commands",
-    "classifiers.commands",
-    "dashboard.commands",
-    "pipeline.digest.commands",
-)
+# Top-level commands and the module that registers each (with `register(subparsers)`). Only the module of
+# the command being run is imported: the others pull in Scrapy, Streamlit, torch... and a command should
+# not pay for them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("pipeline.commands", "tạo thư mục làm việc (home) cho một tỉnh"),
+    "ingest": ("pipeline.commands", "đưa các mục từ tệp JSONL vào hàng đợi"),
+    "process": ("pipeline.commands", "xử lý hàng đợi (chuẩn hóa, liên quan, trùng lặp, phân loại)"),
+    "items": ("pipeline.commands", "liệt kê hoặc xuất các mục đã lưu"),
+    "search": ("pipeline.commands", "tìm kiếm toàn văn (không phân biệt dấu)"),
+    "reindex": ("pipeline.commands", "dựng lại chỉ mục tìm kiếm từ bản ghi"),
+    "run": ("pipeline.commands", "công việc chính: thu thập theo lịch, xử lý và bảng điều khiển"),
+    "profiles": ("pipeline.profiles", "hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)"),
+    "store": ("pipeline.store.commands", "cấu hình và chuyển kho dữ liệu (Elasticsearch)"),
+    "bench": ("pipeline.bench", "đo hiệu năng"),
+    "crawl": ("crawlers.commands", "thu thập tin từ các nguồn"),
+    "submit": ("crawlers.commands", "gửi một đường dẫn để thu thập ngay"),
+    "extract": ("crawlers.commands", "xem nội dung trích xuất từ một trang (tệp hoặc URL)"),
+    "sources": ("crawlers.commands", "quản lý nguồn tin"),
+    "classifier": ("classifiers.commands", "huấn luyện và đánh giá bộ phân loại văn bản"),
+    "claims": ("classifiers.commands_claims", "cơ sở dữ liệu nhận định sai và thông tin phản bác"),
+    "users": ("dashboard.commands", "quản lý tài khoản đăng nhập"),
+    "dashboard": ("dashboard.commands", "chạy giao diện web"),
+    "digest": ("pipeline.digest.commands", "điểm tin ngày, tuần, tháng"),
+    "report": ("pipeline.digest.commands", "báo cáo quý, 6 tháng, năm"),
+    "case": ("pipeline.digest.commands", "hồ sơ chuyển xử lý: xuất và kiểm tra"),
+}
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -42,18 +58,36 @@ def home_of(args: argparse.Namespace, require: bool = True) -> Home:
     return home.require() if require else home
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv: list[str]) -> str | None:
+    """The top-level command in argv, skipping global options (and --home's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diemtin", description="Điểm tin: theo dõi báo chí và thông tin sai sự thật")
     parser.add_argument("--home", type=Path, default=default_home(), help="home folder (default ./var or $DIEMTIN_HOME)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug events")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    wanted = _command_of(sys.argv[1:] if argv is None else argv)
+    loaded = COMMANDS[wanted][0] if wanted in COMMANDS else None
+    if loaded:
+        importlib.import_module(loaded).register(sub)
+    for name, (module, help_text) in COMMANDS.items():
+        if module != loaded:
+            sub.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -72,4 +106,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main, not this __main__ copy: command modules raise
+    # pipeline.cli.CommandError, which must be the class main() catches.
+    from pipeline import cli
+
+    sys.exit(cli.main())

@@ -17,7 +17,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 # --- TCVN3 (TCVN 5712:1993, the ABC ".Vn" fonts) -------------------------------------------------
 # Bytes 0xA1-0xFF of TCVN 5712, from GNU libiconv's lib/tcvn.h (table ``tcvn_2uni_2``), one code point
@@ -54,6 +54,10 @@ _TCVN3_TO_UNICODE: dict[str, str] = {
     if code_point is not None
 }
 _TCVN3_TRANSLATION = str.maketrans(_TCVN3_TO_UNICODE)
+# The same as a charmap codec over cp1252 bytes (C speed, for text that encodes to cp1252 and for raw bytes).
+_TCVN3_DECODING_TABLE = "".join(
+    _TCVN3_TO_UNICODE.get(c, c) for c in bytes(range(256)).decode("cp1252", errors="replace")
+)
 
 # --- VNI-Windows ----------------------------------------------------------------------------------
 # VNI writes a Vietnamese letter as an ASCII base letter followed by a modifier byte, except for a few
@@ -97,8 +101,9 @@ def _build_vni_table() -> dict[str, str]:
 
 
 _VNI_TO_UNICODE = _build_vni_table()
-# Longest first, so "ôù" (ớ) wins over "ô" (ơ).
-_VNI_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(_VNI_TO_UNICODE, key=len, reverse=True)))
+_VNI_SUFFIXES = "".join(_VNI_TONE_SUFFIXES + _VNI_CIRCUMFLEX_SUFFIXES + _VNI_BREVE_SUFFIXES)
+# A base letter and a modifier first, so "ôù" (ớ) wins over "ô" (ơ); then the precomposed letters.
+_VNI_PATTERN = re.compile(f"[aAeEoOuUyYôÔöÖ][{_VNI_SUFFIXES}]|[{''.join(_VNI_SINGLE)}]")
 
 # --- Evidence ---------------------------------------------------------------------------------------
 # Latin-1 letters that Unicode Vietnamese uses itself: never evidence of a legacy encoding.
@@ -106,7 +111,8 @@ _VIETNAMESE_LATIN1 = set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòó
 _SIGNAL_CHARS = sorted(
     (set(_TCVN3_TO_UNICODE) | {c for k in _VNI_TO_UNICODE for c in k if not c.isascii()}) - _VIETNAMESE_LATIN1
 )
-_SIGNAL = re.compile("[" + re.escape("".join(_SIGNAL_CHARS)) + "]")
+# Also a or e followed by any Latin-1 letter: no Vietnamese rhyme has it, VNI writes most vowels so.
+_SIGNAL = re.compile("[" + re.escape("".join(_SIGNAL_CHARS)) + "]|[aAeE][\u00c0-\u00ff]")
 
 # At least this many legacy-only characters before a text is examined at all ("many", not a stray ©).
 MIN_SIGNAL_CHARS = 2
@@ -116,6 +122,8 @@ MIN_WORDS = 2
 MIN_CONVERTED_VALID = 0.8
 # ...and this share more than in the input (good Unicode Vietnamese is near 1.0 and cannot gain this).
 MIN_GAIN_TEXT = 0.5
+# Judging from the start of a long text is enough, and keeps the cost of a suspicious text bounded.
+SAMPLE_CHARS = 2000
 # Bytes have no "good as it is" reading to protect beyond cp1252, so a smaller gain suffices.
 MIN_GAIN_BYTES = 0.3
 
@@ -127,6 +135,7 @@ _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
     r"(?:iêu|yêu|uyê|uya|uyu|ươi|ươu|oai|oao|oay|oeo|uây|uôi"
     r"|ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê"
+    r"|ieu|yeu|uye|uoi|uou|uay|eu|ie|uo|ue|ye"  # the same typed without diacritics
     r"|[aăâeêioôơuưy])"
     r"(?:ch|ng|nh|[cmnpt])?"
 )
@@ -143,7 +152,7 @@ def is_vietnamese_syllable(word: str) -> bool:
 
 
 def _non_ascii_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if not w.isascii() and any(c.isalpha() for c in w)]
+    return [w for w in _WORD.findall(text) if not w.isascii()]
 
 
 def _valid_share(text: str) -> tuple[float, int]:
@@ -159,25 +168,40 @@ def _valid_share(text: str) -> tuple[float, int]:
 
 def tcvn3_to_unicode(text: str) -> str:
     """Convert TCVN3 (ABC) text read as cp1252/latin-1 to Unicode; no detection."""
-    return text.translate(_TCVN3_TRANSLATION)
+    try:
+        return codecs.charmap_decode(text.encode("cp1252"), "strict", _TCVN3_DECODING_TABLE)[0]
+    except UnicodeEncodeError:
+        return text.translate(_TCVN3_TRANSLATION)
 
 
 def vni_to_unicode(text: str) -> str:
     """Convert VNI-Windows text read as cp1252/latin-1 to Unicode; no detection."""
-    return _VNI_PATTERN.sub(lambda m: _VNI_TO_UNICODE[m.group(0)], text)
+    return _VNI_PATTERN.sub(_vni_replacement, text)
+
+
+def _vni_replacement(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found in _VNI_TO_UNICODE:
+        return _VNI_TO_UNICODE[found]
+    # A modifier the base does not take ("uâ"): not VNI, keep both (the base may still be ô/ö).
+    return _VNI_SINGLE.get(found[0], found[0]) + found[1]
 
 
 _TEXT_CONVERSIONS: dict[str, Callable[[str], str]] = {"tcvn3": tcvn3_to_unicode, "vni": vni_to_unicode}
 
 
-def _best_conversion(text: str, candidates: dict[str, str], min_gain: float) -> str | None:
-    """The candidate that reads as Vietnamese where ``text`` does not, or None without strong evidence."""
+def _best_conversion(text: str, candidates: dict[str, Callable[[], str]], min_gain: float) -> str | None:
+    """The candidate that reads as Vietnamese where ``text`` does not, or None without strong evidence.
+
+    Candidates are computed only when the input leaves room for the required gain, so good Unicode
+    Vietnamese with a few stray symbols costs one scoring pass.
+    """
     base_share, words = _valid_share(text)
-    if words < MIN_WORDS:
+    if words < MIN_WORDS or base_share > 1.0 - min_gain:
         return None
     best_name, best_share = None, 0.0
-    for name, converted in candidates.items():
-        share, _ = _valid_share(converted)
+    for name, convert in candidates.items():
+        share, _ = _valid_share(convert())
         if share > best_share:
             best_name, best_share = name, share
     if best_name is None or best_share < MIN_CONVERTED_VALID or best_share - base_share < min_gain:
@@ -191,8 +215,9 @@ def detect_legacy_encoding(text: str) -> str | None:
         return None
     if len(_SIGNAL.findall(text)) < MIN_SIGNAL_CHARS:
         return None
-    candidates = {name: convert(text) for name, convert in _TEXT_CONVERSIONS.items()}
-    return _best_conversion(text, candidates, MIN_GAIN_TEXT)
+    sample = text[:SAMPLE_CHARS]
+    candidates = {name: partial(convert, sample) for name, convert in _TEXT_CONVERSIONS.items()}
+    return _best_conversion(sample, candidates, MIN_GAIN_TEXT)
 
 
 def repair_legacy_encoding(text: str) -> str:
@@ -233,21 +258,21 @@ def _decode_as(data: bytes, encoding: str) -> str:
 
 
 def decode_legacy_bytes(data: bytes, declared: str | None = None) -> str:
-    """Decode a page or file that may be UTF-8, Windows-1258, TCVN3, VNI or plain Windows-1252.
+    """Decode a page or file that may be UTF-8, Windows-1258, TCVN3, VNI or plain Windows-1252; NFC.
 
-    ``declared`` is the charset the server or file claimed, if any; a legacy Vietnamese one is trusted.
-    Otherwise valid UTF-8 is taken as UTF-8, and among the 8-bit readings the one whose words are
-    Vietnamese syllables wins, provided the evidence is strong; failing that, the cp1252 reading.
-    Always NFC.
+    Valid UTF-8 is UTF-8 whatever the server claimed (legacy 8-bit Vietnamese is never valid UTF-8).
+    Otherwise a legacy Vietnamese ``declared`` charset is trusted; failing that, among the 8-bit
+    readings the one whose words are Vietnamese syllables wins, provided the evidence is strong, and
+    the plain cp1252 reading stands when none is.
     """
-    encoding = _DECLARED.get((declared or "").strip().lower().replace("_", "-"))
-    if encoding is not None:
-        return _decode_as(data, encoding)
     try:
         return unicodedata.normalize("NFC", data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    encoding = _DECLARED.get((declared or "").strip().lower().replace("_", "-"))
+    if encoding is not None:
+        return _decode_as(data, encoding)
     base = _decode_8bit(data, "cp1252")
-    candidates = {name: _decode_as(data, name) for name in ("cp1258", *_TEXT_CONVERSIONS)}
+    candidates = {name: partial(_decode_as, data, name) for name in ("cp1258", *_TEXT_CONVERSIONS)}
     best = _best_conversion(base, candidates, MIN_GAIN_BYTES)
-    return candidates[best] if best is not None else unicodedata.normalize("NFC", base)
+    return _decode_as(data, best) if best is not None else unicodedata.normalize("NFC", base)

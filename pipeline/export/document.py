@@ -62,6 +62,7 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     caption: str = ""
+    widths: tuple[float, ...] = ()  # column widths in cm; empty: the renderer decides
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ class Entry:
 class EntryList:
     entries: list[Entry]
     empty_text: str = "Không có tin, bài trong kỳ."
+    lettered: bool = False  # under a numbered sub-heading items are a), b), c)... as ND 30/2020 nests them
+
+    def marker(self, number: int) -> str:
+        return f"{chr(ord('a') + number - 1)})" if self.lettered and number <= 26 else f"{number}."
 
 
 Block = Heading | Paragraph | Table | Figure | EntryList

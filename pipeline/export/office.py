@@ -35,6 +35,11 @@ def letterhead(settings: Settings, profile: Any, issued_on: date, number: str, s
     )
 
 
+def issuer_name(settings: Settings, profile: Any) -> str:
+    """The issuing body as running text writes it ("Sở Văn hóa, Thể thao và Du lịch")."""
+    return _fill(settings.get("digest.issuer_name", ""), profile)
+
+
 def signature(settings: Settings) -> Signature:
     section = settings.section("digest")
     return Signature(

@@ -1,0 +1,131 @@
+"""`diemtin classifier train|eval|benchmark`: trainable text classifiers from the command line.
+
+train --out DIR      trains on a JSONL file into a folder (evaluated on --dev when given);
+train (no --out)     trains a new version in the home's registry from the analysts' labels (store collection
+                     "labels") plus any JSONL given, and makes it current only if it is not worse;
+eval                 prints the metrics of a model on a labelled JSONL file as one JSON line (the last line);
+benchmark            reproduces classifiers/EVALUATION.md on the public data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli import CommandError, home_of, print_json
+
+# classifiers.learn (scikit-learn) is imported by the handlers, so other commands start without it.
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("classifier", help="huấn luyện và đánh giá bộ phân loại văn bản từ tệp JSONL")
+    commands = p.add_subparsers(dest="classifier_command", required=True, metavar="LỆNH")
+
+    t = commands.add_parser("train", help="huấn luyện một mô hình (mỗi dòng: text, title tùy chọn, label)")
+    t.add_argument("--task", required=True, help="tên nhiệm vụ, ví dụ flag:hostile, tone, topic")
+    t.add_argument("--train", type=Path, help="tệp JSONL huấn luyện")
+    t.add_argument("--dev", type=Path, help="tệp JSONL để đánh giá (không dùng để huấn luyện)")
+    t.add_argument("--out", type=Path,
+                   help="thư mục lưu mô hình; bỏ trống để tạo phiên bản mới trong home (dùng cả nhãn của cán bộ)")
+    t.add_argument("--no-labels", action="store_true", help="không dùng nhãn của cán bộ trong kho (chỉ với home)")
+    t.set_defaults(handler=cmd_train)
+
+    e = commands.add_parser("eval", help="đánh giá một mô hình trên tệp JSONL có nhãn")
+    e.add_argument("--model", type=Path, required=True, help="thư mục mô hình (hoặc thư mục nhiệm vụ trong home)")
+    e.add_argument("--test", type=Path, required=True, help="tệp JSONL có nhãn")
+    e.add_argument("--positive", help="nhãn dương để tính ROC AUC (nhiệm vụ hai nhãn)")
+    e.set_defaults(handler=cmd_eval)
+
+    b = commands.add_parser("benchmark", help="đo lại các số liệu của EVALUATION.md trên dữ liệu công khai")
+    b.add_argument("--data", type=Path, default=Path("/work/shared/data/train"),
+                   help="thư mục chứa vihsd_*.jsonl và vntc_train.jsonl")
+    b.add_argument("--only", choices=["vihsd", "vntc"], action="append", default=[],
+                   help="chỉ chạy bộ dữ liệu này (mặc định: tất cả)")
+    b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
+    b.set_defaults(handler=cmd_benchmark)
+
+
+def _read(path: Path, what: str) -> list[dict[str, Any]]:
+    """Rows of a JSONL file; bad lines are reported on stderr with their number and skipped."""
+    from classifiers.learn import read_jsonl
+
+    if not path.is_file():
+        raise CommandError(f"không tìm thấy tệp {what}: {path}")
+    rows, problems = read_jsonl(path)
+    for problem in problems:
+        sys.stderr.write(f"{path}: dòng {problem['line']}: {problem['error']} — bỏ qua\n")
+    if not rows:
+        raise CommandError(f"tệp {what} {path} không có dòng hợp lệ nào")
+    return rows
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from classifiers.learn import TrainingError, evaluate, row_key, train_model, without_keys
+
+    rows = _read(args.train, "huấn luyện") if args.train else []
+    dev = _read(args.dev, "đánh giá") if args.dev else None
+    if args.out is None:
+        return _train_in_home(args, rows, dev)
+    try:
+        if not rows:
+            raise CommandError("cần --train khi dùng --out")
+        model = train_model(rows, args.task)
+        summary: dict[str, Any] = {"task": args.task, "out": str(args.out), "n_train": len(rows),
+                                   "labels": model.labels, "train_seconds": model.meta["train_seconds"]}
+        if dev is not None:
+            held = without_keys(dev, {row_key(row) for row in rows})
+            summary["dev_overlap_removed"] = len(dev) - len(held)
+            if held:
+                model.metrics = evaluate(model, held)
+                summary["metrics"] = model.metrics
+        model.save(args.out, train_keys=(row_key(row) for row in rows))
+    except TrainingError as exc:
+        raise CommandError(str(exc)) from exc
+    print_json(summary)
+    return 0
+
+
+def _train_in_home(args: argparse.Namespace, rows: list[dict[str, Any]], dev: list[dict[str, Any]] | None) -> int:
+    from classifiers.learn import TrainingError
+    from classifiers.registry import retrain
+
+    home = home_of(args)
+    with home.open_store() as store:
+        try:
+            record = retrain(home.path, store, args.task, rows, dev_rows=dev, settings=home.settings,
+                             include_labels=not args.no_labels)
+        except TrainingError as exc:
+            raise CommandError(str(exc)) from exc
+    print_json(record)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from classifiers.learn import TrainingError, evaluate, load_model, without_keys
+
+    rows = _read(args.test, "kiểm tra")
+    try:
+        model = load_model(args.model)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from exc
+    # Rows the model trained on say nothing about how it does on new text: they are left out and counted.
+    held = without_keys(rows, model.training_keys())
+    if len(held) < len(rows):
+        sys.stderr.write(f"bỏ qua {len(rows) - len(held)} dòng mô hình đã dùng để huấn luyện\n")
+    try:
+        metrics = evaluate(model, held, positive=args.positive)
+    except TrainingError as exc:
+        raise CommandError(str(exc)) from exc
+    metrics["excluded_training_rows"] = len(rows) - len(held)
+    print_json(metrics)
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from classifiers.evaluate_public import run_benchmarks
+
+    for result in run_benchmarks(args.data, only=args.only or None, sample=args.sample):
+        print_json(result)
+    return 0

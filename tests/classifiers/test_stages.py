@@ -1,0 +1,59 @@
+"""The classifier stages inside the real batch pipeline: every field set, with evidence, duplicates skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from classifiers.stages import build_stages
+from pipeline.home import Home
+from pipeline.item import item_id
+from pipeline.process import Pipeline
+from tests.conftest import json_lines, run_cli
+
+FLOOD = ("Do ảnh hưởng của hoàn lưu bão, tại tỉnh Cao Bằng mưa lớn kéo dài gây sạt lở đất ở nhiều xã vùng cao, "
+         "thiệt hại nặng về tài sản của người dân. Lực lượng chức năng đã có mặt để khắc phục hậu quả, di dời "
+         "các hộ dân ra khỏi vùng nguy hiểm và bảo đảm an toàn giao thông trên các tuyến đường bị chia cắt.")
+RAWS = [
+    {"url": "https://baocaobang.vn/lu-1", "source": "bao-cao-bang", "published_at": "2026-11-25T08:00:00Z",
+     "title": "Cao Bằng: mưa lớn gây sạt lở đất, nhiều tuyến đường bị chia cắt", "text": FLOOD},
+    {"url": "https://tinmoi.example/lu-copy", "source": "", "published_at": "2026-11-25T09:00:00Z",
+     "title": "Cao Bằng: mưa lớn gây sạt lở đất, nhiều tuyến đường bị chia cắt",
+     "text": FLOOD.replace("kéo dài", "liên tục").replace("nặng", "lớn")},
+    {"url": "https://fb.example/p3", "source": "", "published_at": "2026-11-25T10:00:00Z",
+     "title": "Tin nóng: Việt Nam đã mất thác Bản Giốc ở Cao Bằng cho Trung Quốc",
+     "text": "Chia sẻ gấp! Sau hiệp ước năm 1999 thác Bản Giốc đã thuộc về Trung Quốc, báo chí không dám đưa."},
+]
+
+
+def _home(tmp_path: Path) -> Home:
+    return Home.init(tmp_path / "home", "cao-bang")
+
+
+def test_process_sets_classifier_fields_with_evidence_and_skips_copies(tmp_path):
+    home = _home(tmp_path)
+    with home.open_store() as store:
+        stages = build_stages(home, store)
+        assert [s.name for s in stages] == ["near_duplicates", "embed_and_cluster", "claims", "topics", "tone",
+                                            "flags", "urgency"]
+        store.enqueue_raw(RAWS)
+        Pipeline(home, store, stages).run()
+        flood, copy, rumour = store.get_items([item_id(r["url"]) for r in RAWS])
+    assert flood["relevant"] and "thien_tai_su_co" in [t["id"] for t in flood["topics"]]
+    assert flood["tone"]["label"] == "tieu_cuc" and flood["tone"]["evidence"]
+    assert flood["urgency"] > 0 and flood["urgency_reasons"] and flood["cluster_id"]
+    assert copy["duplicate_of"] == flood["id"] and not copy.get("topics") and not copy.get("flags")
+    assert copy["cluster_id"] == flood["cluster_id"]
+    likely_false = next(f for f in rumour["flags"] if f["name"] == "likely_false")
+    claim = next(e for e in likely_false["evidence"] if e["kind"] == "claim")
+    assert "Bản Giốc" in claim["text"], "matched the shipped example claim about Bản Giốc"
+    assert rumour["urgency"] > flood["urgency"]
+    assert any("có thể sai sự thật" in reason for reason in rumour["urgency_reasons"])
+
+
+def test_items_command_shows_the_classifier_fields(tmp_path):
+    home = _home(tmp_path)
+    with home.open_store() as store:
+        store.enqueue_raw(RAWS[:1])
+        Pipeline(home, store).run()
+    shown = json_lines(run_cli("items", "--json", home=home).stdout)
+    assert shown and {"topics", "tone", "flags", "cluster_id", "duplicate_of", "urgency"} <= set(shown[0])

@@ -1,0 +1,193 @@
+"""Page logic through Streamlit's AppTest, over the real app and a real store."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from dashboard_seed import PASSWORD
+from streamlit.testing.v1 import AppTest
+
+from dashboard.context import HOME_ENV
+from pipeline.item import item_id
+
+LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
+RUMOUR = item_id("https://facebook.com/groups/tin-nong/posts/1001")
+XSS = item_id("https://example-news.vn/thu-nghiem-xss.html")
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "title", "subheader", "success", "error", "warning", "info")
+             for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _html(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.get("html"))
+
+
+def _open_item(at: AppTest, wanted: str) -> AppTest:
+    at.query_params["id"] = wanted
+    return at.switch_page("views/item.py").run()
+
+
+def test_wrong_password_shows_an_error_and_no_pages(seeded, monkeypatch):
+    from conftest import APP
+
+    monkeypatch.setenv(HOME_ENV, str(seeded.path))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.text_input(key="login_name").input("chuyenvien")
+    at.text_input(key="login_password").input("sai-mat-khau")
+    at.form_submit_button[0].click().run()
+    assert [e.value for e in at.error] == ["Sai tên đăng nhập hoặc mật khẩu."]
+    assert "session_token" not in at.session_state
+    with pytest.raises(ValueError):
+        at.switch_page("views/queue.py")
+
+
+def test_queue_lists_stories_by_urgency_and_says_why(app):
+    at = app("chuyenvien")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links[0].startswith("Thái Nguyên sắp xóa sổ xã Ba Bể")
+    text = _texts(at)
+    assert "Vì sao khẩn: Giống thông tin sai đã được phản bác" in text
+    assert "**9** tin phù hợp" in text and "câu chuyện mới" in text
+    assert "3 cơ quan báo chí" in _html(at)  # the landslide story's outlet count
+    assert '<span class="dt-badge new">MỚI</span>' in _html(at)
+
+
+def test_queue_flag_filter_and_search_narrow_the_list(app):
+    at = app("chuyenvien")
+    at.multiselect(key="f_flags").set_value(["sovereignty"]).run()
+    assert [link.proto.label for link in at.get("page_link")] == ["Thu giữ bản đồ in hình đường lưỡi bò tại Thái Nguyên"]
+    at.multiselect(key="f_flags").set_value([]).run()
+    at.text_input(key="f_text").input("duong luoi bo").run()
+    assert len(at.get("page_link")) == 1
+
+
+def test_bulk_dismiss_changes_the_ticked_stories_and_reports_it(app, store):
+    at = app("chuyenvien")
+    at.checkbox(key=f"sel_{LANDSLIDE}").check().run()
+    assert "Đã chọn 2 tin" in _texts(at)  # the story's two items on the page
+    at.button(key="bulk_dismiss").click().run()
+    assert "Đã đánh dấu “không liên quan” 2 tin." in _texts(at)
+    statuses = [item["status"] for item in store.get_items([LANDSLIDE, item_id("https://vnexpress.net/sat-lo-quoc-lo-279-ba-be-456.html")])]
+    assert statuses == ["irrelevant", "irrelevant"]
+
+
+def test_viewer_sees_disabled_controls_and_no_admin_page(app):
+    at = app("nguoixem")
+    at.checkbox(key=f"sel_{LANDSLIDE}").check().run()
+    assert at.button(key="bulk_review").disabled and at.button(key="bulk_dismiss").disabled
+    assert "chỉ xem" in _texts(at)
+    with pytest.raises(ValueError):
+        at.switch_page("views/users.py")
+    _open_item(at, RUMOUR)
+    assert all(button.disabled for button in at.get("form_submit_button")
+               if button.label in ("Cập nhật trạng thái", "Phân công", "Lưu ghi chú", "Lập hồ sơ"))
+    assert at.button(key="flag_hostile_confirmed").disabled
+
+
+def test_item_page_renders_script_and_img_from_crawled_content_as_text(app):
+    at = _open_item(app("chuyenvien"), XSS)
+    page_html = _html(at)
+    assert "<script" not in page_html.lower() and "<img" not in page_html.lower() and "<a " not in page_html
+    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in page_html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page_html
+    assert at.title[0].value.startswith("\\<script\\>alert\\(\\'xss\\'\\)\\<\\/script\\>")
+    assert "\\<b\\>lý do\\<\\/b\\>" in _texts(at)
+
+
+def test_item_page_shows_claim_rebuttal_capture_and_history(app, store):
+    at = _open_item(app("chuyenvien"), RUMOUR)
+    text = _texts(at)
+    assert "**Thông tin sai:** Thái Nguyên sẽ xóa sổ xã Ba Bể và di dời toàn bộ dân cư" in text
+    assert "**Phản bác:** UBND tỉnh khẳng định" in text
+    assert "Nhóm Tin nóng" in text and "Thù địch" in text
+    assert 'class="ev-claim"' in _html(at)
+    at = _open_item(at, LANDSLIDE)
+    capture = store.get_capture(LANDSLIDE)
+    assert [c.value for c in at.code] == [capture["sha256"]]
+    assert "SHA-256 khớp" in _texts(at)
+    assert at.get("download_button")[0].proto.label == "Tải HTML gốc (không hiển thị)"
+    assert "alert('capture')" not in _html(at)
+    assert [link.proto.label for link in at.get("page_link")][:2] == [
+        "Quốc lộ 279 qua Ba Bể bị chia cắt do sạt lở — cùng câu chuyện",
+        "Sạt lở đất nghiêm trọng tại xã Ba Bể\\, hàng chục hộ dân phải sơ tán — bản trùng"]
+
+
+def test_status_change_from_the_item_page_is_audited_with_the_reason(app, store):
+    at = _open_item(app("chuyenvien"), RUMOUR)
+    at.selectbox(key="status_target_new").set_value("reviewing")
+    at.text_input(key="status_reason").input("Kiểm tra với Công an tỉnh")
+    at.form_submit_button(key="FormSubmitter:status_form-Cập nhật trạng thái").click().run()
+    assert "Đã chuyển sang “đang xem xét”." in _texts(at)
+    assert "Trạng thái hiện tại: **đang xem xét**" in _texts(at)
+    assert not at.exception
+    assert at.selectbox(key="status_target_reviewing").options == [
+        "xác minh đúng", "sai sự thật", "xấu độc", "không liên quan"]
+    entry = store.list_audit("item", RUMOUR)[-1]
+    assert (entry["actor"], entry["after"], entry["reason"]) == ("chuyenvien", {"status": "reviewing"},
+                                                                 "Kiểm tra với Công an tỉnh")
+    history = at.dataframe[0].value
+    assert list(history["Người thực hiện"]) == ["chuyenvien"]
+
+
+def test_flag_confirmation_from_the_item_page_records_a_label(app, store):
+    at = _open_item(app("chuyenvien"), RUMOUR)
+    at.button(key="flag_likely_false_confirmed").click().run()
+    assert store.get_record("labels", f"{RUMOUR}|flag:likely_false")["label"] == "confirmed"
+    assert "Đã xác nhận bởi chuyenvien" in _texts(at)
+
+
+def test_case_created_from_the_item_page_is_routed_to_the_suggested_agency(app, store):
+    at = _open_item(app("chuyenvien"), RUMOUR)
+    assert at.selectbox(key="case_agency").value == "cong-an-tinh"
+    at.selectbox(key="case_severity").set_value("urgent")
+    at.text_area(key="case_asked").input("Xác minh và xử lý người đăng tin")
+    at.form_submit_button(key="FormSubmitter:case_form-Lập hồ sơ").click().run()
+    (case,) = store.list_records("cases")
+    assert (case["agency"], case["severity"], case["item_ids"], case["created_by"]) == (
+        "cong-an-tinh", "urgent", [RUMOUR], "chuyenvien")
+    assert f"Đã lập hồ sơ {case['id']}." in _texts(at)
+
+
+def test_cases_page_puts_overdue_cases_first_and_a_lead_routes_one(app, store):
+    from datetime import timedelta
+
+    from pipeline import cases
+    from pipeline.timeutil import iso, now_utc
+
+    late = cases.create_case(store, "chuyenvien", title="Tin đồn xóa sổ", item_ids=[RUMOUR], agency="cong-an-tinh",
+                             severity="high", deadline=iso(now_utc() - timedelta(hours=3)))
+    cases.create_case(store, "chuyenvien", title="Đình công KCN", item_ids=[LANDSLIDE], agency="ban-ql-kcn",
+                      severity="medium", deadline=iso(now_utc() + timedelta(days=3)))
+    at = app("lanhdao")
+    escaped_id = late["id"].replace("-", "\\-")
+    assert f"1 hồ sơ quá hạn xử lý: {escaped_id} \\(cao\\)" in "\n".join(w.value for w in at.warning)
+    at.switch_page("views/cases.py").run()
+    table = at.dataframe[0].value
+    assert list(table["Mã"])[0] == late["id"] and list(table["Quá hạn"])[0] == "QUÁ HẠN"
+    at.selectbox(key="case_pick").set_value(late["id"]).run()
+    at.button(key="case_send").click().run()
+    assert store.get_record("cases", late["id"])["status"] == "sent"
+    assert "Đã chuyển hồ sơ cho cơ quan xử lý." in _texts(at)
+
+
+def test_analytics_page_draws_charts_from_the_store(app):
+    at = app("nguoixem").switch_page("views/analytics.py").run()
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 6  # volume, topics, source kinds, tone, places, flags over time
+    topics = pa.ipc.open_stream(charts[1].proto.datasets[0].data.data).read_all().to_pydict()
+    assert dict(zip(topics["Chủ đề"], topics["Số tin"], strict=True))["Thiên tai, sự cố"] == 2
+    assert "tin liên quan từ" in _texts(at)
+
+
+def test_admin_adds_an_account_from_the_users_page(app, store):
+    at = app("quantri").switch_page("views/users.py").run()
+    at.text_input(key="new_user_login").input("lienlac.congan")
+    at.selectbox(key="new_user_role").set_value("viewer")
+    at.text_input(key="new_user_password").input(PASSWORD)
+    at.form_submit_button[0].click().run()
+    assert store.get_record("users", "lienlac.congan")["role"] == "viewer"
+    assert store.list_audit("user", "lienlac.congan")[0]["actor"] == "quantri"
