@@ -16,16 +16,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.itemtext import ItemText, evidence_of
+from classifiers.itemtext import ItemText, evidence_of, model_rows, positive_probability
 from classifiers.lexicon import Match, TermMatcher, load_yaml, to_terms
 
 FLAG_NAMES = ("hostile", "likely_false", "sovereignty", "sensitive")
 LEXICON_FILE = "flag_lexicon.yaml"
-POSITIVE_LABELS = ("confirmed", "yes", "1", "true", "hostile", "likely_false", "unreliable", "hate", "offensive")
-# How much one cue of weight 1 contributes, per flag: a single strong cue is a hint, two make a flag.
-CUE_SCALE = {"hostile": 0.45, "likely_false": 0.35}
-# What a trained model's probability contributes at most: a model alone can raise a flag.
-MODEL_WEIGHT = 0.9
+# Positive labels of models trained on public data rather than analysts' decisions.
+MODEL_POSITIVE = ("hostile", "likely_false", "unreliable", "hate", "offensive")
 QUOTED = "được trích để phản bác (không tính)"
 
 
@@ -46,6 +43,8 @@ class FlagClassifier:
         self.lex = lex
         self.threshold = threshold
         self.models = models or {}
+        self.cue_scale = {k: float(v) for k, v in lex["cue_scale"].items()}
+        self.model_weight = float(lex["model_weight"])
         self.rebuttal = TermMatcher(to_terms(lex["rebuttal_cues"], "rebuttal"))
         self.official = set(lex.get("official_reputations", []))
         self.rebuttal_window = int(lex.get("rebuttal_window", 300))
@@ -87,7 +86,7 @@ class FlagClassifier:
             for name, found in signals.items():
                 probability = model_probs[index].get(name)
                 if probability is not None:
-                    found.append(_Signal(MODEL_WEIGHT * probability[0],
+                    found.append(_Signal(self.model_weight * probability[0],
                                          _note("model", f"mô hình học từ quyết định của cán bộ ({probability[1]}): "
                                                         f"{probability[0]:.2f}")))
                 score = 1.0 - math.prod(1.0 - min(max(s.contribution, 0.0), 1.0) for s in found)
@@ -114,7 +113,7 @@ class FlagClassifier:
             if context.quoted(field_name, match):
                 out.append(_Signal(0.0, evidence_of(field_name, match, QUOTED)))
                 continue
-            contribution = CUE_SCALE[flag] * match.term.weight
+            contribution = self.cue_scale[flag] * match.term.weight
             out.append(_Signal(contribution, evidence_of(field_name, match, f"dấu hiệu \"{match.term.text}\" "
                                                                           f"(đóng góp {contribution:.2f})")))
         return out
@@ -172,7 +171,7 @@ class FlagClassifier:
             detail = f"\"{match.text}\" không kèm lời phản bác"
             fact = next((m for f, m in facts if f == field_name and _near(m, match, self.sov_window)), None)
             if fact is not None:
-                contribution = min(1.0, contribution + 0.3)
+                contribution = min(1.0, contribution + float(self.lex["sovereignty"]["as_fact_bonus"]))
                 detail += f", trình bày như sự thật (\"{fact.text}\")"
             signals.append(_Signal(contribution, evidence_of(field_name, match, f"{detail} (đóng góp {contribution:.2f})")))
         return signals
@@ -193,7 +192,7 @@ class FlagClassifier:
             if anchor is None:
                 continue
             for field_name, match in anchor:
-                signals.append(_Signal(0.6 if match is anchor[0][1] else 0.0,
+                signals.append(_Signal(float(self.lex["sensitive"]["rule_score"]) if match is anchor[0][1] else 0.0,
                                        evidence_of(field_name, match, detail)))
         return signals
 
@@ -202,13 +201,13 @@ class FlagClassifier:
         out: list[dict[str, tuple[float, str]]] = [{} for _ in items]
         if not self.models:
             return out
-        rows = [{"title": item.get("title") or "", "text": item.get("text") or ""} for item in items]
+        rows = model_rows(items)
         for task, model in self.models.items():
             name = task.split(":", 1)[1] if ":" in task else task
             if name not in FLAG_NAMES:
                 continue
             for index, proba in enumerate(model.predict_proba(rows)):
-                p = next((proba[k] for k in POSITIVE_LABELS if k in proba), None)
+                p = positive_probability(proba, *MODEL_POSITIVE)
                 if p is not None:
                     out[index][name] = (float(p), task)
         return out

@@ -1,4 +1,5 @@
-"""The parts of an item the classifiers read, folded once, and the short text they embed.
+"""The parts of an item the classifiers read: folded fields for the cue matchers, the short text they embed,
+and the rows trained models read.
 
 Evidence spans carry the field they were found in ("title" or "text") and offsets within that field, as
 relevance does for places, so the dashboard can highlight them in place.
@@ -12,6 +13,8 @@ from classifiers.lexicon import Match, TermMatcher, written_with_diacritics
 from pipeline.text import fold
 
 FIELDS = ("title", "text")
+# Labels that mean "yes, this flag/topic applies" in analysts' decisions and in binary training files.
+POSITIVE_LABELS = ("confirmed", "yes", "1", "true", "positive")
 
 
 class ItemText:
@@ -55,3 +58,16 @@ def headline(item: dict[str, Any], max_chars: int = 400) -> str:
 def evidence_of(field_name: str, match: Match, detail: str, kind: str = "term") -> dict[str, Any]:
     return {"kind": kind, "field": field_name, "text": match.text, "start": match.start, "end": match.end,
             "detail": detail}
+
+
+def model_rows(items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Rows in the train/eval contract of classifiers.learn: what a trained model reads of an item."""
+    return [{"title": item.get("title") or "", "text": item.get("text") or ""} for item in items]
+
+
+def positive_probability(proba: dict[str, float], *also: str) -> float | None:
+    """A binary model's probability of its positive label (or of one of ``also``), None when it has none."""
+    for label in (*POSITIVE_LABELS, *also):
+        if label in proba:
+            return float(proba[label])
+    return None

@@ -163,8 +163,9 @@ class TextModel:
 
         Each is ``{"text", "weight", "field", "start", "end", "spans"}``: ``text`` as written at its first
         occurrence, offsets in the normalised ``field`` ("title" or "text"), ``spans`` every occurrence as
-        ``[field, start, end]``. The weights add up (with the terms that pushed down and the bias) to the
-        decision score, so the analyst sees why, not a guess at why.
+        ``[field, start, end]``. A weight is the term's exact share of the linear decision score (character
+        grams shared out over the words they occur in), so the analyst sees why, not a guess at why; only
+        grams that run into punctuation ("đ.m", "ngu,") are credited to no word.
         """
         if label not in self.labels:
             raise KeyError(f"label {label!r} is not one of the model's labels {self.labels}")

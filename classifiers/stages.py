@@ -22,6 +22,7 @@ from classifiers.dedup import NearDuplicates
 from classifiers.embed import Embedder, embedder_from_settings
 from classifiers.flags import FlagClassifier
 from classifiers.itemtext import headline
+from classifiers.registry import MODELS_DIR
 from classifiers.taxonomy import taxonomy_for_home
 from classifiers.tone import ToneClassifier
 from classifiers.topics import TopicSettings, TopicTagger
@@ -30,8 +31,6 @@ from pipeline.home import Home
 from pipeline.store.base import Store
 
 log = logging.getLogger(__name__)
-
-MODELS_DIR = "models"
 
 
 @dataclass
@@ -56,7 +55,7 @@ def needs_classification(item: dict[str, Any]) -> bool:
 
 
 def load_home_models(home_path: str | Path) -> dict[str, Any]:
-    """Trained models of the home's registry (``models/<task folder>``), by their task name."""
+    """The current model of every task in the home's registry (classifiers/registry.py), by task name."""
     root = Path(home_path) / MODELS_DIR
     if not root.is_dir():
         return {}

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.itemtext import ItemText, evidence_of
+from classifiers.itemtext import ItemText, evidence_of, model_rows
 from classifiers.lexicon import Match, TermMatcher, load_yaml, to_terms
 from pipeline.text import fold
 
@@ -105,8 +105,7 @@ class ToneClassifier:
     def _model_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float]] | None:
         if self.model is None:
             return None
-        rows = [{"title": item.get("title") or "", "text": item.get("text") or ""} for item in items]
-        return self.model.predict_proba(rows)
+        return self.model.predict_proba(model_rows(items))
 
 
 def _same_sentence(value: str, start: int, end: int, match: Match, window: int) -> bool:

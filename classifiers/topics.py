@@ -20,10 +20,8 @@ from typing import Any
 import numpy as np
 
 from classifiers.embed import Embedder
-from classifiers.itemtext import ItemText, evidence_of
+from classifiers.itemtext import ItemText, evidence_of, model_rows, positive_probability
 from classifiers.taxonomy import Taxonomy
-
-POSITIVE_LABELS = ("confirmed", "yes", "1", "true")
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,8 @@ class TopicTagger:
 
     def description_vectors(self) -> np.ndarray:
         if self._descriptions is None:
-            assert self.embedder is not None
+            if self.embedder is None:
+                raise ValueError("zero-shot topics need an embedder")
             self._descriptions = self.embedder.encode([t.description for t in self.taxonomy.topics])
         return self._descriptions
 
@@ -132,7 +131,7 @@ class TopicTagger:
         out: list[dict[str, tuple[float, str]]] = [{} for _ in items]
         if not self.models:
             return out
-        rows = [{"title": item.get("title") or "", "text": item.get("text") or ""} for item in items]
+        rows = model_rows(items)
         for task, model in self.models.items():
             probas = model.predict_proba(rows)
             if task == "topic":
@@ -142,7 +141,7 @@ class TopicTagger:
                             out[index][topic_id] = (float(p), task)
             elif task.startswith("topic:") and self.taxonomy.get(task[6:]) is not None:
                 for index, proba in enumerate(probas):
-                    p = next((proba[k] for k in POSITIVE_LABELS if k in proba), proba.get(task[6:]))
+                    p = positive_probability(proba, task[6:])
                     if p is not None:
                         out[index][task[6:]] = (float(p), task)
         return out

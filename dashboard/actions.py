@@ -87,6 +87,8 @@ def assign(store: Store, actor: Actor, item_ids: Sequence[str], assignee: str | 
         user = store.get_record("users", assignee)
         if user is None or user.get("disabled"):
             raise ActionError(f"Không có tài khoản đang hoạt động {assignee}.")
+        if not Actor(user["id"], user["role"]).can("item.triage"):
+            raise ActionError(f"Tài khoản {assignee} chỉ có quyền xem, không nhận xử lý tin được.")
     result = BulkResult()
     items = {item["id"]: item for item in store.get_items(list(item_ids))}
     for item_id in item_ids:

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import widgets
+from dashboard.auth import Actor
 from dashboard.context import Context, store_for
 from pipeline.cases import agency_options
 from pipeline.store.base import ItemQuery
@@ -34,7 +35,8 @@ def _facets(home_path: str, period: int) -> dict[str, dict[str, str]]:
         topics.setdefault(topic_id, topic_id)
     places = {name: f"{name} ({count})" for name, count in store.count_by("places", relevant, size=300)}
     langs = {code: widgets.label("languages", code) for code, _ in store.count_by("lang", relevant, size=30)}
-    users = [user["id"] for user in store.list_records("users", order_by="id") if not user.get("disabled")]
+    users = [user["id"] for user in store.list_records("users", order_by="id")
+             if not user.get("disabled") and Actor(user["id"], user["role"]).can("item.triage")]
     return {"topics": topics, "places": places, "langs": langs, "assignees": {login: login for login in users}}
 
 

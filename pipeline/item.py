@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pipeline.text import fold, normalize
+from pipeline.text import fold
 
 # Item statuses: the analyst workflow, stored as codes, shown with these Vietnamese labels.
 STATUSES: dict[str, str] = {
@@ -66,6 +66,7 @@ def item_id(url: str) -> str:
 
 
 def content_hash(title: str, text: str) -> str:
-    """Exact-duplicate key of the content: folded words, so whitespace, case and tone-mark style differ freely."""
-    body = " ".join(fold(normalize(f"{title}\n{text}", keep_newlines=False)).split())
+    """Exact-duplicate key of normalised content: folded words, so whitespace, case and tone-mark style
+    differ freely."""
+    body = " ".join(fold(f"{title}\n{text}").split())
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from pipeline.home import Home
-from pipeline.item import content_hash, item_id, normalize_url, url_key
+from pipeline.item import content_hash, normalize_url, url_key
 from pipeline.relevance import RelevanceMatcher
 from pipeline.store.base import RawRecord, Store
 from pipeline.text import normalize
@@ -88,8 +88,9 @@ class Pipeline:
         now = now_utc()
         published = _checked_date(fields.get("published_at"), now)
         source = self._source(fields.get("source"))
+        key = url_key(url)
         item: dict[str, Any] = {
-            "id": item_id(url), "url": url, "url_key": url_key(url),
+            "id": key, "url": url, "url_key": key,
             "canonical_url": fields.get("canonical_url"), "content_hash": content_hash(title, text),
             "title": title, "text": text, "lead": _lead(text), "author": fields.get("author"),
             "site_name": fields.get("site_name"), "image": fields.get("image"),

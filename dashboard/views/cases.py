@@ -157,8 +157,8 @@ with right:
             from pipeline.export.casefile import export_case
 
             out = export_case(ctx.home, ctx.store, case["id"], tempfile.mkdtemp(prefix="diemtin-case-"))
-            st.session_state["case_export"] = {"case": case["id"], "docx": str(out.docx), "zip": str(out.zip)}
-    exported = st.session_state.get("case_export")
+            st.session_state["case_exported"] = {"case": case["id"], "docx": str(out.docx), "zip": str(out.zip)}
+    exported = st.session_state.get("case_exported")
     if exported and exported["case"] == case["id"]:
         with open(exported["docx"], "rb") as handle:
             st.download_button("Tải phiếu chuyển xử lý (DOCX)", handle.read(), file_name=f"{case['id']}-phieu.docx",

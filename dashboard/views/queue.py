@@ -110,14 +110,13 @@ for row in queue.rows:
         cols = st.columns([0.05, 0.95])
         cols[0].checkbox("Chọn", key=f"sel_{item['id']}", label_visibility="collapsed")
         with cols[1]:
-            st.page_link("views/item.py", label=widgets.md(item.get("title") or item.get("url")),
+            st.page_link("views/item.py", label=f"**{widgets.md(item.get('title') or item.get('url'))}**",
                          query_params={"id": item["id"]})
             st.html(widgets.badges_html(item, row.is_new, row.outlets))
             reasons = item.get("urgency_reasons") or []
             story = f" · {row.items_in_story} bài trong câu chuyện" if row.items_in_story > 1 else ""
-            st.caption(widgets.item_meta_line(item) + widgets.md(story))
-            if reasons:
-                st.caption("Vì sao khẩn: " + widgets.md("; ".join(reasons[:4])))
+            why = ("  \nVì sao khẩn: " + widgets.md("; ".join(reasons[:4]))) if reasons else ""
+            st.caption(widgets.item_meta_line(item) + widgets.md(story) + why)
 
 nav = st.columns([1, 1, 6])
 if nav[0].button("← Trang trước", key="prev_page", disabled=page_number == 0):

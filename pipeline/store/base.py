@@ -203,6 +203,14 @@ class Store(abc.ABC):
     def knn(self, space: str, vector: Any, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Nearest ids by cosine similarity, best first; ``allowed`` restricts the candidates."""
 
+    @abc.abstractmethod
+    def vector_spaces(self) -> list[str]:
+        """The spaces holding vectors (what a migration copies)."""
+
+    @abc.abstractmethod
+    def iter_vectors(self, space: str) -> Iterator[tuple[str, Any]]:
+        """Every (id, vector) of a space, in id order."""
+
     # ----------------------------------------------------------------- maintenance
     @abc.abstractmethod
     def reindex(self) -> int:

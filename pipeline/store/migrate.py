@@ -43,23 +43,6 @@ class Checkpoint:
         tmp.replace(path)
 
 
-def vector_spaces(store: Store) -> list[str]:
-    return store.vector_spaces() if hasattr(store, "vector_spaces") else _sqlite_spaces(store)
-
-
-def iter_vectors(store: Store, space: str) -> Iterator[tuple[str, np.ndarray]]:
-    if hasattr(store, "iter_vectors"):
-        yield from store.iter_vectors(space)
-        return
-    for _, item_id, blob in store._vector_rows(space, 0):  # type: ignore[attr-defined]
-        yield item_id, np.frombuffer(blob, dtype=np.float32)
-
-
-def _sqlite_spaces(store: Store) -> list[str]:
-    rows = store.db.execute("SELECT DISTINCT space FROM vectors ORDER BY space")  # type: ignore[attr-defined]
-    return [row[0] for row in rows]
-
-
 def _batches(iterator: Iterator[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for entry in iterator:
@@ -114,10 +97,10 @@ def copy_store(source: Store, target: Store, checkpoint_path: Path, batch_size: 
         if state.audit_copied % BATCH == 0:
             state.save(checkpoint_path)
     state.save(checkpoint_path)
-    for space in vector_spaces(source):
+    for space in source.vector_spaces():
         if space in state.vectors_done:
             continue
-        for batch in _batches(iter_vectors(source, space), BATCH):
+        for batch in _batches(source.iter_vectors(space), BATCH):
             target.put_vectors(space, [item_id for item_id, _ in batch], np.stack([vec for _, vec in batch]))
             copied["vectors"] += len(batch)
         state.vectors_done.append(space)
@@ -133,9 +116,9 @@ def verify(source: Store, target: Store) -> dict[str, Any]:
         counts[f"records.{collection}"] = (len(source.list_records(collection)), len(target.list_records(collection)))
     counts["audit"] = (len(source.list_audit(limit=10**9)), len(target.list_audit(limit=10**9)))
     counts["raw_pending"] = (source.raw_counts()["pending"], target.raw_counts()["pending"])
-    for space in vector_spaces(source):
-        counts[f"vectors.{space}"] = (sum(1 for _ in iter_vectors(source, space)),
-                                      sum(1 for _ in iter_vectors(target, space)))
+    for space in source.vector_spaces():
+        counts[f"vectors.{space}"] = (sum(1 for _ in source.iter_vectors(space)),
+                                      sum(1 for _ in target.iter_vectors(space)))
     mismatched: list[str] = []
     theirs = target.iter_items(BATCH)
     other = next(theirs, None)

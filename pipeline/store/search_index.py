@@ -22,7 +22,7 @@ import tantivy
 
 from pipeline.store.base import FACET_FIELDS, LIST_FIELDS, ItemQuery
 from pipeline.store.query import And, Node, Not, Or, Phrase, Term, parse_query
-from pipeline.text import fold, normalize
+from pipeline.text import fold
 from pipeline.timeutil import parse_iso
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,8 @@ def _build_schema() -> tantivy.Schema:
 
 
 def folded_text(value: str | None) -> str:
-    return fold(normalize(value or "", keep_newlines=False))
+    """Items are normalised by the pipeline before they are stored; the index only folds them."""
+    return fold(value or "")
 
 
 def _date(value: Any) -> datetime | None:
@@ -209,6 +210,9 @@ class SearchIndex:
             return self._both_fields(lambda f: tantivy.Query.term_query(self.schema, f, node.word))
         if isinstance(node, Phrase):
             return self._both_fields(lambda f: tantivy.Query.phrase_query(self.schema, f, list(node.words)))
+        if isinstance(node, Not):  # "a OR NOT b": everything but b, as one alternative
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                                (tantivy.Occur.MustNot, self._text_query(node.child))])
         if isinstance(node, Or):
             return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._text_query(c)) for c in node.children])
         if isinstance(node, And):

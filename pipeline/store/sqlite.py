@@ -334,6 +334,13 @@ class SqliteStore(Store):
                                               int(self.settings.get("store.exact_vector_limit", 50000)))
         return self._spaces[space].knn(np.asarray(vector, dtype=np.float32), k, allowed)
 
+    def vector_spaces(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT space FROM vectors ORDER BY space")]
+
+    def iter_vectors(self, space: str) -> Iterator[tuple[str, np.ndarray]]:
+        for item_id, blob in self.db.execute("SELECT id, vec FROM vectors WHERE space = ? ORDER BY id", (space,)):
+            yield item_id, np.frombuffer(blob, dtype=np.float32)
+
     # ------------------------------------------------------------------ maintenance
     def reindex(self) -> int:
         with self._tx() as db:

@@ -57,3 +57,18 @@ def test_items_command_shows_the_classifier_fields(tmp_path):
         Pipeline(home, store).run()
     shown = json_lines(run_cli("items", "--json", home=home).stdout)
     assert shown and {"topics", "tone", "flags", "cluster_id", "duplicate_of", "urgency"} <= set(shown[0])
+
+
+def test_a_model_retrained_in_the_homes_registry_is_used_by_the_flag_stage(tmp_path):
+    from classifiers.registry import retrain
+
+    home = _home(tmp_path)
+    rows = ([{"text": f"bọn chúng toàn lũ ăn hại số {n}, dẹp hết đi", "label": "confirmed"} for n in range(30)]
+            + [{"text": f"hội nghị tổng kết công tác năm {n} diễn ra tốt đẹp", "label": "rejected"} for n in range(30)])
+    with home.open_store() as store:
+        retrain(home.path, store, "flag:hostile", rows)
+        stages = {s.name: s for s in build_stages(home, store)}
+        item = {"id": "x1", "title": "bọn chúng toàn lũ ăn hại, dẹp hết đi", "text": "", "relevant": True}
+        stages["flags"]([item], store)
+    hostile = next(f for f in item["flags"] if f["name"] == "hostile")
+    assert any(e["kind"] == "model" and "flag:hostile" in e["detail"] for e in hostile["evidence"])

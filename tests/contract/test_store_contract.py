@@ -157,6 +157,8 @@ def test_boolean_queries(store: Store, newsroom):
     assert set(store.search(ItemQuery(text="Bắc Kạn NOT xuyên", relevant=True)).ids) == ids_for(newsroom, flood)
     assert set(store.search(ItemQuery(text="Bắc Kạn -\"xuyên tạc\"", relevant=True)).ids) == ids_for(newsroom, flood)
     assert set(store.search(ItemQuery(text="(FDI OR lũ) AND Thái", relevant=True)).ids) == ids_for(newsroom, fdi)
+    everything_but_bac_kan = ids_for(newsroom, fdi, "https://news.example.com/en")
+    assert set(store.search(ItemQuery(text="sạt OR NOT kạn", relevant=True)).ids) == everything_but_bac_kan | {newsroom[flood]}
 
 
 def test_malformed_query_is_a_clear_error(store: Store, newsroom):
@@ -261,6 +263,10 @@ def test_vectors_nearest_first_and_restricted(store: Store):
     store.put_vectors("items", ["v7"], [vectors[8]])
     assert {h[0] for h in store.knn("items", vectors[8], k=2)} == {"v7", "v8"}
     assert store.knn("claims", vectors[0], k=3) == []
+    assert store.vector_spaces() == ["items"]
+    listed = dict(store.iter_vectors("items"))
+    assert sorted(listed) == sorted(ids)
+    assert np.allclose(listed["v8"], vectors[8] / np.linalg.norm(vectors[8]), atol=1e-5)
 
 
 def test_reindex_rebuilds_search_from_the_records(store: Store, newsroom):

@@ -104,6 +104,8 @@ def test_analyst_takes_an_item_but_only_a_lead_assigns_it_to_someone_else(store,
     assert [item["assignee"] for item in store.get_items([LANDSLIDE, RUMOUR])] == ["quantri", "quantri"]
     with pytest.raises(actions.ActionError, match="tài khoản"):
         actions.assign(store, actors["lead"], [LANDSLIDE], "khong-co-ai")
+    with pytest.raises(actions.ActionError, match="chỉ có quyền xem"):
+        actions.assign(store, actors["lead"], [LANDSLIDE], "nguoixem")
 
 
 def test_notes_accumulate_with_author_and_time(store, actors):

@@ -47,7 +47,7 @@ def test_wrong_password_shows_an_error_and_no_pages(seeded, monkeypatch):
 def test_queue_lists_stories_by_urgency_and_says_why(app):
     at = app("chuyenvien")
     links = [link.proto.label for link in at.get("page_link")]
-    assert links[0].startswith("Thái Nguyên sắp xóa sổ xã Ba Bể")
+    assert links[0].startswith("**Thái Nguyên sắp xóa sổ xã Ba Bể")
     text = _texts(at)
     assert "Vì sao khẩn: Giống thông tin sai đã được phản bác" in text
     assert "**9** tin phù hợp" in text and "câu chuyện mới" in text
@@ -58,7 +58,7 @@ def test_queue_lists_stories_by_urgency_and_says_why(app):
 def test_queue_flag_filter_and_search_narrow_the_list(app):
     at = app("chuyenvien")
     at.multiselect(key="f_flags").set_value(["sovereignty"]).run()
-    assert [link.proto.label for link in at.get("page_link")] == ["Thu giữ bản đồ in hình đường lưỡi bò tại Thái Nguyên"]
+    assert [link.proto.label for link in at.get("page_link")] == ["**Thu giữ bản đồ in hình đường lưỡi bò tại Thái Nguyên**"]
     at.multiselect(key="f_flags").set_value([]).run()
     at.text_input(key="f_text").input("duong luoi bo").run()
     assert len(at.get("page_link")) == 1
@@ -171,6 +171,11 @@ def test_cases_page_puts_overdue_cases_first_and_a_lead_routes_one(app, store):
     at.button(key="case_send").click().run()
     assert store.get_record("cases", late["id"])["status"] == "sent"
     assert "Đã chuyển hồ sơ cho cơ quan xử lý." in _texts(at)
+    at.button(key="case_export").click().run()
+    assert not at.exception
+    downloads = {button.proto.label for button in at.get("download_button")}
+    assert downloads == {"Tải phiếu chuyển xử lý (DOCX)", "Tải gói bằng chứng (ZIP)"}
+    assert store.list_audit("case", late["id"])[-1]["action"] == "case.export"
 
 
 def test_analytics_page_draws_charts_from_the_store(app):
@@ -191,3 +196,49 @@ def test_admin_adds_an_account_from_the_users_page(app, store):
     at.form_submit_button[0].click().run()
     assert store.get_record("users", "lienlac.congan")["role"] == "viewer"
     assert store.list_audit("user", "lienlac.congan")[0]["actor"] == "quantri"
+
+
+def test_sources_page_shows_health_and_an_admin_switches_a_source_off(app, store):
+    viewer = app("nguoixem").switch_page("views/sources.py").run()
+    table = viewer.dataframe[0].value.set_index("Mã")
+    assert table.loc["nhom-tin-nong", "Lỗi liên tiếp"] == 3 and table.loc["nhom-tin-nong", "Lỗi gần nhất"] == "HTTP 503"
+    assert "1 nguồn lỗi liên tiếp từ 3 lần trở lên" in _texts(viewer)
+    viewer.selectbox(key="src_pick").set_value("bao-thai-nguyen").run()
+    assert viewer.button(key="src_disable").disabled
+    admin = app("quantri").switch_page("views/sources.py").run()
+    admin.selectbox(key="src_pick").set_value("bao-thai-nguyen").run()
+    admin.button(key="src_disable").click().run()
+    assert store.get_record("sources", "bao-thai-nguyen")["enabled"] is False
+    assert "Đã tắt nguồn." in _texts(admin)
+
+
+def test_knowledge_base_page_edits_a_rebuttal(app, store):
+    at = app("chuyenvien").switch_page("views/knowledge.py").run()
+    assert "Thái Nguyên sẽ xóa sổ xã Ba Bể" in list(at.dataframe[0].value["Thông tin sai"])[0]
+    at.selectbox(key="kb_pick").set_value("claim-ba-be-xoa-so").run()
+    at.text_area(key="kb_rebuttal_claim-ba-be-xoa-so").input("UBND tỉnh bác bỏ: không có chủ trương xóa sổ xã Ba Bể.")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert store.get_record("claims", "claim-ba-be-xoa-so")["rebuttal"] == "UBND tỉnh bác bỏ: không có chủ trương xóa sổ xã Ba Bể."
+    assert store.list_audit("claim", "claim-ba-be-xoa-so")[-1]["actor"] == "chuyenvien"
+
+
+def test_digests_page_shows_a_digest_and_only_a_lead_approves_it(app, store):
+    import base64
+    import hashlib
+
+    body = "# ĐIỂM TIN BÁO CHÍ\n\nNgày 24/11/2026: 12 tin về tỉnh.".encode()
+    store.put_record("digests", "day-2026-11-24", {
+        "id": "day-2026-11-24", "period": "day", "status": "draft", "title": "điểm tin báo chí",
+        "subtitle": "ngày 24/11/2026", "number": "7", "symbol": "ĐT-STTTT", "created_at": "2026-11-25T00:05:00Z",
+        "figures": {"items": 12, "outlets": 5},
+        "files": {"md": {"name": "diem-tin-day-2026-11-24.md", "sha256": hashlib.sha256(body).hexdigest(),
+                         "data": base64.b64encode(body).decode()}},
+    })
+    analyst = app("chuyenvien").switch_page("views/digests.py").run()
+    assert "Ngày 24/11/2026: 12 tin về tỉnh." in analyst.text[0].value
+    assert analyst.button(key="digest_approve").disabled
+    lead = app("lanhdao").switch_page("views/digests.py").run()
+    lead.button(key="digest_approve").click().run()
+    assert store.get_record("digests", "day-2026-11-24")["approved_by"] == "lanhdao"
+    assert "Đã duyệt bản điểm tin." in _texts(lead)
