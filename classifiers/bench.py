@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -117,6 +118,8 @@ def run_classify_bench(home: Home, n: int) -> dict[str, object]:
             classified += sum(1 for i in items if needs_classification(i))
             flagged += sum(1 for i in items if i.get("flags"))
             clustered += sum(1 for i in items if i.get("cluster_similarity"))
+            done = min(offset + batch_size, len(raws))
+            sys.stderr.write(f"classify bench: {done}/{len(raws)} items, {done / total_s:.1f} items/s\n")
         cpu_s = time.process_time() - cpu_started
     return {
         "bench": "classify", "n": n, "embedder": home.settings.get("classifiers.embedder"),

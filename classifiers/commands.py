@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--only", choices=["vihsd", "vntc"], action="append", default=[],
                    help="chỉ chạy bộ dữ liệu này (mặc định: tất cả)")
     b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
+    b.add_argument("--no-lexicon", action="store_true", help="đo khi không dùng danh sách từ xúc phạm")
     b.set_defaults(handler=cmd_benchmark)
 
 
@@ -126,6 +127,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from classifiers.evaluate_public import run_benchmarks
 
-    for result in run_benchmarks(args.data, only=args.only or None, sample=args.sample):
+    for result in run_benchmarks(args.data, only=args.only or None, sample=args.sample,
+                                 lexicon=not args.no_lexicon):
         print_json(result)
     return 0

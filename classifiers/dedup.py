@@ -66,14 +66,25 @@ class NearDuplicates:
                    int(get("classifiers.near_duplicate_days", 30)))
 
     def _load(self, store: Store) -> None:
+        """Rebuild the index from the kept signatures; drop records past the window and merge each earlier
+        day's records into one, so a scheduler writing a record per small batch does not pile them up."""
         horizon = iso(now_utc() - timedelta(days=self.days))
+        today = iso(now_utc())[:10]
+        by_day: dict[str, list[dict[str, Any]]] = {}
         for record in store.list_records("state", where={"kind": STATE_KIND}, order_by="created_at"):
             if (record.get("created_at") or "") < horizon:
                 store.delete_record("state", record["id"])
                 continue
+            by_day.setdefault(record["created_at"][:10], []).append(record)
             for entry in record.get("entries", []):
                 self._remember(entry["id"], entry["at"], entry.get("root") or entry["id"],
                                self._new(_decode(entry["hv"])))
+        for day, records in by_day.items():
+            if day < today and len(records) > 1:
+                entries = list({e["id"]: e for r in records for e in r.get("entries", [])}.values())
+                for record in records:
+                    store.delete_record("state", record["id"])
+                self._write(store, entries, created_at=records[-1]["created_at"])
 
     def _remember(self, item_id: str, at: str, root: str, signature: MinHash) -> None:
         if item_id in self._signatures:
@@ -122,6 +133,10 @@ class NearDuplicates:
             self._remember(item["id"], at, root, signature)
             entries.append({"id": item["id"], "at": at, "root": root, "hv": _encode(signature.hashvalues)})
         if entries:
-            record_id = f"minhash:{entries[0]['id']}:{len(entries)}:{iso(now_utc())}"
-            store.put_record("state", record_id, {
-                "id": record_id, "kind": STATE_KIND, "created_at": iso(now_utc()), "entries": entries})
+            self._write(store, entries, created_at=iso(now_utc()))
+
+    @staticmethod
+    def _write(store: Store, entries: list[dict[str, Any]], created_at: str) -> None:
+        record_id = f"minhash:{created_at}:{entries[0]['id']}:{len(entries)}"
+        store.put_record("state", record_id, {"id": record_id, "kind": STATE_KIND, "created_at": created_at,
+                                              "entries": entries})

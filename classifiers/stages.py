@@ -89,7 +89,7 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")},
                            threshold=float(settings.get("classifiers.flag_threshold", 0.5)))
     urgency = Urgency(half_life_hours=float(settings.get("classifiers.urgency_half_life_hours", 24)))
-    max_chars = int(settings.get("classifiers.embed_max_chars", 200))
+    max_chars = int(settings.get("classifiers.embed_max_chars", 120))
 
     def embed_and_cluster(items: list[dict[str, Any]], store: Store) -> None:
         batch.vectors.clear()

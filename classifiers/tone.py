@@ -4,7 +4,7 @@ Tone is about the province, not the article: a cue counts fully when it is near 
 places (the ``places`` relevance found, with offsets) and only a little when it is elsewhere. Cues are the
 lexicon in ``data/tone_lexicon.yaml``; a negator just before a cue turns it around, a "fighting against"
 word before a negative cue cancels it. When the home has a model trained on analysts' tone labels, its
-probabilities are averaged with the lexicon's.
+probabilities are mixed with the lexicon's, the lexicon weighing in proportion to the cues it found.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ class ToneClassifier:
         dist = {"tich_cuc": pos / total, "tieu_cuc": neg / total, "trung_lap": self.neutral_prior / total}
         evidence = [evidence_of(c.field, c.match, c.note) for c in sorted(cues, key=lambda c: -c.weight)[:10]]
         if model_prob:
-            dist = {label: 0.5 * dist[label] + 0.5 * float(model_prob.get(label, 0.0)) for label in LABELS}
+            # The lexicon speaks in proportion to the cues it found; with none, the model decides.
+            share = (pos + neg) / (pos + neg + 1.0)
+            dist = {label: share * dist[label] + (1 - share) * float(model_prob.get(label, 0.0)) for label in LABELS}
             best = max(model_prob, key=model_prob.get)
             evidence.append({"kind": "model", "text": "", "start": None, "end": None,
                              "detail": f"mô hình học từ nhãn của cán bộ: {LABEL_VN.get(best, best)} "

@@ -48,6 +48,7 @@ mark.ev-tone { background: #f3e8ff; color: inherit; border-bottom: 2px solid #93
 .dt-badge.urgent { background: #dc2626; color: white; }
 .dt-badge.high { background: #f97316; color: white; }
 .dt-badge.status { background: #e0e7ff; color: #3730a3; }
+.dt-meta { color: #6b7280; font-size: .85rem; margin-top: .2rem; }
 .dt-legend mark { padding: 0 .3rem; margin-right: .4rem; }
 </style>
 """
@@ -85,7 +86,8 @@ def urgency_class(urgency: float) -> str:
     return "urgent" if urgency >= 0.8 else "high" if urgency >= 0.5 else ""
 
 
-def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1) -> str:
+def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1,
+                topic_names: dict[str, str] | None = None) -> str:
     """One line of badges for a queue row or an item header: escaped, safe for st.html."""
     parts = []
     if is_new:
@@ -98,7 +100,8 @@ def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1) ->
         mark = " ✓" if decision == "confirmed" else " ✗" if decision == "rejected" else ""
         parts.append(f'<span class="dt-badge flag">{esc(label("flags", flag.get("name")))}{mark}</span>')
     for topic in (item.get("topics") or [])[:3]:
-        parts.append(f'<span class="dt-badge">{esc(topic.get("label") or topic.get("id"))}</span>')
+        name = (topic_names or {}).get(topic.get("id", "")) or topic.get("label") or topic.get("id")
+        parts.append(f'<span class="dt-badge">{esc(name)}</span>')
     tone = item.get("tone")
     if isinstance(tone, dict) and tone.get("label"):
         parts.append(f'<span class="dt-badge">{esc(label("tones", tone["label"]))}</span>')
@@ -107,8 +110,7 @@ def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1) ->
     return " ".join(parts)
 
 
-def item_meta_line(item: dict[str, Any]) -> str:
-    """Source, date, language and assignee of an item, as Markdown-safe text."""
+def _meta_bits(item: dict[str, Any]) -> list[str]:
     bits = [
         item.get("site_name") or item.get("source") or "",
         format_vn(item.get("published_at") or item.get("fetched_at")),
@@ -117,7 +119,24 @@ def item_meta_line(item: dict[str, Any]) -> str:
     ]
     if item.get("assignee"):
         bits.append(f"phụ trách: {item['assignee']}")
-    return md(" · ".join(bit for bit in bits if bit))
+    return [bit for bit in bits if bit]
+
+
+def item_meta_line(item: dict[str, Any]) -> str:
+    """Source, date, language and assignee of an item, as Markdown-safe text."""
+    return md(" · ".join(_meta_bits(item)))
+
+
+def queue_row_html(item: dict[str, Any], is_new: bool, outlets: int, items_in_story: int,
+                   topic_names: dict[str, str]) -> str:
+    """A queue row below its title: badges, the source line and why the item is urgent, all escaped."""
+    meta = _meta_bits(item)
+    if items_in_story > 1:
+        meta.append(f"{items_in_story} bài trong câu chuyện")
+    reasons = item.get("urgency_reasons") or []
+    why = f'<div class="dt-meta">Vì sao khẩn: {esc("; ".join(reasons[:4]))}</div>' if reasons else ""
+    return (f"<div>{badges_html(item, is_new, outlets, topic_names)}</div>"
+            f'<div class="dt-meta">{esc(" · ".join(meta))}</div>{why}')
 
 
 @contextmanager

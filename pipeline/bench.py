@@ -27,7 +27,7 @@ SEARCH_QUERIES = {
     "phrase": ['"sạt lở đất"', '"khu công nghiệp"', '"thông tin sai sự thật"', '"cột mốc biên giới"'],
     "boolean": ["sạt lở OR lũ", "đầu tư NOT Nhật", "(lễ hội OR du khách) AND văn hóa", "biên phòng -Hàn"],
 }
-TOPICS = ("thien_tai", "dau_tu", "du_lich_van_hoa", "dai_hoi_dang", "dinh_cong_kcn", "bien_gioi", "sap_xep_bo_may")
+TOPICS = ("thien_tai_su_co", "dau_tu", "du_lich_van_hoa", "dai_hoi_dang", "dinh_cong_kcn", "bien_gioi", "sap_xep_bo_may")
 FLAGS = ("hostile", "likely_false", "sovereignty", "sensitive")
 
 

@@ -18,7 +18,7 @@ from pipeline.timeutil import local_day_bounds, parse_iso
 # What `diemtin items --json` prints of an item (the text is long: `--full` adds it).
 ITEM_FIELDS = ("id", "url", "title", "source", "source_kind", "reputation", "lang", "published_at", "date_source",
                "relevant", "places", "relevance_reason", "duplicate_of", "cluster_id", "status", "assignee",
-               "topics", "tone", "flags", "urgency", "urgency_reasons")
+               "topics", "tone", "flags", "claim_matches", "urgency", "urgency_reasons")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

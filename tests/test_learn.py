@@ -238,3 +238,30 @@ def test_train_command_in_a_home_makes_a_current_model_that_eval_reads(home, new
     test = _write_jsonl(tmp_path / "e.jsonl", [{**SPORT_1, "label": "The thao"}, {**HEALTH_1, "label": "Suc khoe"}])
     out = json_lines(cli("classifier", "eval", "--model", str(task_dir(home.path, "topic")), "--test", str(test)).stdout)
     assert out[-1]["accuracy"] == 1.0
+
+
+def test_offensive_lexicon_keeps_phrases_marked_often_and_rarely_innocent(tmp_path):
+    from classifiers.offensive_lexicon import build
+
+    rows = [("Đồ ngu như bò", [0, 1, 3, 4, 5]),  # "Đồ" and "ngu" marked
+            ("Mày ngu thật", [4, 5, 6]),  # "ngu"
+            ("ngu vãi", [0, 1, 2]),  # "ngu"
+            ("Đồ khốn", [0, 1, 2, 3, 4, 5, 6]),  # "Đồ khốn" marked as one span
+            ("Đồ ăn ngon", [0, 1]),  # "Đồ" marked (wrongly)
+            ("Đồ dùng học tập", []), ("Đồ cũ", []), ("Đồ chơi", []), ("Đồ đạc", []), ("Đồ gỗ", []),
+            ("Con bò ăn cỏ ngoài đồng", [])]
+    path = tmp_path / "vihos.csv"
+    path.write_text("content,index_spans\n" + "".join(f'"{t}","{s}"\n' for t, s in rows), encoding="utf-8")
+    phrases = build([path], min_count=2, min_share=0.3)
+    # "ngu": marked in all 3 comments using it; "do" (Đồ) marked in 2 of the 9 using it; "do khon" once.
+    assert phrases == ["ngu"]
+
+
+def test_a_listed_offensive_phrase_raises_the_offensive_score(comment_model):
+    index = comment_model.labels.index("offensive")
+    uses_listed, uses_none = comment_model.weights[index, -2:]
+    assert uses_listed > 0 > uses_none
+    row = {"text": "Cái bọn bò đỏ này"}
+    assert comment_model.features.prepare(row).lexicon_hits >= 1
+    evidence = comment_model.explain(row, "offensive", k=10)
+    assert any(e["text"] == "bò đỏ" for e in evidence)

@@ -2,45 +2,45 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
-from pathlib import Path
+import subprocess
+import sys
 
 from pipeline.bench import enriched_items
 from pipeline.home import Home
 from pipeline.store import ItemQuery
+from tests.conftest import REPO
+
+BATCHES = 15
+BATCH = 200
 
 
-def _writer(home_path: str, batches: int, errors) -> None:
+def write_batches(home_path: str, batches: int) -> None:
+    """The pipeline's side, run in its own process: batches of items, and a decision now and then."""
     home = Home(home_path)
-    try:
-        with home.open_store() as store:
-            for n in range(batches):
-                store.upsert_items(enriched_items(home, 200, seed=100 + n))
-                first = store.search(ItemQuery(limit=1)).items
-                if first:  # an analyst decision from the "other side" at the same time
-                    store.update_item(first[0]["id"], {"status": "reviewing"}, actor="worker", action="status")
-    except Exception as exc:  # reported to the parent
-        errors.put(f"writer: {type(exc).__name__}: {exc}")
+    with home.open_store() as store:
+        for n in range(batches):
+            store.upsert_items(enriched_items(home, BATCH, seed=100 + n))
+            first = store.search(ItemQuery(limit=1)).items
+            if first:
+                store.update_item(first[0]["id"], {"status": "reviewing"}, actor="worker", action="status")
 
 
-def test_reading_while_the_pipeline_writes_raises_no_error(home: Home, tmp_path: Path):
-    ctx = mp.get_context("spawn")
-    errors = ctx.Queue()
-    writer = ctx.Process(target=_writer, args=(str(home.path), 15, errors))
-    writer.start()
+def test_reading_while_the_pipeline_writes_raises_no_error(home: Home):
+    code = f"from tests.test_store_concurrency import write_batches; write_batches({str(home.path)!r}, {BATCHES})"
+    writer = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stderr=subprocess.PIPE, text=True)
     seen_totals = []
     with home.open_store() as store:
-        while writer.is_alive():
+        while writer.poll() is None:
             seen_totals.append(store.search(ItemQuery(text="sạt lở", limit=20)).total)
             store.count_by("topics", ItemQuery(relevant=True))
             store.histogram(ItemQuery())
             items = store.search(ItemQuery(sort="urgency", limit=5)).items
             if items:
                 store.update_item(items[-1]["id"], {"assignee": "lan"}, actor="lan", action="assign")
-        writer.join(60)
-        assert writer.exitcode == 0
-        assert errors.empty(), errors.get()
+        stderr = writer.stderr.read()
+        assert writer.returncode == 0, stderr
         store.refresh()
-        assert store.count_items() == 15 * 200
-        assert store.search(ItemQuery(limit=0, include_duplicates=True)).total == 15 * 200
+        assert store.count_items() == BATCHES * BATCH
+        assert store.search(ItemQuery(limit=0, include_duplicates=True)).total == BATCHES * BATCH
+    assert len(seen_totals) > 1
     assert seen_totals == sorted(seen_totals)  # search only ever moves forward

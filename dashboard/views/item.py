@@ -39,7 +39,7 @@ st.session_state["item_id"] = item["id"]
 st.query_params["id"] = item["id"]
 
 st.title(widgets.md(item.get("title") or "(không có tiêu đề)"))
-st.html(widgets.badges_html(item))
+st.html(widgets.badges_html(item, topic_names=options.topic_labels(str(ctx.home.path))))
 st.caption(widgets.item_meta_line(item))
 url = str(item.get("url") or "")
 if url.lower().startswith(("http://", "https://")):

@@ -30,6 +30,7 @@ def _pick(title: str, choices: dict[str, str], key: str) -> tuple[str, ...]:
 
 
 facets = options.facet_choices(ctx)
+topic_names = options.topic_labels(str(ctx.home.path))
 with st.sidebar:
     st.subheader("Bộ lọc")
     ranges = labels["time_ranges"]
@@ -107,16 +108,12 @@ if not queue.rows:
 for row in queue.rows:
     item = row.item
     with st.container(border=True):
-        cols = st.columns([0.05, 0.95])
+        cols = st.columns([0.04, 0.96])
         cols[0].checkbox("Chọn", key=f"sel_{item['id']}", label_visibility="collapsed")
-        with cols[1]:
-            st.page_link("views/item.py", label=f"**{widgets.md(item.get('title') or item.get('url'))}**",
-                         query_params={"id": item["id"]})
-            st.html(widgets.badges_html(item, row.is_new, row.outlets))
-            reasons = item.get("urgency_reasons") or []
-            story = f" · {row.items_in_story} bài trong câu chuyện" if row.items_in_story > 1 else ""
-            why = ("  \nVì sao khẩn: " + widgets.md("; ".join(reasons[:4]))) if reasons else ""
-            st.caption(widgets.item_meta_line(item) + widgets.md(story) + why)
+        cols[1].page_link("views/item.py", label=f"**{widgets.md(item.get('title') or item.get('url'))}**",
+                          query_params={"id": item["id"]})
+        # Badges, source line and reasons in one escaped block: one element per row draws faster than three.
+        st.html(widgets.queue_row_html(item, row.is_new, row.outlets, row.items_in_story, topic_names))
 
 nav = st.columns([1, 1, 6])
 if nav[0].button("← Trang trước", key="prev_page", disabled=page_number == 0):

@@ -207,7 +207,8 @@ class SqliteStore(Store):
                     (item["id"], item.get("url_key"), item.get("content_hash"), _encode_item(item), now),
                 )
                 db.execute("INSERT OR REPLACE INTO index_outbox (item_id, seq) VALUES (?, ?)", (item["id"], seq))
-        self.sync_index()
+        # Short wait: if another process holds the index writer, it (or our next write) drains the outbox.
+        self.sync_index(timeout=1.0)
 
     def sync_index(self, timeout: float = 10.0) -> int:
         """Drain the outbox into the search index. Returns how many items were indexed; 0 if the writer is

@@ -68,3 +68,17 @@ def test_a_copy_of_a_copy_points_to_the_earliest_item(store, articles):
     second = {**_edited(first, 0.03, random.Random(4), 2), "published_at": "2028-01-01T00:00:00Z"}
     near([second], store)
     assert first["duplicate_of"] == articles[0]["id"] and second["duplicate_of"] == articles[0]["id"]
+
+
+def test_earlier_days_signature_records_are_merged_and_still_found(store, articles):
+    NearDuplicates(store)(articles[:3], store)
+    NearDuplicates(store)(articles[3:6], store)
+    records = store.list_records("state", where={"kind": "minhash_batch"})
+    for record in records:  # make them yesterday's
+        store.delete_record("state", record["id"])
+        store.put_record("state", record["id"], {**record, "created_at": "2000-01-01T00:00:00Z"})
+    restarted = NearDuplicates(store, days=100000)
+    assert len(store.list_records("state", where={"kind": "minhash_batch"})) == 1
+    copy = _edited(articles[4], 0.03, random.Random(5), 7)
+    restarted([copy], store)
+    assert copy["duplicate_of"] == articles[4]["id"]

@@ -48,6 +48,11 @@ def test_process_sets_classifier_fields_with_evidence_and_skips_copies(tmp_path)
     assert "Bản Giốc" in claim["text"], "matched the shipped example claim about Bản Giốc"
     assert rumour["urgency"] > flood["urgency"]
     assert any("có thể sai sự thật" in reason for reason in rumour["urgency_reasons"])
+    for item in (flood, rumour):  # every score shown to an analyst comes with its reason
+        for scored in [*item["topics"], *item["flags"], item["tone"]]:
+            assert 0.0 <= scored["score"] <= 1.0 and scored["evidence"]
+            assert all(e["detail"] and e["kind"] in ("term", "claim", "source", "model") for e in scored["evidence"])
+        assert item["urgency_reasons"]
 
 
 def test_items_command_shows_the_classifier_fields(tmp_path):

@@ -58,3 +58,16 @@ def test_bad_news_elsewhere_barely_moves_the_province_tone(tone):
     assert result["label"] == "trung_lap"
     far = [e for e in result["evidence"] if e.get("text") == "tai nạn"]
     assert far and "xa địa danh" in far[0]["detail"]
+
+
+def test_a_tone_model_trained_on_analysts_labels_is_averaged_in_with_its_reason():
+    from classifiers.learn import train_model
+
+    rows = ([{"text": f"bà con phấn khởi, mùa màng bội thu lần {n}", "label": "tich_cuc"} for n in range(15)]
+            + [{"text": f"người dân bức xúc vì rác thải bốc mùi lần {n}", "label": "tieu_cuc"} for n in range(15)]
+            + [{"text": f"ủy ban tổ chức cuộc họp định kỳ lần {n}", "label": "trung_lap"} for n in range(15)])
+    tone = ToneClassifier(model=train_model(rows, "tone"))
+    result = tone.classify(_item("Ở Thái Nguyên mùa màng của bà con năm nay", ""))  # no lexicon cue at all
+    assert not [e for e in result["evidence"] if e["kind"] == "term"]
+    assert result["label"] == "tich_cuc"
+    assert any(e["kind"] == "model" and "nhãn của cán bộ" in e["detail"] for e in result["evidence"])

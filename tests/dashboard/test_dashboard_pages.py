@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 from dashboard_seed import PASSWORD
@@ -10,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.context import HOME_ENV
 from pipeline.item import item_id
 
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
 RUMOUR = item_id("https://facebook.com/groups/tin-nong/posts/1001")
 XSS = item_id("https://example-news.vn/thu-nghiem-xss.html")
@@ -31,8 +34,6 @@ def _open_item(at: AppTest, wanted: str) -> AppTest:
 
 
 def test_wrong_password_shows_an_error_and_no_pages(seeded, monkeypatch):
-    from conftest import APP
-
     monkeypatch.setenv(HOME_ENV, str(seeded.path))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.text_input(key="login_name").input("chuyenvien")
@@ -48,8 +49,9 @@ def test_queue_lists_stories_by_urgency_and_says_why(app):
     at = app("chuyenvien")
     links = [link.proto.label for link in at.get("page_link")]
     assert links[0].startswith("**Thái Nguyên sắp xóa sổ xã Ba Bể")
-    text = _texts(at)
-    assert "Vì sao khẩn: Giống thông tin sai đã được phản bác" in text
+    text, rows = _texts(at), _html(at)
+    assert "Vì sao khẩn: Giống thông tin sai đã được phản bác" in rows
+    assert "&lt;b&gt;lý do&lt;/b&gt; có thẻ HTML" in rows and "<b>lý do" not in rows  # crawled reason, escaped
     assert "**9** tin phù hợp" in text and "câu chuyện mới" in text
     assert "3 cơ quan báo chí" in _html(at)  # the landslide story's outlet count
     assert '<span class="dt-badge new">MỚI</span>' in _html(at)
@@ -242,3 +244,16 @@ def test_digests_page_shows_a_digest_and_only_a_lead_approves_it(app, store):
     lead.button(key="digest_approve").click().run()
     assert store.get_record("digests", "day-2026-11-24")["approved_by"] == "lanhdao"
     assert "Đã duyệt bản điểm tin." in _texts(lead)
+
+
+def test_queue_pages_through_a_long_list(app, monkeypatch):
+    monkeypatch.setenv("DIEMTIN_DASHBOARD__PAGE_SIZE", "3")
+    at = app("chuyenvien")
+    first = [link.proto.label for link in at.get("page_link")]
+    assert len(first) == 3 and at.button(key="prev_page").disabled
+    at.button(key="next_page").click().run()
+    second = [link.proto.label for link in at.get("page_link")]
+    assert second and not set(first) & set(second)
+    assert "trang 2" in _texts(at)
+    at.button(key="prev_page").click().run()
+    assert [link.proto.label for link in at.get("page_link")] == first
