@@ -2,7 +2,9 @@
 
 Items are synthetic Vietnamese news built from templates whose slots (places of the province, people,
 numbers, organisations) vary, with a share about other provinces and syndicated copies with small edits:
-templated text with fixed filler sentences would make every item a near-copy of every other. Building items (normalisation, relevance) and exact dedup run first, untimed,
+templated text with fixed filler sentences would make every item a near-copy of every other; 5% are social
+posts that retell a shipped example claim, so the benchmark pays for the embeddings that claim matching needs
+(only items lexically close to a known claim are embedded: see classifiers/stages.py). Building items (normalisation, relevance) and exact dedup run first, untimed,
 as `pipeline/process.py` does before the classifiers; then every classifier stage runs on batches of
 ``pipeline.batch_size`` and only that is timed, per stage and in total. The target is 100 items/s with the
 default embedder on 2 CPU cores.
@@ -74,6 +76,9 @@ SENTENCES = (
     "Theo thống kê, trong {n} tháng đầu năm lượng khách đến {place} đạt {m} lượt.",
     "Phát biểu tại buổi lễ, ông {who} đề nghị các cấp ủy tiếp tục quan tâm công tác này.",
 )
+RETELLINGS = ("Chia sẻ gấp: {claim} Mọi người ở {place} lưu ý nhé.",
+              "Nghe nói {claim} Ai ở {place} biết thêm thì nói với.",
+              "Tin nóng {n} phút trước: {claim}")
 OUTLETS = (("vnexpress.net", "vnexpress"), ("tuoitre.vn", "tuoi-tre"), ("dantri.com.vn", "dan-tri"),
            ("nhandan.vn", "nhan-dan"), ("vov.vn", "vov"), ("baochinhphu.vn", "bao-chinh-phu"),
            ("facebook.com", "mang-xa-hoi"), ("bbc.com", "bbc-tieng-viet"))
@@ -88,7 +93,8 @@ def register_bench(bench: argparse._SubParsersAction) -> None:
 
 
 def run_classify_bench(home: Home, n: int) -> dict[str, object]:
-    from classifiers.stages import build_stages, needs_classification
+    from classifiers.itemtext import needs_classification
+    from classifiers.stages import build_stages
     from pipeline.process import Pipeline
 
     with home.open_store() as store:
@@ -99,7 +105,7 @@ def run_classify_bench(home: Home, n: int) -> dict[str, object]:
         batch_size = pipeline.batch_size
         raws = varied_items(home.profile, n)
         per_stage = {stage.name: 0.0 for stage in stages}
-        classified = relevant = duplicates = flagged = clustered = 0
+        classified = relevant = duplicates = flagged = clustered = claim_matched = 0
         total_s = 0.0
         cpu_started = time.process_time()
         for offset in range(0, len(raws), batch_size):
@@ -118,6 +124,7 @@ def run_classify_bench(home: Home, n: int) -> dict[str, object]:
             classified += sum(1 for i in items if needs_classification(i))
             flagged += sum(1 for i in items if i.get("flags"))
             clustered += sum(1 for i in items if i.get("cluster_similarity"))
+            claim_matched += sum(1 for i in items if i.get("claim_matches"))
             done = min(offset + batch_size, len(raws))
             sys.stderr.write(f"classify bench: {done}/{len(raws)} items, {done / total_s:.1f} items/s\n")
         cpu_s = time.process_time() - cpu_started
@@ -130,14 +137,17 @@ def run_classify_bench(home: Home, n: int) -> dict[str, object]:
         "loop_cpu_s": round(cpu_s, 2),
         "setup_s": round(setup_s, 2), "stage_s": {k: round(v, 2) for k, v in per_stage.items()},
         "relevant": relevant, "duplicates": duplicates, "classified": classified, "flagged": flagged,
-        "joined_a_story": clustered, "home": str(home.path),
+        "joined_a_story": clustered, "claim_matched": claim_matched, "home": str(home.path),
     }
 
 
 def varied_items(profile: Profile, n: int, seed: int = 5) -> list[dict[str, Any]]:
     """News-like items whose wording varies as real articles do (slots filled with places, people, numbers),
     so unrelated items share few 3-word shingles; 6% are syndicated copies with 3-10% of words changed."""
+    from classifiers.claims import SEED_FILE, read_claims_jsonl
+
     rng = random.Random(seed)
+    claims = [row["claim"] for row in read_claims_jsonl(SEED_FILE)]
     places = [p.name for p in profile.places if not p.ambiguous] or [p.name for p in profile.places]
     start = datetime(2026, 1, 1, tzinfo=UTC)
     out: list[dict[str, Any]] = []
@@ -152,6 +162,12 @@ def varied_items(profile: Profile, n: int, seed: int = 5) -> list[dict[str, Any]
                         "text": " ".join(tokens)})
             continue
         where = rng.choice(places) if rng.random() < 0.75 else rng.choice(ELSEWHERE)
+        if rng.random() < 0.05:
+            post = rng.choice(RETELLINGS).format(claim=rng.choice(claims), place=where, n=rng.randint(2, 59))
+            out.append({"url": f"https://facebook.com/bai/{number}.html", "title": "", "text": post,
+                        "source": "mang-xa-hoi", "lang": "vi",
+                        "published_at": (start + timedelta(minutes=5 * number)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+            continue
         slots = {"place": where, "province": profile.name, "n": rng.randint(2, 900), "m": rng.randint(10, 5000),
                  "who": " ".join(rng.choice(SYLLABLES).capitalize() for _ in range(3)),
                  "org": rng.choice(ORGS), "day": rng.randint(1, 28), "month": rng.randint(1, 12)}

@@ -9,6 +9,11 @@ Method: two folds by claim (even / odd groups). On one fold, ``suggest`` is the 
 every paraphrase (a suggestion costs an analyst a glance), ``near_certain`` the lowest threshold no unrelated or same-topic pair reaches; both are
 then measured on the other fold. The thresholds put in settings are those chosen on all claims.
 
+The lexical prefilter (``classifiers.claim_prefilter``, :class:`classifiers.lexical.ClaimPrefilter`) decides
+which items are embedded at all, so it must keep every paraphrase: its TF-IDF cosine is measured on the same
+pairs, all texts of the file forming the batch, and the share of each relation it lets through is printed
+(translations reach the embedder anyway: items not in Vietnamese skip the prefilter).
+
 Run: ``.venv/bin/python -m classifiers.calibrate_claims [--embedder NAME]``; prints one JSON object.
 """
 
@@ -24,6 +29,8 @@ import numpy as np
 
 from classifiers.claims import Consistency
 from classifiers.embed import DEFAULT_EMBEDDER, Embedder, get_embedder
+from classifiers.lexical import prefilter_similarities
+from pipeline.settings import DEFAULTS
 
 DATA = Path(__file__).resolve().parent / "data" / "claim_calibration.jsonl"
 
@@ -75,6 +82,23 @@ def measure(pairs: list[dict[str, Any]], suggest: float, near_certain: float) ->
     return out
 
 
+def measure_prefilter(pairs: list[dict[str, Any]], bar: float) -> dict[str, Any]:
+    """Per relation: how many pairs the lexical prefilter lets through to the embedder at ``bar``."""
+    claims = sorted({p["claim"] for p in pairs})
+    texts = sorted({p["text"] for p in pairs})
+    sims = prefilter_similarities(claims, texts)
+    claim_index = {c: i for i, c in enumerate(claims)}
+    text_index = {t: i for i, t in enumerate(texts)}
+    out: dict[str, Any] = {"bar": bar}
+    for relation in ("paraphrase", "translation", "contradiction", "same_topic", "unrelated"):
+        scores = np.array([sims[text_index[p["text"]], claim_index[p["claim"]]] for p in pairs
+                           if p["relation"] == relation])
+        if scores.size:
+            out[relation] = {"n": int(scores.size), "kept": int((scores >= bar).sum()),
+                             "recall": round(float((scores >= bar).mean()), 4), "min": round(float(scores.min()), 4)}
+    return out
+
+
 def calibrate(embedder: Embedder, path: Path = DATA) -> dict[str, Any]:
     pairs = load_pairs(path)
     score_pairs(pairs, embedder, Consistency.load())
@@ -87,7 +111,8 @@ def calibrate(embedder: Embedder, path: Path = DATA) -> dict[str, Any]:
                       "near_certain": near_certain, "held_out": measure(test, suggest, near_certain)})
     suggest, near_certain = choose(pairs)
     return {"embedder": embedder.name, "pairs": len(pairs), "suggest": suggest, "near_certain": near_certain,
-            "folds": folds, "all_claims": measure(pairs, suggest, near_certain)}
+            "folds": folds, "all_claims": measure(pairs, suggest, near_certain),
+            "prefilter": measure_prefilter(pairs, float(DEFAULTS["classifiers"]["claim_prefilter"]))}
 
 
 def main(argv: list[str] | None = None) -> int:

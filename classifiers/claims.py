@@ -285,6 +285,10 @@ class ClaimMatcher:
     def reload(self) -> None:
         self._claims = {c["id"]: c for c in list_claims(self.store, active_only=True)}
 
+    def texts(self) -> list[str]:
+        """The active claims' texts: what the lexical prefilter compares items with."""
+        return [c["claim"] for c in self._claims.values()]
+
     def match(self, text: str, vector: np.ndarray) -> list[dict[str, Any]]:
         """Known claims similar to ``text`` (an item's title and lead), best first, each with its level
         ("near_certain" or "suggest"), similarity and the reasons it is not near-certain."""

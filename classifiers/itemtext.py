@@ -42,6 +42,11 @@ class ItemText:
         return value[max(0, start - radius): end + radius]
 
 
+def needs_classification(item: dict[str, Any]) -> bool:
+    """Relevant items that are not copies go through the classifiers; a copy joins its original's story."""
+    return item.get("relevant") is not False and not item.get("duplicate_of")
+
+
 def headline(item: dict[str, Any], max_chars: int = 400) -> str:
     """Title and lead: what claim matching, clusters and zero-shot topics embed (never the whole article)."""
     title = (item.get("title") or "").strip()

@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from classifiers.features import FeatureBuilder, field_texts
+from pipeline.jsonl import read_jsonl as read_jsonl_lines
 from pipeline.settings import Settings
 from pipeline.text import fold
 from pipeline.timeutil import iso, now_utc
@@ -59,19 +60,15 @@ def read_jsonl(path: str | Path, require_label: bool = True) -> tuple[list[dict[
     """
     rows: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append({"line": number, "error": f"JSON không hợp lệ: {exc.msg}"})
-                continue
-            error = row_problem(row, require_label)
-            if error:
-                problems.append({"line": number, "error": error})
-                continue
+
+    def validate(row: Any) -> tuple[dict[str, Any] | None, str | None]:
+        error = row_problem(row, require_label)
+        return (None, error) if error else (row, None)
+
+    for number, row, error in read_jsonl_lines(path, validate):
+        if error:
+            problems.append({"line": number, "error": error})
+        else:
             rows.append(row)
     for problem in problems:
         log.warning("skipped line %s of %s: %s", problem["line"], path, problem["error"])

@@ -6,7 +6,9 @@ Three signals, each with its reason, are combined as independent pieces of evide
 - term rules: the taxonomy's terms found in the title (counted ``title_boost`` times) and the text; each
   distinct term adds its weight, and ``1 - exp(-Σ weights)`` turns the sum into a score;
 - zero-shot similarity of the item's title+lead embedding to each topic's description, as a softmax over
-  topics (e5 similarities are compressed, so only the ranking among topics carries information);
+  topics (e5 similarities are compressed, so only the ranking among topics carries information), for the
+  items embedded anyway: embedding costs ~65 ms an item here, so the stages embed only claim candidates
+  (classifiers/stages.py) and every other item is tagged by terms and trained models alone;
 - a model trained on analysts' topic decisions ("topic" for a multi-class model, "topic:<id>" for one
   topic), when the home has one.
 """

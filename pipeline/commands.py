@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline.cli import CommandError, home_of, print_json
 from pipeline.home import Home
+from pipeline.jsonl import read_jsonl
 from pipeline.store.base import ItemQuery, Store
 from pipeline.store.query import QueryError
 from pipeline.timeutil import local_day_bounds, parse_iso
@@ -96,30 +95,42 @@ def query_from_args(args: argparse.Namespace, text: str | None = None) -> ItemQu
     )
 
 
+ADMIN_PASSWORD_FILE = "admin-password.txt"
+
+
+def first_admin(home: Home, store: Store) -> Path | None:
+    """A new office has no accounts, and the dashboard admits no one without one: make an "admin" with a
+    random password, kept in a file only root can read, to be changed at the first log-in."""
+    import os
+    import secrets
+
+    from dashboard.auth import create_user
+
+    if store.list_records("users"):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user(store, "admin", "admin", password, by="diemtin init")
+    path = home.path / ADMIN_PASSWORD_FILE
+    path.write_text(f"admin\n{password}\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     try:
         home = Home.init(args.home, args.province, store_url=args.store_url)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    print_json({"home": str(home.path.resolve()), "province": args.province, "store": args.store_url})
+    with home.open_store() as store:
+        password_file = first_admin(home, store)
+    report = {"home": str(home.path.resolve()), "province": args.province, "store": args.store_url}
+    if password_file:
+        report["admin_password_file"] = str(password_file.resolve())
+    print_json(report)
     return 0
 
 
 # ---------------------------------------------------------------------------- ingest
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, payload or None, error or None) for each non-empty line."""
-    with path.open("r", encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                payload = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"JSON không hợp lệ: {exc.msg} (cột {exc.colno})"
-                continue
-            yield number, *validate_payload(payload)
-
-
 def validate_payload(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(payload, dict):
         return None, "mỗi dòng phải là một đối tượng JSON"
@@ -146,7 +157,7 @@ def ingest_file(store: Store, path: Path, batch: int = 1000) -> dict[str, Any]:
         summary["already_queued"] += len(pending) - added
         pending.clear()
 
-    for number, payload, error in read_jsonl(path):
+    for number, payload, error in read_jsonl(path, validate_payload):
         summary["lines"] += 1
         if error:
             summary["errors"].append({"line": number, "error": error})

@@ -135,6 +135,11 @@ DEFAULTS: dict[str, Any] = {
         # same-topic pair >= 0.926. "near-certain" also needs numbers, negation, direction and roles to agree.
         "claim_suggest": 0.90,
         "claim_near_certain": 0.93,
+        # Lexical prefilter: only items whose folded words are this close to an active claim (TF-IDF cosine of
+        # word 1-2-grams, IDF over the claims and the batch) are embedded and matched; items not in Vietnamese
+        # always are. On claim_calibration.jsonl every paraphrase scores >= 0.18 (see calibrate_claims);
+        # 0.12 leaves a margin. Embedding every item (~65 ms each) would cap classification near 15 items/s.
+        "claim_prefilter": 0.12,
         # Known claims compared with each item (k of the k-NN query).
         "claim_candidates": 3,
         # Load the shipped example claims (classifiers/data/claims_seed.jsonl) into an empty knowledge base.
@@ -146,13 +151,16 @@ DEFAULTS: dict[str, Any] = {
         "near_duplicate_min_words": 25,
         # Copies are looked for among items of this many days before (and after) an item.
         "near_duplicate_days": 30,
-        # Story clusters: cosine of title+lead embeddings (e5 is compressed: unrelated news ~0.83) ...
-        "cluster_threshold": 0.92,
-        # ... or this lower one when the two items name a common place of the province.
-        "cluster_threshold_shared_place": 0.89,
+        # Story clusters: cosine of hashed folded word 1-2-grams of title + lead (classifiers/lexical.py; words,
+        # not embeddings, for speed). The same event told by two outlets in other words scores ~0.6 ...
+        "cluster_threshold": 0.55,
+        # ... or this lower one when the two items name a common place of the province ...
+        "cluster_threshold_shared_place": 0.45,
         # ... or this higher one when both name places of the province but none in common (same template,
-        # two communes: "Đại hội Đảng bộ xã A" / "xã B" are two events).
-        "cluster_threshold_other_places": 0.97,
+        # two communes: "Đại hội Đảng bộ xã A" / "xã B" score ~0.77 and are two events).
+        "cluster_threshold_other_places": 0.9,
+        # Characters of title + lead compared (words are cheap: more than the embedder gets).
+        "cluster_max_chars": 200,
         "cluster_days": 3,
         "cluster_candidates": 10,
         "flag_threshold": 0.5,

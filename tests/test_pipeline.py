@@ -176,3 +176,16 @@ def test_commands_without_a_home_say_how_to_make_one(tmp_path: Path):
     assert result.returncode == 2 and "init --province" in result.stderr
     unknown = run_cli("init", "--province", "ha-noi-xyz", home=tmp_path / "h", check=False)
     assert unknown.returncode == 2 and "thai-nguyen" in unknown.stderr
+
+
+def test_init_makes_a_first_admin_whose_password_file_only_root_reads(tmp_path: Path):
+    from dashboard.auth import authenticate
+
+    report = json_lines(run_cli("init", "--province", "cao-bang", home=tmp_path / "h").stdout)[-1]
+    password_file = Path(report["admin_password_file"])
+    assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+    login, password = password_file.read_text().split()
+    with Home(tmp_path / "h").open_store() as store:
+        assert authenticate(store, login, password, session_hours=1) is not None
+    again = json_lines(run_cli("init", "--province", "cao-bang", home=tmp_path / "h").stdout)[-1]
+    assert "admin_password_file" not in again

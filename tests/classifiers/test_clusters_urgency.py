@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from classifiers.clusters import StoryClusters, cluster_record_id
-from classifiers.itemtext import headline
 from classifiers.urgency import Urgency
 
 BAO_LAC = {"name": "Xã Bảo Lạc", "kind": "commune"}
@@ -16,13 +15,12 @@ def _item(item_id: str, source: str, title: str, lead: str, at: str, places: lis
             "relevant": True, "places": places or []}
 
 
-def _assign(clusters: StoryClusters, items: list[dict], store, embedder) -> None:
-    vectors = dict(zip([i["id"] for i in items], embedder.encode([headline(i) for i in items]), strict=True))
-    clusters.assign(items, vectors, store)
+def _assign(clusters: StoryClusters, items: list[dict], store) -> None:
+    clusters.assign(items, store)
     store.upsert_items(items)
 
 
-def test_one_event_told_by_two_outlets_in_other_words_is_one_story_that_knows_its_first_item(store, embedder):
+def test_one_event_told_by_two_outlets_in_other_words_is_one_story_that_knows_its_first_item(store):
     clusters = StoryClusters()
     first = _item("i1", "bao-cao-bang", "Lũ quét ở Bảo Lạc làm 3 người mất tích",
                   "Mưa lớn đêm qua gây lũ quét tại xã Bảo Lạc, tỉnh Cao Bằng, 3 người mất tích.",
@@ -30,35 +28,35 @@ def test_one_event_told_by_two_outlets_in_other_words_is_one_story_that_knows_it
     other_event = _item("i2", "vnexpress", "Cao Bằng khai mạc lễ hội văn hóa các dân tộc",
                         "Lễ hội văn hóa các dân tộc tỉnh Cao Bằng khai mạc với nhiều hoạt động đặc sắc.",
                         "2026-11-20T02:00:00Z")
-    _assign(clusters, [first, other_event], store, embedder)
+    _assign(clusters, [first, other_event], store)
     second = _item("i3", "vnexpress", "Cao Bằng: 3 người mất tích do lũ quét ở Bảo Lạc",
                    "Trận lũ quét sau mưa lớn tại xã Bảo Lạc (Cao Bằng) khiến 3 người mất tích.",
                    "2026-11-20T05:00:00Z", [BAO_LAC])
-    _assign(StoryClusters(), [second], store, embedder)  # a later run: the earlier items come from the store
+    _assign(StoryClusters(), [second], store)  # a later run: the earlier items come from the store
     assert second["cluster_id"] == first["cluster_id"] == "i1"
     assert other_event["cluster_id"] != first["cluster_id"]
     record = store.get_record("state", cluster_record_id("i1"))
     assert record["earliest_item"] == "i1" and record["outlet_count"] == 2 and record["item_count"] == 2
 
 
-def test_same_kind_of_event_in_two_communes_is_two_stories(store, embedder):
+def test_same_kind_of_event_in_two_communes_is_two_stories(store):
     items = [
         _item("c1", "a", "Đại hội Đảng bộ xã Bảo Lạc nhiệm kỳ 2025-2030", "Đại hội Đảng bộ xã Bảo Lạc thành công.",
               "2026-11-20T01:00:00Z", [BAO_LAC]),
         _item("c2", "b", "Đại hội Đảng bộ xã Hòa An nhiệm kỳ 2025-2030", "Đại hội Đảng bộ xã Hòa An thành công.",
               "2026-11-20T02:00:00Z", [{"name": "Xã Hòa An", "kind": "commune"}]),
     ]
-    _assign(StoryClusters(), items, store, embedder)
+    _assign(StoryClusters(), items, store)
     assert items[0]["cluster_id"] != items[1]["cluster_id"]
 
 
-def test_near_duplicate_joins_its_originals_story(store, embedder):
+def test_near_duplicate_joins_its_originals_story(store):
     clusters = StoryClusters()
     original = _item("o1", "nhan-dan", "Khánh thành cầu treo ở Bảo Lạc", "Cây cầu treo mới nối hai bản.",
                      "2026-11-20T01:00:00Z", [BAO_LAC])
-    _assign(clusters, [original], store, embedder)
+    _assign(clusters, [original], store)
     copy = {**original, "id": "o2", "source": "bao-moi", "duplicate_of": "o1"}
-    clusters.assign([copy], {}, store)
+    clusters.assign([copy], store)
     assert copy["cluster_id"] == "o1"
     assert clusters.outlets("o1", store) == 2
 

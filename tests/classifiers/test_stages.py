@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from classifiers.embed import PASSAGE, QUERY, Embedder
 from classifiers.stages import build_stages
 from pipeline.home import Home
 from pipeline.item import item_id
 from pipeline.process import Pipeline
+from pipeline.settings import DEFAULTS
 from tests.conftest import json_lines, run_cli
 
 FLOOD = ("Do ảnh hưởng của hoàn lưu bão, tại tỉnh Cao Bằng mưa lớn kéo dài gây sạt lở đất ở nhiều xã vùng cao, "
@@ -33,8 +37,8 @@ def test_process_sets_classifier_fields_with_evidence_and_skips_copies(tmp_path)
     home = _home(tmp_path)
     with home.open_store() as store:
         stages = build_stages(home, store)
-        assert [s.name for s in stages] == ["near_duplicates", "embed_and_cluster", "claims", "topics", "tone",
-                                            "flags", "urgency"]
+        assert [s.name for s in stages] == ["near_duplicates", "clusters", "embed", "claims", "topics",
+                                            "tone", "flags", "urgency"]
         store.enqueue_raw(RAWS)
         Pipeline(home, store, stages).run()
         flood, copy, rumour = store.get_items([item_id(r["url"]) for r in RAWS])
@@ -77,3 +81,38 @@ def test_a_model_retrained_in_the_homes_registry_is_used_by_the_flag_stage(tmp_p
         stages["flags"]([item], store)
     hostile = next(f for f in item["flags"] if f["name"] == "hostile")
     assert any(e["kind"] == "model" and "flag:hostile" in e["detail"] for e in hostile["evidence"])
+
+
+def test_only_items_close_to_a_known_claim_are_embedded_and_a_paraphrase_still_matches(tmp_path, embedder):
+    home = _home(tmp_path)
+    embedded: list[str] = []
+
+    def recording(texts: list[str], is_query: bool) -> np.ndarray:
+        embedded.extend(texts)
+        return embedder.encode(texts, QUERY if is_query else PASSAGE)
+
+    raws = [
+        {"url": "https://fb.example/p9", "source": "", "published_at": "2026-11-25T10:00:00Z", "title": "",
+         "text": "Nghe nói thác Bản Giốc ở Cao Bằng giờ thuộc Trung Quốc rồi, mình mất từ hồi ký hiệp ước 1999."},
+        {"url": "https://baocaobang.vn/hoi-cho", "source": "bao-cao-bang", "published_at": "2026-11-25T11:00:00Z",
+         "title": "Cao Bằng khai mạc hội chợ nông sản đặc sản vùng cao",
+         "text": "Hội chợ nông sản tại thành phố Cao Bằng giới thiệu hạt dẻ Trùng Khánh, miến dong và mật ong bạc hà."},
+    ]
+    with home.open_store() as store:
+        stages = build_stages(home, store, embedder=Embedder("recording", recording, embedder.dim))
+        embedded.clear()  # the shipped claims and topic descriptions were embedded while building
+        store.enqueue_raw(raws)
+        Pipeline(home, store, stages).run()
+        rumour, fair = store.get_items([item_id(r["url"]) for r in raws])
+    assert rumour["relevant"] and fair["relevant"]
+    assert rumour["claim_matches"] and "Bản Giốc" in rumour["claim_matches"][0]["claim"]
+    assert len(embedded) == 1 and "Bản Giốc" in embedded[0], "the fair news item was never embedded"
+    assert fair["claim_matches"] == [] and fair["topics"] and fair["cluster_id"]
+
+
+def test_lexical_prefilter_keeps_every_paraphrase_of_the_calibration_set():
+    from classifiers.calibrate_claims import load_pairs, measure_prefilter
+
+    found = measure_prefilter(load_pairs(), float(DEFAULTS["classifiers"]["claim_prefilter"]))
+    assert found["paraphrase"]["recall"] == 1.0
+    assert found["unrelated"]["recall"] < 0.05, "most unrelated texts are not embedded"
