@@ -18,6 +18,8 @@ from classifiers.claims import (
     seed_claims,
     update_claim,
 )
+from classifiers.lexical import ClaimPrefilter
+from pipeline.settings import DEFAULTS
 from tests.conftest import json_lines, run_cli
 
 PETROL = {"claim": "Giá xăng sẽ tăng mạnh từ ngày mai.", "rebuttal": "Bộ Công Thương chưa điều chỉnh giá xăng.",
@@ -102,3 +104,13 @@ def test_claims_command_adds_lists_and_imports(tmp_path):
     assert {"Giá xăng sẽ tăng mạnh từ ngày mai.", "Hồ Ba Bể bị ô nhiễm nặng."} <= {c["claim"] for c in listed}
     bad = run_cli("claims", "add", "--claim", "x", "--rebuttal", "y", "--date", "hôm qua", home=home, check=False)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_prefilter_embeds_close_wordings_and_foreign_language_items_but_not_unrelated_news():
+    prefilter = ClaimPrefilter(float(DEFAULTS["classifiers"]["claim_prefilter"]))
+    claims = [PETROL["claim"], "Ngân hàng Nhà nước sắp đổi tiền, tiền đang lưu hành sẽ hết giá trị."]
+    texts = ["Xăng dầu sắp tăng giá mạnh vào ngày mai, chia sẻ cho mọi người biết.",
+             "Petrol prices will rise sharply from tomorrow.",
+             "Lễ hội Lồng tông ở Tuyên Quang thu hút đông đảo du khách."]
+    assert prefilter.candidates(claims, texts, ["vi", "en", "vi"]) == [True, True, False]
+    assert prefilter.candidates([], texts, ["vi", "en", "vi"]) == [False, False, False], "no claim, nothing to match"
