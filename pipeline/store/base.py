@@ -231,6 +231,19 @@ class Store(abc.ABC):
         found = self.get_items([item_id])
         return found[0] if found else None
 
+    def hybrid_search(self, query: ItemQuery, vector: Any, space: str = "items", candidates: int = 500
+                      ) -> list[tuple[dict[str, Any], float]]:
+        """Full-text and filters choose the candidates (BM25's best ``candidates``), vector similarity
+        orders them: "items like this one that also say these words". Built on search + knn, so both
+        backends rank identically."""
+        pool = self.search(query.with_(limit=candidates, offset=0, sort="relevance"))
+        if not pool.items:
+            return []
+        by_id = {item["id"]: item for item in pool.items}
+        ranked = self.knn(space, vector, k=len(by_id), allowed=set(by_id))
+        start, stop = query.offset, query.offset + query.limit
+        return [(by_id[item_id], score) for item_id, score in ranked[start:stop]]
+
     def audit(self, actor: str, action: str, entity_type: str, entity_id: str, *,
               before: Any = None, after: Any = None, reason: str = "") -> dict[str, Any]:
         entry = {

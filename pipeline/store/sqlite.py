@@ -48,6 +48,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE vectors (rowid INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, id TEXT NOT NULL,
                           vec BLOB NOT NULL, UNIQUE (space, id));
     """,
+    # 2: vector spaces catch up on new rows by (space, rowid) without scanning the space.
+    "CREATE INDEX vectors_space_rowid ON vectors (space, rowid)",
 )
 
 DB_FILE = "store.sqlite3"

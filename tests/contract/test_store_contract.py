@@ -274,3 +274,14 @@ def test_reindex_rebuilds_search_from_the_records(store: Store, newsroom):
     assert store.reindex() == 6
     store.refresh()
     assert set(store.search(ItemQuery(text="Bắc Kạn", include_duplicates=True)).ids) == before
+
+
+def test_hybrid_search_ranks_full_text_candidates_by_similarity(store: Store, newsroom):
+    ids = list(newsroom.values())
+    basis = np.eye(len(ids), 8, dtype=np.float32)
+    store.put_vectors("items", ids, basis)
+    probe = basis[2] + 0.5 * basis[0]  # most like the hostile item, then the flood item
+    ranked = store.hybrid_search(ItemQuery(text="Bắc Kạn", relevant=True), probe)
+    assert [item["id"] for item, _ in ranked] == [ids[2], ids[0]]
+    assert ranked[0][1] > ranked[1][1]
+    assert store.hybrid_search(ItemQuery(text="không có từ này"), probe) == []
