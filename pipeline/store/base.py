@@ -101,6 +101,25 @@ def raw_key(payload: dict[str, Any]) -> str:
     return hashlib.sha256(f"{payload.get('url', '')}\n{digest}".encode()).hexdigest()[:32]
 
 
+def check_collection(collection: str) -> None:
+    if collection not in COLLECTIONS:
+        raise StoreError(f"unknown collection {collection!r}")
+
+
+def filter_records(docs: list[dict[str, Any]], where: dict[str, Any] | None, order_by: str | None,
+                   descending: bool, limit: int | None) -> list[dict[str, Any]]:
+    """What list_records means, for every backend: collections are small, so this runs in Python, and
+    records without the ordering field come last either way."""
+    for key, wanted in (where or {}).items():
+        options = wanted if isinstance(wanted, list | tuple | set) else [wanted]
+        docs = [d for d in docs if d.get(key) in options]
+    if order_by:
+        present = [d for d in docs if d.get(order_by) is not None]
+        missing = [d for d in docs if d.get(order_by) is None]
+        docs = sorted(present, key=lambda d: d[order_by], reverse=descending) + missing
+    return docs[:limit] if limit is not None else docs
+
+
 def checksum(doc: dict[str, Any]) -> str:
     """A stable checksum of a record, used to verify migrations between backends."""
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

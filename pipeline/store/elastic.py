@@ -32,13 +32,14 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 import index_config
 from pipeline.settings import Settings
 from pipeline.store.base import (
-    COLLECTIONS,
     FACET_FIELDS,
     ItemQuery,
     RawRecord,
     SearchResult,
     Store,
     StoreError,
+    check_collection,
+    filter_records,
     raw_key,
 )
 from pipeline.store.elastic_setup import apply_index_config, index_names
@@ -189,13 +190,8 @@ class ElasticStore(Store):
                     return total, hits
 
     # ------------------------------------------------------------------ records
-    @staticmethod
-    def _check_collection(collection: str) -> None:
-        if collection not in COLLECTIONS:
-            raise StoreError(f"unknown collection {collection!r}")
-
     def put_record(self, collection: str, record_id: str, doc: dict[str, Any]) -> None:
-        self._check_collection(collection)
+        check_collection(collection)
         self.client.index(
             index=self.names["records"], id=f"{collection}:{record_id}", refresh=self.refresh_each_batch,
             document={"collection": collection, "id": record_id, "updated_at": iso(now_utc()),
@@ -203,7 +199,7 @@ class ElasticStore(Store):
         )
 
     def get_record(self, collection: str, record_id: str) -> dict[str, Any] | None:
-        self._check_collection(collection)
+        check_collection(collection)
         try:
             found = self.client.get(index=self.names["records"], id=f"{collection}:{record_id}", source=["doc"])
         except NotFoundError:
@@ -211,7 +207,7 @@ class ElasticStore(Store):
         return found["_source"]["doc"]
 
     def delete_record(self, collection: str, record_id: str) -> bool:
-        self._check_collection(collection)
+        check_collection(collection)
         try:
             self.client.delete(index=self.names["records"], id=f"{collection}:{record_id}",
                                refresh=self.refresh_each_batch)
@@ -221,20 +217,11 @@ class ElasticStore(Store):
 
     def list_records(self, collection: str, where: dict[str, Any] | None = None, order_by: str | None = None,
                      descending: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
-        self._check_collection(collection)
+        check_collection(collection)
         _, hits = self._search_all(self.names["records"], {"term": {"collection": collection}},
                                    sort=[{"id": "asc"}], source=["doc"])
         docs = [hit["_source"]["doc"] for hit in hits]
-        # Filtered and ordered in Python exactly as the embedded backend does: collections are small.
-        for key, wanted in (where or {}).items():
-            options = wanted if isinstance(wanted, list | tuple | set) else [wanted]
-            docs = [d for d in docs if d.get(key) in options]
-        if order_by:
-            docs.sort(key=lambda d: (d.get(order_by) is None, d.get(order_by) if d.get(order_by) is not None else ""),
-                      reverse=descending)
-            if descending:
-                docs.sort(key=lambda d: d.get(order_by) is None)
-        return docs[:limit] if limit is not None else docs
+        return filter_records(docs, where, order_by, descending, limit)
 
     # ------------------------------------------------------------------ raw queue
     def enqueue_raw(self, payloads: Iterable[dict[str, Any]]) -> int:

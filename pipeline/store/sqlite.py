@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 
 from pipeline.settings import Settings
-from pipeline.store.base import COLLECTIONS, ItemQuery, RawRecord, SearchResult, Store, StoreError, raw_key
+from pipeline.store.base import (
+    ItemQuery,
+    RawRecord,
+    SearchResult,
+    Store,
+    StoreError,
+    check_collection,
+    filter_records,
+    raw_key,
+)
 from pipeline.store.search_index import IndexBusy, SearchIndex
 from pipeline.store.vectors import VectorSpace, to_blob
 from pipeline.timeutil import iso, now_utc
@@ -104,13 +113,8 @@ class SqliteStore(Store):
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     # ------------------------------------------------------------------ records
-    @staticmethod
-    def _check_collection(collection: str) -> None:
-        if collection not in COLLECTIONS:
-            raise StoreError(f"unknown collection {collection!r}")
-
     def put_record(self, collection: str, record_id: str, doc: dict[str, Any]) -> None:
-        self._check_collection(collection)
+        check_collection(collection)
         body = dict(doc, id=record_id)
         with self._tx() as db:
             db.execute(
@@ -120,31 +124,23 @@ class SqliteStore(Store):
             )
 
     def get_record(self, collection: str, record_id: str) -> dict[str, Any] | None:
-        self._check_collection(collection)
+        check_collection(collection)
         row = self.db.execute("SELECT doc FROM records WHERE collection = ? AND id = ?",
                               (collection, record_id)).fetchone()
         return json.loads(row[0]) if row else None
 
     def delete_record(self, collection: str, record_id: str) -> bool:
-        self._check_collection(collection)
+        check_collection(collection)
         with self._tx() as db:
             cur = db.execute("DELETE FROM records WHERE collection = ? AND id = ?", (collection, record_id))
         return cur.rowcount > 0
 
     def list_records(self, collection: str, where: dict[str, Any] | None = None, order_by: str | None = None,
                      descending: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
-        self._check_collection(collection)
+        check_collection(collection)
         rows = self.db.execute("SELECT doc FROM records WHERE collection = ? ORDER BY id", (collection,))
         docs = [json.loads(r[0]) for r in rows]
-        for key, wanted in (where or {}).items():
-            options = wanted if isinstance(wanted, list | tuple | set) else [wanted]
-            docs = [d for d in docs if d.get(key) in options]
-        if order_by:
-            docs.sort(key=lambda d: (d.get(order_by) is None, d.get(order_by) if d.get(order_by) is not None else ""),
-                      reverse=descending)
-            if descending:  # keep records without the field last either way
-                docs.sort(key=lambda d: d.get(order_by) is None)
-        return docs[:limit] if limit is not None else docs
+        return filter_records(docs, where, order_by, descending, limit)
 
     # ------------------------------------------------------------------ raw queue
     def enqueue_raw(self, payloads: Iterable[dict[str, Any]]) -> int:

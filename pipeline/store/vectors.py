@@ -72,7 +72,7 @@ class VectorSpace:
                                   M=HNSW_M, allow_replace_deleted=False)
             self._hnsw.set_ef(HNSW_EF)
             labels = np.arange(len(self._ids))
-            self._hnsw.add_items(self._matrix, labels, num_threads=1)
+            self._hnsw.add_items(self._matrix, labels, num_threads=-1)  # the one-off build uses every core
             return
         if len(self._ids) > self._hnsw.get_max_elements():
             self._hnsw.resize_index(len(self._ids) * 2)
