@@ -8,7 +8,6 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +39,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("pipeline.digest.commands", "báo cáo quý, 6 tháng, năm"),
     "case": ("pipeline.digest.commands", "hồ sơ chuyển xử lý: xuất và kiểm tra"),
 }
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 class CommandError(Exception):
