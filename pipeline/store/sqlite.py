@@ -62,6 +62,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 DB_FILE = "store.sqlite3"
+
+# Vector spaces live as long as the process, not the store object: the scheduler opens the store anew each
+# tick, and rebuilding an HNSW graph of every story each time would cost minutes. Keyed by the database
+# file's path and inode, so a database made anew at the same path starts afresh.
+_SPACES: dict[tuple[str, int, str], VectorSpace] = {}
+_SPACES_LOCK = threading.Lock()
 INDEX_DIR = "index"
 
 
@@ -82,7 +88,6 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._migrate()
         self.index = SearchIndex(self.home / INDEX_DIR)
-        self._spaces: dict[str, VectorSpace] = {}
 
     # ------------------------------------------------------------------ connection and schema
     @property
@@ -328,10 +333,18 @@ class SqliteStore(Store):
                                    (space, after))
 
     def knn(self, space: str, vector: Any, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        if space not in self._spaces:
-            self._spaces[space] = VectorSpace(space, self._vector_rows,
-                                              int(self.settings.get("store.exact_vector_limit", 50000)))
-        return self._spaces[space].knn(np.asarray(vector, dtype=np.float32), k, allowed)
+        return self._space(space).knn(self._vector_rows, np.asarray(vector, dtype=np.float32), k, allowed)
+
+    def _space_key(self, space: str) -> tuple[str, int, str]:
+        path = (self.home / DB_FILE).resolve()
+        return str(path), path.stat().st_ino, space
+
+    def _space(self, space: str) -> VectorSpace:
+        key = self._space_key(space)
+        with _SPACES_LOCK:
+            if key not in _SPACES:
+                _SPACES[key] = VectorSpace(space, int(self.settings.get("store.exact_vector_limit", 50000)))
+            return _SPACES[key]
 
     def vector_spaces(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT space FROM vectors ORDER BY space")]
@@ -354,7 +367,9 @@ class SqliteStore(Store):
                 batch = []
         if batch:
             count += self.index.write(batch)
-        self._spaces.clear()
+        with _SPACES_LOCK:
+            for key in [k for k in _SPACES if k[:2] == self._space_key("")[:2]]:
+                del _SPACES[key]
         return count
 
     def refresh(self) -> None:

@@ -24,9 +24,8 @@ RowSource = Callable[[str, int], Iterator[tuple[int, str, bytes]]]
 class VectorSpace:
     """One space of vectors (e.g. "items", "claims"), loaded from SQLite rows newer than what it has seen."""
 
-    def __init__(self, name: str, rows: RowSource, exact_limit: int):
+    def __init__(self, name: str, exact_limit: int):
         self.name = name
-        self._rows = rows
         self._exact_limit = exact_limit
         self._lock = threading.Lock()
         self._seen_rowid = 0
@@ -35,10 +34,10 @@ class VectorSpace:
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._hnsw = None
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, rows: RowSource) -> None:
         new_ids: list[str] = []
         new_vecs: list[np.ndarray] = []
-        for rowid, item_id, blob in self._rows(self.name, self._seen_rowid):
+        for rowid, item_id, blob in rows(self.name, self._seen_rowid):
             self._seen_rowid = max(self._seen_rowid, rowid)
             new_ids.append(item_id)
             new_vecs.append(np.frombuffer(blob, dtype=np.float32))
@@ -79,9 +78,10 @@ class VectorSpace:
         labels = np.array(sorted({self._pos[i] for i in changed}))
         self._hnsw.add_items(self._matrix[labels], labels, num_threads=1)
 
-    def knn(self, vector: np.ndarray, k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+    def knn(self, rows: RowSource, vector: np.ndarray, k: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """``rows`` reads the space's rows newer than a rowid: the space outlives any one connection."""
         with self._lock:
-            self._catch_up()
+            self._catch_up(rows)
             if not self._ids:
                 return []
             query = np.frombuffer(to_blob(vector), dtype=np.float32)
