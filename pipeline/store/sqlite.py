@@ -256,7 +256,8 @@ class SqliteStore(Store):
         return out
 
     def search(self, query: ItemQuery) -> SearchResult:
-        self.sync_index(timeout=0.5)
+        # One try, no wait: a reader (the dashboard) must not stall while the pipeline holds the writer.
+        self.sync_index(timeout=0.0)
         total, ids = self.index.search(query)
         return SearchResult(total=total, items=self.get_items(ids))
 
