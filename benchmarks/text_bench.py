@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.language import detect_language
-from pipeline.text import normalize
+from pipeline.core.language import detect_language
+from pipeline.core.text import normalize
 
 PARAGRAPHS = [
     "Sáng 12/6, UBND tỉnh Thái Nguyên tổ chức hội nghị sơ kết công tác phòng, chống thiên tai và tìm kiếm cứu nạn "

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli import CommandError, home_of, print_json
+from pipeline.cli.main import CommandError, home_of, print_json
 
-# classifiers.learn (scikit-learn) is imported by the handlers, so other commands start without it.
+# classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _read(path: Path, what: str) -> list[dict[str, Any]]:
     """Rows of a JSONL file; bad lines are reported on stderr with their number and skipped."""
-    from classifiers.learn import read_jsonl
+    from classifiers.training.learn import read_jsonl
 
     if not path.is_file():
         raise CommandError(f"không tìm thấy tệp {what}: {path}")
@@ -63,7 +63,7 @@ def _read(path: Path, what: str) -> list[dict[str, Any]]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from classifiers.learn import TrainingError, evaluate, row_key, train_model, without_keys
+    from classifiers.training.learn import TrainingError, evaluate, row_key, train_model, without_keys
 
     rows = _read(args.train, "huấn luyện") if args.train else []
     dev = _read(args.dev, "đánh giá") if args.dev else None
@@ -89,8 +89,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_in_home(args: argparse.Namespace, rows: list[dict[str, Any]], dev: list[dict[str, Any]] | None) -> int:
-    from classifiers.learn import TrainingError
-    from classifiers.registry import retrain
+    from classifiers.training.learn import TrainingError
+    from classifiers.training.registry import retrain
 
     home = home_of(args)
     with home.open_store() as store:
@@ -104,7 +104,7 @@ def _train_in_home(args: argparse.Namespace, rows: list[dict[str, Any]], dev: li
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from classifiers.learn import TrainingError, evaluate, load_model, without_keys
+    from classifiers.training.learn import TrainingError, evaluate, load_model, without_keys
 
     rows = _read(args.test, "kiểm tra")
     try:
@@ -125,7 +125,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    from classifiers.evaluate_public import run_benchmarks
+    from classifiers.training.public_benchmark import run_benchmarks
 
     for result in run_benchmarks(args.data, only=args.only or None, sample=args.sample,
                                  lexicon=not args.no_lexicon):

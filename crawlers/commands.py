@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli import CommandError, home_of, print_json
-from pipeline.sources import (
+from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.timeutil import format_vn, now_utc
+from pipeline.office.sources import (
     FETCH_KINDS,
     REPUTATIONS,
     SOURCE_KINDS,
@@ -20,7 +21,6 @@ from pipeline.sources import (
     list_sources,
     set_enabled,
 )
-from pipeline.timeutil import format_vn, now_utc
 
 SUBMITTED_SOURCE = {
     "id": "submitted", "name": "Đường dẫn gửi tay", "kind": "submitted", "fetch": "page", "urls": [],

@@ -11,9 +11,9 @@ from crawlers.extract import published_lag_minutes
 from crawlers.state import CrawlState
 
 if TYPE_CHECKING:
-    from pipeline.profiles import Profile
-    from pipeline.settings import Settings
-    from pipeline.store.base import Store
+    from pipeline.core.profiles import Profile
+    from pipeline.core.settings import Settings
+    from pipeline.core.store.base import Store
 
 
 @dataclass

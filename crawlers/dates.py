@@ -15,7 +15,7 @@ from typing import Any
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
-from pipeline.timeutil import LOCAL_TZ
+from pipeline.core.timeutil import LOCAL_TZ
 
 DATE_SOURCES = ("page", "feed", "url", "none")
 

@@ -2,7 +2,7 @@
 
 Vietnamese sites declare their charset wrongly often enough (a UTF-8 feed labelled ISO-8859-1, a TCVN3
 page labelled Windows-1252) that the declaration is a hint, not the truth: valid UTF-8 is UTF-8, a legacy
-Vietnamese charset that is declared is trusted, and the rest is settled by ``pipeline.legacy``, which
+Vietnamese charset that is declared is trusted, and the rest is settled by ``pipeline.core.legacy``, which
 recognises Vietnamese syllables.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from pipeline.legacy import decode_legacy_bytes
+from pipeline.core.legacy import decode_legacy_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)

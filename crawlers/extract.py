@@ -20,9 +20,9 @@ import trafilatura
 
 from crawlers.dates import choose_date, page_date, parse_date, parse_html_tree, url_date
 from crawlers.decoding import decode_body
-from pipeline import language
-from pipeline.text import normalize
-from pipeline.timeutil import iso, now_utc
+from pipeline.core import language
+from pipeline.core.text import normalize
+from pipeline.core.timeutil import iso, now_utc
 
 _LANG_ATTR = re.compile(r"^[a-z]{2,3}")
 

@@ -17,7 +17,7 @@ import feedparser
 from lxml import html as lxml_html
 
 from crawlers.decoding import as_utf8_xml, decode_body
-from pipeline.text import normalize
+from pipeline.core.text import normalize
 
 
 class FeedError(ValueError):

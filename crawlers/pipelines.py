@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.item import item_id
+from pipeline.core.item import item_id
 
 
 class StorePipeline:

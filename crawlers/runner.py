@@ -15,12 +15,12 @@ from crawlers.context import CrawlContext, RunReport
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.source import SourceSpider
 from crawlers.state import CrawlState
-from pipeline.sources import FETCH_KINDS, SourceError, record_run
-from pipeline.timeutil import now_utc
+from pipeline.core.timeutil import now_utc
+from pipeline.office.sources import FETCH_KINDS, SourceError, record_run
 
 if TYPE_CHECKING:
-    from pipeline.home import Home
-    from pipeline.store.base import Store
+    from pipeline.core.home import Home
+    from pipeline.core.store.base import Store
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipeline.sources import is_due, list_sources, record_run
+from pipeline.office.sources import is_due, list_sources, record_run
 
 if TYPE_CHECKING:
-    from pipeline.home import Home
+    from pipeline.core.home import Home
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.settings import Settings
+from pipeline.core.settings import Settings
 
 BOT_NAME = "diemtin"
 SPIDER_MODULES = ["crawlers.spiders"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipeline.item import url_key
-from pipeline.timeutil import iso, now_utc
+from pipeline.core.item import url_key
+from pipeline.core.timeutil import iso, now_utc
 
 if TYPE_CHECKING:
-    from pipeline.store.base import Store
+    from pipeline.core.store.base import Store
 
 
 class CrawlState:

@@ -11,7 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawlers.dates import parse_date
-from pipeline.text import normalize
+from pipeline.core.text import normalize
 
 _BACKGROUND_URL = re.compile(r"background-image:\s*url\(['\"]?([^'\")]+)")
 

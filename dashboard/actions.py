@@ -1,6 +1,6 @@
 """Every change the dashboard can make, as plain functions ``(store, actor, ...)``.
 
-Each one checks the actor's permission first (:func:`dashboard.auth.require`), so a role is refused here,
+Each one checks the actor's permission first (:func:`pipeline.office.accounts.require`), so a role is refused here,
 on the server, whatever the page shows; and each one writes the audit trail with who, when, what and why.
 Pages call these functions and nothing else to change data; tests call them directly.
 """
@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dashboard import auth
-from dashboard.auth import Actor, AuthError, require
-from pipeline import cases, sources
-from pipeline.home import Home
-from pipeline.item import STATUSES
-from pipeline.settings import Settings
-from pipeline.store.base import NotFound, Store
-from pipeline.timeutil import iso, now_utc
+from pipeline.core.home import Home
+from pipeline.core.item import STATUSES
+from pipeline.core.settings import Settings
+from pipeline.core.store.base import NotFound, Store
+from pipeline.core.timeutil import iso, now_utc
+from pipeline.office import accounts, cases, sources
+from pipeline.office.accounts import Actor, AuthError, require
 
 # Label records' tasks for flag decisions, and the two verdicts (feeds training: classifiers read "labels").
 FLAG_VERDICTS = {"confirmed": "xác nhận", "rejected": "bác bỏ"}
@@ -44,7 +43,7 @@ class BulkResult:
 
 def allowed_next(status: str | None) -> list[str]:
     """Statuses an item may move to from ``status`` (missing status is "new")."""
-    return list(auth.load_policy()["transitions"].get(status or "new", []))
+    return list(accounts.load_policy()["transitions"].get(status or "new", []))
 
 
 # ----------------------------------------------------------------------------------------- items
@@ -144,7 +143,7 @@ def _item(store: Store, item_id: str) -> dict[str, Any]:
 
 def mark_seen(store: Store, actor: Actor, now: datetime | None = None) -> str | None:
     require(actor, "view")
-    return auth.mark_seen(store, actor.login, now)
+    return accounts.mark_seen(store, actor.login, now)
 
 
 # ----------------------------------------------------------------------------------------- cases
@@ -211,7 +210,7 @@ def set_source_reputation(store: Store, actor: Actor, source_id: str, reputation
 
 
 def add_source(store: Store, actor: Actor, record: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Add a source through the crawlers' own checks (pipeline.sources), audited."""
+    """Add a source through the crawlers' own checks (pipeline.office.sources), audited."""
     require(actor, "source.manage")
     try:
         added = sources.add_source(store, record, settings)
@@ -253,8 +252,8 @@ def submit_url(home: Home, store: Store, actor: Actor, url: str, note: str = "")
 def save_claim(store: Store, actor: Actor, embedder: Any, fields: dict[str, Any], claim_id: str | None = None,
                reason: str = "") -> dict[str, Any]:
     """Add a known false claim with its rebuttal, or edit one (``claim_id``), through the knowledge base's
-    own functions (classifiers.claims: checks, embedding for matching, audit)."""
-    from classifiers.claims import ClaimError, add_claim, deactivate_claim, update_claim
+    own functions (classifiers.runtime.claims: checks, embedding for matching, audit)."""
+    from classifiers.runtime.claims import ClaimError, add_claim, deactivate_claim, update_claim
 
     require(actor, "claim.edit")
     try:
@@ -270,8 +269,8 @@ def save_claim(store: Store, actor: Actor, embedder: Any, fields: dict[str, Any]
 # ----------------------------------------------------------------------------------------- digests
 def approve_digest(store: Store, actor: Actor, digest_id: str) -> dict[str, Any]:
     """A lead signs a digest off, through the digests module's own workflow (draft -> approved)."""
-    from pipeline.digest.digests import DigestError
-    from pipeline.digest.digests import approve_digest as approve
+    from pipeline.reports.digests import DigestError
+    from pipeline.reports.digests import approve_digest as approve
 
     require(actor, "digest.approve")
     try:
@@ -283,21 +282,21 @@ def approve_digest(store: Store, actor: Actor, digest_id: str) -> dict[str, Any]
 # ----------------------------------------------------------------------------------------- users
 def create_user(store: Store, actor: Actor, login: str, role: str, password: str) -> dict[str, Any]:
     require(actor, "user.manage")
-    return auth.create_user(store, login, role, password, by=actor.login)
+    return accounts.create_user(store, login, role, password, by=actor.login)
 
 
 def set_user_role(store: Store, actor: Actor, login: str, role: str) -> None:
     require(actor, "user.manage")
-    auth.set_role(store, login, role, by=actor.login)
+    accounts.set_role(store, login, role, by=actor.login)
 
 
 def set_user_disabled(store: Store, actor: Actor, login: str, disabled: bool) -> None:
     require(actor, "user.manage")
     if login == actor.login and disabled:
         raise ActionError("Không thể tự khóa tài khoản của mình.")
-    auth.set_disabled(store, login, disabled, by=actor.login)
+    accounts.set_disabled(store, login, disabled, by=actor.login)
 
 
 def reset_password(store: Store, actor: Actor, login: str, password: str) -> None:
     require(actor, "user.manage")
-    auth.set_password(store, login, password, by=actor.login)
+    accounts.set_password(store, login, password, by=actor.login)

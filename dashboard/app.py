@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, context, widgets
-from pipeline.cases import SEVERITIES, overdue_cases
+from dashboard import context, widgets
+from pipeline.office import accounts
+from pipeline.office.cases import SEVERITIES, overdue_cases
 
 st.set_page_config(page_title="Điểm tin", page_icon=":material/newspaper:", layout="wide")
 widgets.inject_css()
@@ -32,7 +33,7 @@ else:
         sections["Quản trị"] = [st.Page("views/users.py", title="Tài khoản", icon=":material/manage_accounts:")]
     navigation = st.navigation(sections)
     with st.sidebar:
-        st.caption(f"Đăng nhập: **{widgets.md(ctx.actor.login)}** ({widgets.md(auth.role_label(ctx.actor.role))})")
+        st.caption(f"Đăng nhập: **{widgets.md(ctx.actor.login)}** ({widgets.md(accounts.role_label(ctx.actor.role))})")
         if st.button("Đăng xuất", key="logout"):
             context.log_out(ctx)
             st.rerun()

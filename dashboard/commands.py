@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import auth
 from dashboard.context import HOME_ENV
-from pipeline.cli import CommandError, home_of, print_json
-from pipeline.home import Home
+from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.home import Home
+from pipeline.office import accounts
 
 APP = Path(__file__).with_name("app.py")
 
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     users = p.add_subparsers(dest="users_command", required=True, metavar="LỆNH")
     a = users.add_parser("add", help="thêm tài khoản (mật khẩu đọc từ đầu vào chuẩn nếu không phải terminal)")
     a.add_argument("login")
-    a.add_argument("--role", required=True, choices=auth.role_names())
+    a.add_argument("--role", required=True, choices=accounts.role_names())
     a.set_defaults(handler=cmd_users_add)
     a = users.add_parser("passwd", help="đặt lại mật khẩu")
     a.add_argument("login")
@@ -69,8 +69,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     password = read_password()
     with home.open_store() as store:
         try:
-            user = auth.create_user(store, args.login, args.role, password, by=_cli_actor())
-        except auth.AuthError as exc:
+            user = accounts.create_user(store, args.login, args.role, password, by=_cli_actor())
+        except accounts.AuthError as exc:
             raise CommandError(str(exc)) from exc
     print_json(user)
     return 0
@@ -81,8 +81,8 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     password = read_password()
     with home.open_store() as store:
         try:
-            auth.set_password(store, args.login, password, by=_cli_actor())
-        except auth.AuthError as exc:
+            accounts.set_password(store, args.login, password, by=_cli_actor())
+        except accounts.AuthError as exc:
             raise CommandError(str(exc)) from exc
     print_json({"id": args.login, "password": "changed"})
     return 0
@@ -91,8 +91,8 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 def cmd_users_disable(args: argparse.Namespace) -> int:
     with home_of(args).open_store() as store:
         try:
-            auth.set_disabled(store, args.login, args.disabled, by=_cli_actor())
-        except auth.AuthError as exc:
+            accounts.set_disabled(store, args.login, args.disabled, by=_cli_actor())
+        except accounts.AuthError as exc:
             raise CommandError(str(exc)) from exc
     print_json({"id": args.login, "disabled": args.disabled})
     return 0
@@ -100,7 +100,7 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
 
 def cmd_users_list(args: argparse.Namespace) -> int:
     with home_of(args).open_store() as store:
-        for user in auth.list_users(store):
+        for user in accounts.list_users(store):
             print_json(user)
     return 0
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import auth
-from dashboard.auth import Actor
-from pipeline.home import Home, default_home
-from pipeline.settings import Settings
-from pipeline.store.base import Store
+from pipeline.core.home import Home, default_home
+from pipeline.core.settings import Settings
+from pipeline.core.store.base import Store
+from pipeline.office import accounts
+from pipeline.office.accounts import Actor
 
 HOME_ENV = "DIEMTIN_HOME"
 TOKEN_KEY = "session_token"
@@ -49,7 +49,7 @@ def home_path() -> str:
 def load() -> Context:
     path = home_path()
     store = store_for(path)
-    return Context(home=home_for(path), store=store, actor=auth.session_actor(store, st.session_state.get(TOKEN_KEY)))
+    return Context(home=home_for(path), store=store, actor=accounts.session_actor(store, st.session_state.get(TOKEN_KEY)))
 
 
 def page() -> Context:
@@ -64,16 +64,16 @@ def page() -> Context:
 
 
 def log_in(ctx: Context, login: str, password: str) -> None:
-    token = auth.authenticate(ctx.store, login, password, float(ctx.settings.get("dashboard.session_hours")))
+    token = accounts.authenticate(ctx.store, login, password, float(ctx.settings.get("dashboard.session_hours")))
     st.session_state[TOKEN_KEY] = token
-    actor = auth.session_actor(ctx.store, token)
+    actor = accounts.session_actor(ctx.store, token)
     assert actor is not None
     # The queue marks what arrived after the previous visit; the mark moves when the person says so.
-    st.session_state[SEEN_KEY] = auth.mark_seen(ctx.store, actor.login)
+    st.session_state[SEEN_KEY] = accounts.mark_seen(ctx.store, actor.login)
 
 
 def log_out(ctx: Context) -> None:
     token = st.session_state.pop(TOKEN_KEY, None)
     if token:
-        auth.logout(ctx.store, token)
+        accounts.logout(ctx.store, token)
     st.session_state.pop(SEEN_KEY, None)

@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.text import fold
+from pipeline.core.text import fold
 
 
 @dataclass(frozen=True)

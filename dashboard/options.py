@@ -9,17 +9,17 @@ from typing import Any
 import streamlit as st
 
 from dashboard import widgets
-from dashboard.auth import Actor
 from dashboard.context import Context, store_for
-from pipeline.cases import agency_options
-from pipeline.store.base import ItemQuery
+from pipeline.core.store.base import ItemQuery
+from pipeline.office.accounts import Actor
+from pipeline.office.cases import agency_options
 
 
 @st.cache_resource(show_spinner=False)
 def topic_labels(home_path: str) -> dict[str, str]:
     """Topic id -> Vietnamese label, from the home's taxonomy (or the shipped one)."""
     try:
-        from classifiers.taxonomy import taxonomy_for_home
+        from classifiers.runtime.taxonomy import taxonomy_for_home
     except ImportError:
         return {}
     return {topic.id: topic.label for topic in taxonomy_for_home(home_path).topics}

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.store.base import ItemQuery, Store
-from pipeline.timeutil import now_utc, parse_iso
+from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.timeutil import now_utc, parse_iso
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ import streamlit as st
 import yaml
 
 from dashboard.actions import BulkResult
-from dashboard.auth import AuthError
 from dashboard.queue import raised_flags
-from pipeline.item import STATUSES
-from pipeline.store.base import StoreError
-from pipeline.timeutil import format_vn
+from pipeline.core.item import STATUSES
+from pipeline.core.store.base import StoreError
+from pipeline.core.timeutil import format_vn
+from pipeline.office.accounts import AuthError
 
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.home import Home
+from pipeline.core.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_OUTPUT = REPO / "test-output"

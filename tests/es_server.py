@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import Settings
-from pipeline.store import open_store
-from pipeline.store.elastic import ElasticStore
-from pipeline.store.elastic_setup import drop_indices
+from pipeline.core.settings import Settings
+from pipeline.core.store import open_store
+from pipeline.core.store.elastic import ElasticStore
+from pipeline.core.store.elastic_setup import drop_indices
 
 REAL_CLUSTER_ENV = "DIEMTIN_TEST_ES_URL"
 _server: dict[str, object] = {}

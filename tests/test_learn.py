@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.learn import (
+from classifiers.training.learn import (
     TrainingError,
     evaluate,
     holdout_split,
@@ -19,9 +19,9 @@ from classifiers.learn import (
     row_key,
     train_model,
 )
-from classifiers.registry import current_version, labelled_rows, retrain, task_dir
-from pipeline.settings import Settings
-from pipeline.store import open_store
+from classifiers.training.registry import current_version, labelled_rows, retrain, task_dir
+from pipeline.core.settings import Settings
+from pipeline.core.store import open_store
 from tests.conftest import json_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "learn"
@@ -241,7 +241,7 @@ def test_train_command_in_a_home_makes_a_current_model_that_eval_reads(home, new
 
 
 def test_offensive_lexicon_keeps_phrases_marked_often_and_rarely_innocent(tmp_path):
-    from classifiers.offensive_lexicon import build
+    from classifiers.runtime.offensive_lexicon import build
 
     rows = [("Đồ ngu như bò", [0, 1, 3, 4, 5]),  # "Đồ" and "ngu" marked
             ("Mày ngu thật", [4, 5, 6]),  # "ngu"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.home import Home
-from pipeline.process import Pipeline
-from pipeline.synthetic import synthetic_items
+from pipeline.bench.synthetic import synthetic_items
+from pipeline.core.home import Home
+from pipeline.core.process import Pipeline
 from tests.conftest import REPO, json_lines, run_cli
 
 ARTICLES = [
@@ -179,7 +179,7 @@ def test_commands_without_a_home_say_how_to_make_one(tmp_path: Path):
 
 
 def test_init_makes_a_first_admin_whose_password_file_only_root_reads(tmp_path: Path):
-    from dashboard.auth import authenticate
+    from pipeline.office.accounts import authenticate
 
     report = json_lines(run_cli("init", "--province", "cao-bang", home=tmp_path / "h").stdout)[-1]
     password_file = Path(report["admin_password_file"])

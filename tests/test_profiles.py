@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.profile_build import (
+from pipeline.cli.profile_build import (
     DEFAULT_ADMIN_DIR,
     DEFAULT_SOURCES_CSV,
     GENERATED_MARK,
     BuildError,
     build_profiles,
 )
-from pipeline.profiles import (
+from pipeline.core.profiles import (
     CURATED_FILE,
     PLACE_KINDS,
     PROFILE_DIR,
@@ -28,7 +28,7 @@ from pipeline.profiles import (
     profile_path,
     register,
 )
-from pipeline.text import fold, normalize
+from pipeline.core.text import fold, normalize
 
 SOURCE_KINDS = {"national_press", "provincial_press", "government_portal", "foreign_vietnamese_language",
                 "foreign_press", "aggregator", "social", "submitted"}

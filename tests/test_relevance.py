@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.profiles import load_profile
-from pipeline.relevance import RelevanceMatcher, benchmark
-from pipeline.text import normalize
+from pipeline.core.profiles import load_profile
+from pipeline.core.relevance import RelevanceMatcher, benchmark
+from pipeline.core.text import normalize
 
 
 @pytest.fixture(scope="module")

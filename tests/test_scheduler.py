@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.home import Home
-from pipeline.scheduler import STEPS, tick
-from pipeline.synthetic import synthetic_items
+from pipeline.bench.synthetic import synthetic_items
+from pipeline.cli.scheduler import STEPS, tick
+from pipeline.core.home import Home
 from tests.conftest import json_lines, run_cli
 
 

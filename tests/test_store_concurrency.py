@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from pipeline.bench import enriched_items
-from pipeline.home import Home
-from pipeline.store import ItemQuery
+from pipeline.bench.core import enriched_items
+from pipeline.core.home import Home
+from pipeline.core.store import ItemQuery
 from tests.conftest import REPO
 
 BATCHES = 15

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from pipeline.store.sqlite import DB_FILE, MIGRATIONS, SqliteStore
+from pipeline.core.store.sqlite import DB_FILE, MIGRATIONS, SqliteStore
 
 
 def test_an_older_store_is_upgraded_in_place_without_losing_records(tmp_path: Path):

@@ -6,10 +6,10 @@ import unicodedata
 
 import pytest
 
-from pipeline import language
-from pipeline.language import detect_language
-from pipeline.legacy import decode_legacy_bytes, detect_legacy_encoding, repair_legacy_encoding
-from pipeline.text import fold, normalize, normalize_tone_marks, segment, words
+from pipeline.core import language
+from pipeline.core.language import detect_language
+from pipeline.core.legacy import decode_legacy_bytes, detect_legacy_encoding, repair_legacy_encoding
+from pipeline.core.text import fold, normalize, normalize_tone_marks, segment, words
 
 # Real sentences from the provinces' plans (shared/seeds), in the press's old tone-mark style.
 SENTENCES = [
@@ -23,7 +23,7 @@ SENTENCES = [
     "địa phương quản lý.",
 ]
 
-# --- Independent encoders, written from the published layouts (not from pipeline.legacy's tables) ---
+# --- Independent encoders, written from the published layouts (not from pipeline.core.legacy's tables) ---
 
 # TCVN3 (ABC): per vowel, the letter then its acute, grave, hook, tilde and dot forms, as cp1252 characters.
 _TCVN3_ROWS = {

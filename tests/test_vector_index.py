@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.settings import Settings
-from pipeline.store.sqlite import SqliteStore
+from pipeline.core.settings import Settings
+from pipeline.core.store.sqlite import SqliteStore
 
 
 def _clustered(n: int, seed: int = 1) -> np.ndarray:

@@ -25,9 +25,9 @@ from crawlers.gnews import decode_article_url, resolve_from_page, search_urls, s
 from crawlers.middlewares import BlockedAddress, ChallengeBlocked, RetryLater
 from crawlers.sitemaps import SitemapError, parse_sitemap
 from crawlers.telegram import parse_preview
-from pipeline.item import url_key
-from pipeline.text import normalize
-from pipeline.timeutil import iso, now_utc
+from pipeline.core.item import url_key
+from pipeline.core.text import normalize
+from pipeline.core.timeutil import iso, now_utc
 
 Item = dict[str, Any]
 

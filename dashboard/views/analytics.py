@@ -11,8 +11,8 @@ import streamlit as st
 from dashboard import context, options, widgets
 from dashboard.context import store_for
 from dashboard.spikes import find_spikes
-from pipeline.store.base import ItemQuery
-from pipeline.timeutil import format_vn, now_utc
+from pipeline.core.store.base import ItemQuery
+from pipeline.core.timeutil import format_vn, now_utc
 
 ctx = context.page()
 labels = widgets.labels()

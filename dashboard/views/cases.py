@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, context, options, widgets
-from pipeline.cases import CASE_STATUSES, SEVERITIES, is_overdue, list_cases
-from pipeline.timeutil import LOCAL_TZ, format_vn
+from pipeline.core.timeutil import LOCAL_TZ, format_vn
+from pipeline.office.cases import CASE_STATUSES, SEVERITIES, is_overdue, list_cases
 
 ctx = context.page()
 actor = ctx.actor
@@ -154,7 +154,7 @@ with right:
                     st.rerun()
     if st.button("Xuất phiếu chuyển xử lý và gói bằng chứng", key="case_export"):
         with widgets.action_feedback():
-            from pipeline.export.casefile import export_case
+            from pipeline.reports.casefile import export_case
 
             out = export_case(ctx.home, ctx.store, case["id"], tempfile.mkdtemp(prefix="diemtin-case-"))
             st.session_state["case_exported"] = {"case": case["id"], "docx": str(out.docx), "zip": str(out.zip)}

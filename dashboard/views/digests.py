@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import actions, context, widgets
-from pipeline.digest.digests import STATUSES, digest_file, list_digests
-from pipeline.timeutil import format_vn
+from pipeline.core.timeutil import format_vn
+from pipeline.reports.digests import STATUSES, digest_file, list_digests
 
 ctx = context.page()
 actor = ctx.actor

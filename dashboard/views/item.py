@@ -11,10 +11,10 @@ import streamlit as st
 from dashboard import actions, context, options, widgets
 from dashboard.evidence import evidence_spans, highlight_html
 from dashboard.queue import raised_flags
-from pipeline.cases import SEVERITIES, list_cases, suggest_agency
-from pipeline.item import STATUSES, item_id
-from pipeline.store.base import ItemQuery
-from pipeline.timeutil import LOCAL_TZ, format_vn
+from pipeline.core.item import STATUSES, item_id
+from pipeline.core.store.base import ItemQuery
+from pipeline.core.timeutil import LOCAL_TZ, format_vn
+from pipeline.office.cases import SEVERITIES, list_cases, suggest_agency
 
 ctx = context.page()
 actor = ctx.actor

@@ -1,15 +1,15 @@
 """Kho thông tin sai: known false claims and their official rebuttals, which the classifiers match items
-against. Editable here; every change is audited by the knowledge base itself (classifiers.claims)."""
+against. Editable here; every change is audited by the knowledge base itself (classifiers.runtime.claims)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from classifiers.embed import Embedder, embedder_from_settings
+from classifiers.runtime.embed import Embedder, embedder_from_settings
 from dashboard import actions, context, options, widgets
-from pipeline.text import fold
-from pipeline.timeutil import format_vn
+from pipeline.core.text import fold
+from pipeline.core.timeutil import format_vn
 
 ctx = context.page()
 actor = ctx.actor

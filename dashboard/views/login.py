@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context
-from dashboard.auth import AuthError
+from pipeline.office.accounts import AuthError
 
 ctx = context.load()
 st.title("Điểm tin")

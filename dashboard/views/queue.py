@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import actions, auth, context, options, widgets
+from dashboard import actions, context, options, widgets
 from dashboard.queue import QueueFilters, load_queue
-from pipeline.item import STATUSES
-from pipeline.timeutil import format_vn, iso, now_utc
+from pipeline.core.item import STATUSES
+from pipeline.core.timeutil import format_vn, iso, now_utc
+from pipeline.office import accounts
 
 ctx = context.page()
 actor = ctx.actor
@@ -101,7 +102,7 @@ with st.container(border=True):
         st.session_state["case_draft"] = selected
         st.switch_page("views/cases.py")
 if not can_triage:
-    st.caption(f"Tài khoản {auth.role_label(actor.role)} chỉ xem, không thay đổi được tin.")
+    st.caption(f"Tài khoản {accounts.role_label(actor.role)} chỉ xem, không thay đổi được tin.")
 
 if not queue.rows:
     st.info("Không có tin nào phù hợp bộ lọc.")

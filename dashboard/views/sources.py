@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, context, widgets
-from pipeline import sources
-from pipeline.timeutil import format_vn
+from pipeline.core.timeutil import format_vn
+from pipeline.office import sources
 
 ctx = context.page()
 actor = ctx.actor

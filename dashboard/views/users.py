@@ -5,27 +5,28 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, auth, context, widgets
-from pipeline.timeutil import format_vn
+from dashboard import actions, context, widgets
+from pipeline.core.timeutil import format_vn
+from pipeline.office import accounts
 
 ctx = context.page()
 actor = ctx.actor
 assert actor is not None
 st.title("Tài khoản")
 widgets.show_flash()
-auth.require(actor, "user.manage")  # the page is only listed for admins; a crafted URL is refused too
+accounts.require(actor, "user.manage")  # the page is only listed for admins; a crafted URL is refused too
 
-users = auth.list_users(ctx.store)
+users = accounts.list_users(ctx.store)
 st.dataframe(pd.DataFrame([{
-    "Tên đăng nhập": user["id"], "Vai trò": auth.role_label(user["role"]), "Khóa": bool(user.get("disabled")),
+    "Tên đăng nhập": user["id"], "Vai trò": accounts.role_label(user["role"]), "Khóa": bool(user.get("disabled")),
     "Tạo lúc": format_vn(user.get("created_at")), "Xem lần cuối": format_vn(user.get("last_seen")),
 } for user in users]), hide_index=True, width="stretch")
 
-roles = auth.role_names()
+roles = accounts.role_names()
 with st.form("add_user_form", clear_on_submit=True):
     st.subheader("Thêm tài khoản")
     login = st.text_input("Tên đăng nhập", key="new_user_login")
-    role = st.selectbox("Vai trò", roles, format_func=auth.role_label, key="new_user_role")
+    role = st.selectbox("Vai trò", roles, format_func=accounts.role_label, key="new_user_role")
     password = st.text_input("Mật khẩu", type="password", key="new_user_password")
     if st.form_submit_button("Thêm"):
         with widgets.action_feedback():
@@ -39,7 +40,7 @@ if users:
     chosen = st.selectbox("Tài khoản", logins, key="edit_user_pick")
     user = next(u for u in users if u["id"] == chosen)
     cols = st.columns(3)
-    new_role = cols[0].selectbox("Vai trò", roles, index=roles.index(user["role"]), format_func=auth.role_label,
+    new_role = cols[0].selectbox("Vai trò", roles, index=roles.index(user["role"]), format_func=accounts.role_label,
                                  key="edit_user_role")
     if cols[0].button("Lưu vai trò", key="save_role"):
         with widgets.action_feedback():

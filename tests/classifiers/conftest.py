@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.embed import Embedder, get_embedder
-from pipeline.home import Home
-from pipeline.store.base import Store
+from classifiers.runtime.embed import Embedder, get_embedder
+from pipeline.core.home import Home
+from pipeline.core.store.base import Store
 
 
 @pytest.fixture(scope="session")

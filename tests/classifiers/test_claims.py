@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from classifiers.claims import (
+from classifiers.runtime.claims import (
     ClaimError,
     ClaimMatcher,
     ClaimThresholds,
@@ -18,8 +18,8 @@ from classifiers.claims import (
     seed_claims,
     update_claim,
 )
-from classifiers.lexical import ClaimPrefilter
-from pipeline.settings import DEFAULTS
+from classifiers.runtime.lexical import ClaimPrefilter
+from pipeline.core.settings import DEFAULTS
 from tests.conftest import json_lines, run_cli
 
 PETROL = {"claim": "Giá xăng sẽ tăng mạnh từ ngày mai.", "rebuttal": "Bộ Công Thương chưa điều chỉnh giá xăng.",

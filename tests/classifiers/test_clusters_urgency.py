@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from classifiers.clusters import StoryClusters, cluster_record_id
-from classifiers.urgency import Urgency
+from classifiers.runtime.clusters import StoryClusters, cluster_record_id
+from classifiers.runtime.urgency import Urgency
 
 BAO_LAC = {"name": "Xã Bảo Lạc", "kind": "commune"}
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from classifiers.bench import WORDS
-from classifiers.dedup import NearDuplicates
+from classifiers.runtime.dedup import NearDuplicates
+from pipeline.bench.classify import WORDS
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifiers.embed import EmbedderError, get_embedder
+from classifiers.runtime.embed import EmbedderError, get_embedder
 
 
 def test_default_embedder_gives_normalised_float32_vectors_that_rank_a_paraphrase_first(embedder):

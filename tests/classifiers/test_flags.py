@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.flags import FlagClassifier
-from classifiers.learn import train_model
+from classifiers.runtime.flags import FlagClassifier
+from classifiers.training.learn import train_model
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.embed import PASSAGE, QUERY, Embedder
+from classifiers.runtime.embed import PASSAGE, QUERY, Embedder
 from classifiers.stages import build_stages
-from pipeline.home import Home
-from pipeline.item import item_id
-from pipeline.process import Pipeline
-from pipeline.settings import DEFAULTS
+from pipeline.core.home import Home
+from pipeline.core.item import item_id
+from pipeline.core.process import Pipeline
+from pipeline.core.settings import DEFAULTS
 from tests.conftest import json_lines, run_cli
 
 FLOOD = ("Do ảnh hưởng của hoàn lưu bão, tại tỉnh Cao Bằng mưa lớn kéo dài gây sạt lở đất ở nhiều xã vùng cao, "
@@ -69,7 +69,7 @@ def test_items_command_shows_the_classifier_fields(tmp_path):
 
 
 def test_a_model_retrained_in_the_homes_registry_is_used_by_the_flag_stage(tmp_path):
-    from classifiers.registry import retrain
+    from classifiers.training.registry import retrain
 
     home = _home(tmp_path)
     rows = ([{"text": f"bọn chúng toàn lũ ăn hại số {n}, dẹp hết đi", "label": "confirmed"} for n in range(30)]
@@ -111,7 +111,7 @@ def test_only_items_close_to_a_known_claim_are_embedded_and_a_paraphrase_still_m
 
 
 def test_lexical_prefilter_keeps_every_paraphrase_of_the_calibration_set():
-    from classifiers.calibrate_claims import load_pairs, measure_prefilter
+    from classifiers.training.calibrate_claims import load_pairs, measure_prefilter
 
     found = measure_prefilter(load_pairs(), float(DEFAULTS["classifiers"]["claim_prefilter"]))
     assert found["paraphrase"]["recall"] == 1.0

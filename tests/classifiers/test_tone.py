@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.tone import ToneClassifier
+from classifiers.runtime.tone import ToneClassifier
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_bad_news_elsewhere_barely_moves_the_province_tone(tone):
 
 
 def test_a_tone_model_trained_on_analysts_labels_is_averaged_in_with_its_reason():
-    from classifiers.learn import train_model
+    from classifiers.training.learn import train_model
 
     rows = ([{"text": f"bà con phấn khởi, mùa màng bội thu lần {n}", "label": "tich_cuc"} for n in range(15)]
             + [{"text": f"người dân bức xúc vì rác thải bốc mùi lần {n}", "label": "tieu_cuc"} for n in range(15)]

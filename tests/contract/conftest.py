@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from es_server import fresh_elastic_store, noida_url, real_cluster_url
 
-from pipeline.settings import Settings
-from pipeline.store import Store, open_store
+from pipeline.core.settings import Settings
+from pipeline.core.store import Store, open_store
 
 BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
             pytest.param("elasticsearch-cluster", marks=pytest.mark.elasticsearch)]

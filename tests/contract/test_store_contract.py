@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from pipeline.item import content_hash, item_id, url_key
-from pipeline.store import ItemQuery, NotFound, Store
-from pipeline.store.query import QueryError
+from pipeline.core.item import content_hash, item_id, url_key
+from pipeline.core.store import ItemQuery, NotFound, Store
+from pipeline.core.store.query import QueryError
 
 
 def make_item(url: str, title: str, text: str, **fields):

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.home import Home
-from pipeline.sources import add_source, list_sources, set_enabled
+from pipeline.core.home import Home
+from pipeline.office.sources import add_source, list_sources, set_enabled
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"))
 from server import Newsroom, load_newsroom  # noqa: E402

@@ -11,9 +11,9 @@ import pytest
 from conftest import make_home
 
 from crawlers.scheduling import poll_due_sources
-from pipeline.cli import main
-from pipeline.home import Home
-from pipeline.timeutil import now_utc
+from pipeline.cli.main import main
+from pipeline.core.home import Home
+from pipeline.core.timeutil import now_utc
 
 REPO = Path(__file__).resolve().parents[2]
 

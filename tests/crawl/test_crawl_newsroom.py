@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from conftest import make_home
 
-from pipeline.home import Home
-from pipeline.item import item_id, normalize_url
-from pipeline.timeutil import now_utc, parse_iso
+from pipeline.core.home import Home
+from pipeline.core.item import item_id, normalize_url
+from pipeline.core.timeutil import now_utc, parse_iso
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -224,7 +224,7 @@ def test_second_run_uses_conditional_get_fetches_nothing_twice_and_gives_up_on_d
 
 
 def test_crawled_items_go_through_the_same_pipeline_as_ingest(crawled):
-    from pipeline.process import Pipeline
+    from pipeline.core.process import Pipeline
 
     home, _, _ = crawled
     with home.open_store() as store:

@@ -22,9 +22,9 @@ from crawlers.middlewares import (
     retry_after_seconds,
 )
 from crawlers.sitemaps import parse_sitemap
-from pipeline.settings import Settings
-from pipeline.sources import import_csv, is_due, record_run
-from pipeline.timeutil import iso, now_utc
+from pipeline.core.settings import Settings
+from pipeline.core.timeutil import iso, now_utc
+from pipeline.office.sources import import_csv, is_due, record_run
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ import pytest
 from dashboard_seed import PASSWORD, seed_home
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import Actor
 from dashboard.context import HOME_ENV
-from pipeline.home import Home
-from pipeline.store.base import Store
+from pipeline.core.home import Home
+from pipeline.core.store.base import Store
+from pipeline.office.accounts import Actor
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 

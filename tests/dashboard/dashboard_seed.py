@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dashboard import auth
-from pipeline.home import Home
-from pipeline.item import content_hash, item_id, url_key
-from pipeline.timeutil import iso, now_utc
+from pipeline.core.home import Home
+from pipeline.core.item import content_hash, item_id, url_key
+from pipeline.core.timeutil import iso, now_utc
+from pipeline.office import accounts
 
 PASSWORD = "mat-khau-thu-123"
 USERS = {"quantri": "admin", "lanhdao": "lead", "chuyenvien": "analyst", "nguoixem": "viewer"}
@@ -161,7 +161,7 @@ def seed_home(path: Path) -> Home:
         items = seed_items()
         store.upsert_items(items)
         for login, role in USERS.items():
-            auth.create_user(store, login, role, PASSWORD, by="seed")
+            accounts.create_user(store, login, role, PASSWORD, by="seed")
         store.put_record("claims", CLAIM_ID, {
             "id": CLAIM_ID, "claim": "Thái Nguyên sẽ xóa sổ xã Ba Bể và di dời toàn bộ dân cư",
             "rebuttal": "UBND tỉnh khẳng định không có chủ trương xóa sổ hay di dời dân cư xã Ba Bể.",

@@ -6,8 +6,8 @@ import pytest
 from dashboard_seed import CLAIM_ID
 
 from dashboard import actions
-from dashboard.auth import PermissionDenied
-from pipeline.item import item_id
+from pipeline.core.item import item_id
+from pipeline.office.accounts import PermissionDenied
 
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
 RUMOUR = item_id("https://facebook.com/groups/tin-nong/posts/1001")
@@ -154,7 +154,7 @@ def test_lead_approves_a_draft_digest_through_the_digest_workflow(store, actors)
 
 
 def test_claims_are_added_edited_and_retired_through_the_knowledge_base(store, seeded, actors):
-    from classifiers.embed import embedder_from_settings
+    from classifiers.runtime.embed import embedder_from_settings
 
     embedder = embedder_from_settings(seeded.settings)
     analyst = actors["analyst"]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from dashboard_seed import PASSWORD
 
-from pipeline.home import Home
-from pipeline.item import item_id
+from pipeline.core.home import Home
+from pipeline.core.item import item_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]

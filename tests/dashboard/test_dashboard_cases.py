@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from dashboard import actions
-from dashboard.auth import PermissionDenied
-from pipeline import cases
-from pipeline.item import item_id
-from pipeline.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
+from pipeline.core.item import item_id
+from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
+from pipeline.office import cases
+from pipeline.office.accounts import PermissionDenied
 
 RUMOUR = item_id("https://facebook.com/groups/tin-nong/posts/1001")
 STRIKE = item_id("https://laodong.vn/cong-doan/cong-nhan-kcn-yen-binh-ngung-viec-321.ldo")

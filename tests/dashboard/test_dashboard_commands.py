@@ -7,14 +7,15 @@ import threading
 
 from dashboard_seed import PASSWORD
 
-from dashboard import actions, auth
+from dashboard import actions
+from pipeline.office import accounts
 
 
 def test_users_add_reads_the_password_from_stdin_and_the_account_logs_in(cli, home):
     out = cli("users", "add", "Lan.Anh", "--role", "lead", home=home, input="mat-khau-moi-1\n")
     assert '"id": "lan.anh"' in out.stdout and "password" not in out.stdout
     with home.open_store() as store:
-        assert auth.authenticate(store, "lan.anh", "mat-khau-moi-1", 8)
+        assert accounts.authenticate(store, "lan.anh", "mat-khau-moi-1", 8)
     cli("users", "passwd", "lan.anh", home=home, input="mat-khau-moi-2\n")
     cli("users", "disable", "lan.anh", home=home)
     listed = cli("users", "list", home=home).stdout

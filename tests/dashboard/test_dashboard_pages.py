@@ -10,7 +10,7 @@ from dashboard_seed import PASSWORD
 from streamlit.testing.v1 import AppTest
 
 from dashboard.context import HOME_ENV
-from pipeline.item import item_id
+from pipeline.core.item import item_id
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
@@ -156,8 +156,8 @@ def test_case_created_from_the_item_page_is_routed_to_the_suggested_agency(app, 
 def test_cases_page_puts_overdue_cases_first_and_a_lead_routes_one(app, store):
     from datetime import timedelta
 
-    from pipeline import cases
-    from pipeline.timeutil import iso, now_utc
+    from pipeline.core.timeutil import iso, now_utc
+    from pipeline.office import cases
 
     late = cases.create_case(store, "chuyenvien", title="Tin đồn xóa sổ", item_ids=[RUMOUR], agency="cong-an-tinh",
                              severity="high", deadline=iso(now_utc() - timedelta(hours=3)))

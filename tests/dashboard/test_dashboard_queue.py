@@ -8,7 +8,7 @@ from dashboard.evidence import Span, evidence_spans, highlight_html
 from dashboard.queue import QueueFilters, load_queue
 from dashboard.spikes import find_spikes
 from dashboard.widgets import labels, md
-from pipeline.item import item_id
+from pipeline.core.item import item_id
 
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
 RUMOUR = item_id("https://facebook.com/groups/tin-nong/posts/1001")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.digest.build import build_digest
-from pipeline.digest.periods import Period
-from pipeline.export.formats import FORMATS, render
-from pipeline.home import Home
+from pipeline.core.home import Home
+from pipeline.documents.formats import FORMATS, render
+from pipeline.reports.build import build_digest
+from pipeline.reports.periods import Period
 from tests.digest.seed import DAY, seed
 
 ISSUED_ON = date(2026, 11, 25)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pipeline.item import content_hash, item_id, url_key
-from pipeline.store.base import Store
+from pipeline.core.item import content_hash, item_id, url_key
+from pipeline.core.store.base import Store
 
 DAY = "2026-11-24"
 PREVIOUS_DAY = "2026-11-23"

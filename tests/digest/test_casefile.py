@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 
-from pipeline.cli import main
-from pipeline.export.casefile import MANIFEST, PHIEU, export_case, verify_case_zip
-from pipeline.store.base import NotFound
+from pipeline.cli.main import main
+from pipeline.core.store.base import NotFound
+from pipeline.reports.casefile import MANIFEST, PHIEU, export_case, verify_case_zip
 from tests.digest.seed import HOSTILE_TITLE, html_of
 
 CASE = "HS-20261124-001"

@@ -11,8 +11,8 @@ import pytest
 from docx import Document as open_docx
 from docx.shared import Pt
 
-from pipeline.digest.facts import period_query
-from pipeline.digest.periods import Period
+from pipeline.reports.facts import period_query
+from pipeline.reports.periods import Period
 from tests.digest.seed import (
     DAY,
     DAY_OUTLETS,

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from pipeline.digest.digests import (
+from pipeline.reports.digests import (
     DigestError,
     approve_digest,
     digest_file,
@@ -22,7 +22,7 @@ from pipeline.digest.digests import (
     run_due_digests,
     send_digest,
 )
-from pipeline.digest.periods import Period
+from pipeline.reports.periods import Period
 from tests.digest.conftest import make_home
 from tests.digest.seed import DAY, RELEVANT_DAY_COUNT
 
@@ -152,7 +152,7 @@ def test_approved_digest_is_mailed_with_docx_and_pdf_attached(tmp_path, smtp_ser
 def test_sending_to_an_unreachable_server_fails_plainly_and_keeps_the_digest_approved(tmp_path):
     home, _ = make_home(tmp_path / "home", {**LIGHT, "smtp": {"host": "127.0.0.1", "port": _free_port(),
                                                               "tls": "none", "timeout": 5}})
-    from pipeline.digest.mail import MailError
+    from pipeline.reports.mail import MailError
 
     with home.open_store() as store:
         record = issue(home, store, DAY_PERIOD, actor="canbo", now=MORNING)

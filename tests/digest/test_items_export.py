@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.digest.facts import period_query
-from pipeline.digest.periods import Period
-from pipeline.export.items import COLUMNS, ExportError, export_items
-from pipeline.store.base import ItemQuery
+from pipeline.core.store.base import ItemQuery
+from pipeline.reports.facts import period_query
+from pipeline.reports.items_export import COLUMNS, ExportError, export_items
+from pipeline.reports.periods import Period
 from tests.digest.seed import DAY, HOSTILE_TITLE, RELEVANT_DAY_COUNT
 
 DAY_QUERY = period_query(Period.containing("day", date.fromisoformat(DAY)))

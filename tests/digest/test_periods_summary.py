@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pipeline.digest.periods import Period
-from pipeline.digest.summary import MAX_WORDS, split_sentences, summarize
+from pipeline.reports.periods import Period
+from pipeline.reports.summary import MAX_WORDS, split_sentences, summarize
 
 
 def test_periods_cover_whole_local_days_and_name_themselves_in_vietnamese():

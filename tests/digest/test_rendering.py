@@ -72,7 +72,7 @@ def test_digest_pdf_pages_render_to_images(day_digest, tmp_path):
 @needs_libreoffice
 @needs_poppler
 def test_case_phieu_docx_prints_in_libreoffice(seeded, tmp_path):
-    from pipeline.export.casefile import export_case
+    from pipeline.reports.casefile import export_case
 
     home, _ = seeded
     with home.open_store() as store:

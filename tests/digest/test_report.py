@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from docx import Document as open_docx
 
-from pipeline.digest.build import build_report
-from pipeline.digest.facts import period_query
-from pipeline.digest.periods import Period
-from pipeline.export.formats import render
+from pipeline.documents.formats import render
+from pipeline.reports.build import build_report
+from pipeline.reports.facts import period_query
+from pipeline.reports.periods import Period
 from tests.digest.conftest import ISSUED_ON, make_home
 
 QUARTER = Period.containing("quarter", date(2026, 11, 24))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from es_server import fresh_elastic_store, noida_url, real_cluster_url
 
-from pipeline.store.elastic import ElasticStore
+from pipeline.core.store.elastic import ElasticStore
 
 
 @pytest.fixture(params=[pytest.param("noida", marks=pytest.mark.elasticsearch),

@@ -8,9 +8,9 @@ import socket
 import pytest
 from failing_cluster import FailingCluster, bulk_ok
 
-from pipeline.settings import Settings
-from pipeline.store import StoreError
-from pipeline.store.elastic import ElasticStore
+from pipeline.core.settings import Settings
+from pipeline.core.store import StoreError
+from pipeline.core.store.elastic import ElasticStore
 
 TOO_MANY = {"error": {"type": "es_rejected_execution_exception", "reason": "rejected execution of bulk"},
             "status": 429}

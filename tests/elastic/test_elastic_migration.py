@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from es_server import fresh_prefix
 
-from pipeline.bench import enriched_items
-from pipeline.home import Home
-from pipeline.settings import Settings
-from pipeline.store import ItemQuery, Store, StoreError, open_store
-from pipeline.store.elastic import ElasticStore, make_client
-from pipeline.store.elastic_setup import drop_indices
-from pipeline.store.migrate import copy_store, verify
+from pipeline.bench.core import enriched_items
+from pipeline.core.home import Home
+from pipeline.core.settings import Settings
+from pipeline.core.store import ItemQuery, Store, StoreError, open_store
+from pipeline.core.store.elastic import ElasticStore, make_client
+from pipeline.core.store.elastic_setup import drop_indices
+from pipeline.core.store.migrate import copy_store, verify
 
 DASHBOARD_QUEUE = ItemQuery(relevant=True, sort="urgency", limit=200)
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from es_server import fresh_elastic_store, noida_url, real_cluster_url
 
-from pipeline.bench import SEARCH_QUERIES, enriched_items
-from pipeline.home import Home
-from pipeline.item import content_hash, item_id, url_key
-from pipeline.store import ItemQuery, Store
-from pipeline.store.base import FACET_FIELDS
+from pipeline.bench.core import SEARCH_QUERIES, enriched_items
+from pipeline.core.home import Home
+from pipeline.core.item import content_hash, item_id, url_key
+from pipeline.core.store import ItemQuery, Store
+from pipeline.core.store.base import FACET_FIELDS
 
 # Queries an analyst types, beyond the benchmark's: diacritics and case either way, both tone-mark
 # conventions, punctuation inside words, and every operator.

@@ -9,10 +9,10 @@ from elasticsearch import BadRequestError
 from es_server import fresh_prefix
 
 import index_config
-from pipeline.settings import Settings
-from pipeline.store import ItemQuery, StoreError
-from pipeline.store.elastic import ElasticStore, make_client
-from pipeline.store.elastic_setup import apply_index_config, drop_indices
+from pipeline.core.settings import Settings
+from pipeline.core.store import ItemQuery, StoreError
+from pipeline.core.store.elastic import ElasticStore, make_client
+from pipeline.core.store.elastic_setup import apply_index_config, drop_indices
 
 
 def test_setup_is_idempotent_and_creates_every_index(es_store: ElasticStore):

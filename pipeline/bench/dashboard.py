@@ -1,0 +1,187 @@
+"""`diemtin bench dashboard`: how long the queue page takes to render over a large store.
+
+Fills a home with N enriched synthetic items (story clusters included), logs in through the real app in
+Streamlit's AppTest and times full runs of the queue page: unfiltered, with a search, with a flag filter,
+and the next page. With ``--browser`` it also times the page in headless Chromium, from a reload to the last
+queue row on screen, which adds the websocket and the browser's own drawing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dashboard.commands import APP
+from dashboard.context import HOME_ENV
+from pipeline.cli.main import print_json
+from pipeline.core.home import Home
+from pipeline.office import accounts
+
+BENCH_LOGIN = "bench"
+BENCH_PASSWORD = "bench-password-1"
+
+
+def register_bench(bench: argparse._SubParsersAction) -> None:
+    b = bench.add_parser("dashboard", help="thời gian hiển thị trang hàng đợi với nhiều tin")
+    b.add_argument("--n", type=int, default=200000)
+    b.add_argument("--runs", type=int, default=5, help="số lần đo mỗi kiểu")
+    b.add_argument("--province", default="thai-nguyen")
+    b.add_argument("--keep", type=Path, help="giữ (hoặc dùng lại) home ở đây thay vì thư mục tạm")
+    b.add_argument("--browser", action="store_true", help="đo thêm trong Chromium thật (/usr/bin/chromium)")
+    b.set_defaults(handler=bench_dashboard)
+
+
+def fill_home(path: Path, n: int, province: str) -> tuple[Home, float]:
+    """A home holding ``n`` enriched items (a third of them in multi-outlet stories) and a bench account;
+    reused as is when it already holds them. Returns the home and the seconds spent filling it."""
+    from pipeline.bench.core import enriched_items
+
+    home = Home(path) if Home(path).exists() else Home.init(path, province)
+    started = time.perf_counter()
+    with home.open_store() as store:
+        held = store.count_items()
+        if held < n:  # the items are the same for a seed, so an interrupted fill resumes where it stopped
+            rng = random.Random(5)
+            batch: list[dict[str, Any]] = []
+            for number, item in enumerate(enriched_items(home, n)):
+                in_story = rng.random() < 0.33
+                story = rng.randrange(n // 6 or 1)
+                if number < held:
+                    continue
+                if in_story:
+                    item["cluster_id"] = f"story-{story}"
+                item["urgency_reasons"] = ["Có cảnh báo"] if item["flags"] else []
+                batch.append(item)
+                if len(batch) >= 5000:
+                    store.upsert_items(batch)
+                    batch = []
+            store.upsert_items(batch)
+            store.refresh()
+        if store.get_record("users", BENCH_LOGIN) is None:
+            accounts.create_user(store, BENCH_LOGIN, "analyst", BENCH_PASSWORD, by="bench")
+        count = store.count_items()
+    return home, (time.perf_counter() - started) if count else 0.0
+
+
+def _timings(samples: list[float]) -> dict[str, float]:
+    return {"median_s": round(statistics.median(samples), 3), "max_s": round(max(samples), 3),
+            "runs_s": [round(sample, 3) for sample in samples]}
+
+
+def time_apptest(home: Home, runs: int) -> dict[str, Any]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ[HOME_ENV] = str(home.path.resolve())
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.text_input(key="login_name").input(BENCH_LOGIN)
+    at.text_input(key="login_password").input(BENCH_PASSWORD)
+    started = time.perf_counter()
+    at.form_submit_button[0].click().run()
+    first = time.perf_counter() - started
+    if at.exception:
+        raise RuntimeError(at.exception[0].value)
+    out: dict[str, Any] = {"first_render_after_login_s": round(first, 3)}
+
+    def measure(name: str, prepare: Any) -> None:
+        samples = []
+        for _ in range(runs):
+            prepare()
+            started = time.perf_counter()
+            at.run()
+            samples.append(time.perf_counter() - started)
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+        out[name] = _timings(samples)
+
+    measure("queue_s", lambda: None)
+    measure("queue_search_s", lambda: at.text_input(key="f_text").set_value("sạt lở"))
+    measure("queue_flag_filter_s", lambda: (at.text_input(key="f_text").set_value(""),
+                                            at.multiselect(key="f_flags").set_value(["hostile"])))
+    at.multiselect(key="f_flags").set_value([])
+    at.run()
+    measure("queue_page_2_s", lambda: at.session_state.__setitem__("queue_page", 1))
+    return out
+
+
+# True once the queue's "N tin phù hợp" line differs from what it said before the search.
+_COUNT_CHANGED = """before => {
+    const line = [...document.querySelectorAll('p')].find(p => p.innerText.includes('tin phù hợp'));
+    return line && line.innerText !== before;
+}"""
+
+
+def time_browser(home: Home, runs: int) -> dict[str, Any]:
+    """Times in headless Chromium over a real `diemtin dashboard` server: from the log-in click to the queue
+    drawn, and from pressing Enter in the search box to the new total and the whole list on screen."""
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.commands import start_dashboard
+
+    searches = ["sạt lở", "bien gioi", "công nhân", "lễ hội", "dai hoi"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = start_dashboard(home, "127.0.0.1", port)
+    out: dict[str, Any] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60000)
+            deadline = time.time() + 60
+            while True:
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/", timeout=5000)
+                    break
+                except Exception:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.5)
+            page.get_by_label("Tên đăng nhập").fill(BENCH_LOGIN)
+            page.get_by_label("Mật khẩu").fill(BENCH_PASSWORD)
+            started = time.perf_counter()
+            page.get_by_role("button", name="Đăng nhập").click()
+            page.get_by_role("button", name="Trang sau →").wait_for()
+            out["browser_login_to_queue_s"] = round(time.perf_counter() - started, 3)
+            samples = []
+            box = page.get_by_label("Tìm kiếm", exact=False)
+            for number in range(runs * len(searches)):
+                text = searches[number % len(searches)]
+                before = page.get_by_text("tin phù hợp", exact=False).inner_text()
+                box.fill(text)
+                started = time.perf_counter()
+                box.press("Enter")
+                page.wait_for_function(_COUNT_CHANGED, arg=before)
+                page.get_by_role("button", name="Trang sau →").wait_for()
+                samples.append(time.perf_counter() - started)
+            out["browser_search_s"] = _timings(samples)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return out
+
+
+def bench_dashboard(args: argparse.Namespace) -> int:
+    path = args.keep or Path(tempfile.mkdtemp(prefix="diemtin-bench-dashboard-"))
+    home, fill_s = fill_home(path, args.n, args.province)
+    report: dict[str, Any] = {"bench": "dashboard", "n": args.n, "fill_s": round(fill_s, 1), "home": str(home.path)}
+    report.update(time_apptest(home, args.runs))
+    if args.browser:
+        report.update(time_browser(home, args.runs))
+    report["target_s"] = 2.0
+    report["meets_target"] = all(value["max_s"] < 2.0 for key, value in report.items()
+                                 if isinstance(value, dict) and "max_s" in value)
+    print_json(report)
+    return 0

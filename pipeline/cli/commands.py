@@ -1,0 +1,253 @@
+"""The core commands: init, ingest, process, items, search, reindex, run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.home import Home
+from pipeline.core.jsonl import read_jsonl
+from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.store.query import QueryError
+from pipeline.core.timeutil import local_day_bounds, parse_iso
+
+# What `diemtin items --json` prints of an item (the text is long: `--full` adds it).
+ITEM_FIELDS = ("id", "url", "title", "source", "source_kind", "reputation", "lang", "published_at", "date_source",
+               "relevant", "places", "relevance_reason", "duplicate_of", "cluster_id", "status", "assignee",
+               "topics", "tone", "flags", "claim_matches", "urgency", "urgency_reasons")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="tạo thư mục làm việc (home) cho một tỉnh")
+    p.add_argument("--province", required=True, help="thai-nguyen | tuyen-quang | bac-ninh | cao-bang")
+    p.add_argument("--store-url", default="embedded", help="'embedded' (mặc định) hoặc URL Elasticsearch")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("ingest", help="đưa các mục từ tệp JSONL vào hàng đợi")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("process", help="xử lý hàng đợi (chuẩn hóa, liên quan, trùng lặp, phân loại)")
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(handler=cmd_process)
+
+    p = sub.add_parser("items", help="liệt kê các mục đã lưu")
+    p.add_argument("--json", action="store_true", help="một đối tượng JSON mỗi dòng")
+    p.add_argument("--full", action="store_true", help="kèm toàn văn")
+    p.add_argument("--export", type=Path, help="xuất ra tệp .csv hoặc .xlsx")
+    add_query_arguments(p)
+    p.set_defaults(handler=cmd_items)
+
+    p = sub.add_parser("search", help="tìm kiếm toàn văn (không phân biệt dấu)")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    add_query_arguments(p, with_text=False)
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("reindex", help="dựng lại chỉ mục tìm kiếm từ bản ghi")
+    p.set_defaults(handler=cmd_reindex)
+
+    p = sub.add_parser("run", help="công việc chính: thu thập theo lịch, xử lý và bảng điều khiển")
+    p.add_argument("--no-dashboard", action="store_true", help="chỉ chạy bộ lập lịch (worker)")
+    p.add_argument("--once", action="store_true", help="chạy một vòng rồi dừng")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(handler=cmd_run)
+
+
+def add_query_arguments(p: argparse.ArgumentParser, with_text: bool = True) -> None:
+    """The filters of the dashboard's queue, for the command line and exports."""
+    if with_text:
+        p.add_argument("--query", "-q", help="truy vấn toàn văn")
+    p.add_argument("--relevant", action="store_true", help="chỉ các mục liên quan đến tỉnh")
+    p.add_argument("--include-duplicates", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--sort", choices=["published_at", "urgency", "relevance", "fetched_at"], default="published_at")
+    p.add_argument("--since", help="từ ngày YYYY-MM-DD")
+    p.add_argument("--until", help="đến hết ngày YYYY-MM-DD")
+    for name, flag in (("status", "--status"), ("topics", "--topic"), ("flags", "--flag"), ("tone", "--tone"),
+                       ("source", "--source"), ("source_kind", "--source-kind"), ("reputation", "--reputation"),
+                       ("places", "--place"), ("lang", "--lang"), ("assignee", "--assignee"),
+                       ("cluster_id", "--cluster")):
+        p.add_argument(flag, dest=name, action="append", default=[])
+
+
+def query_from_args(args: argparse.Namespace, text: str | None = None) -> ItemQuery:
+    date_from = date_to = None
+    try:
+        if args.since:
+            date_from = local_day_bounds(parse_iso(args.since + "T12:00:00+07:00").date())[0]
+        if args.until:
+            date_to = local_day_bounds(parse_iso(args.until + "T12:00:00+07:00").date())[1]
+    except ValueError as exc:
+        raise CommandError(f"ngày không hợp lệ: {exc}") from exc
+    return ItemQuery(
+        text=text if text is not None else getattr(args, "query", None),
+        relevant=True if args.relevant else None, include_duplicates=args.include_duplicates,
+        date_from=date_from, date_to=date_to, sort=args.sort, limit=args.limit, offset=args.offset,
+        **{name: tuple(getattr(args, name)) for name in ("status", "topics", "flags", "tone", "source",
+                                                         "source_kind", "reputation", "places", "lang",
+                                                         "assignee", "cluster_id")},
+    )
+
+
+ADMIN_PASSWORD_FILE = "admin-password.txt"
+
+
+def first_admin(home: Home, store: Store) -> Path | None:
+    """A new office has no accounts, and the dashboard admits no one without one: make an "admin" with a
+    random password, kept in a file only root can read, to be changed at the first log-in."""
+    import os
+    import secrets
+
+    from pipeline.office.accounts import create_user
+
+    if store.list_records("users"):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user(store, "admin", "admin", password, by="diemtin init")
+    path = home.path / ADMIN_PASSWORD_FILE
+    path.write_text(f"admin\n{password}\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    try:
+        home = Home.init(args.home, args.province, store_url=args.store_url)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    with home.open_store() as store:
+        password_file = first_admin(home, store)
+    report = {"home": str(home.path.resolve()), "province": args.province, "store": args.store_url}
+    if password_file:
+        report["admin_password_file"] = str(password_file.resolve())
+    print_json(report)
+    return 0
+
+
+# ---------------------------------------------------------------------------- ingest
+def validate_payload(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
+    if not isinstance(payload, dict):
+        return None, "mỗi dòng phải là một đối tượng JSON"
+    url = payload.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return None, "thiếu 'url' (http/https)"
+    if not any(isinstance(payload.get(k), str) and payload.get(k).strip() for k in ("text", "html", "title")):
+        return None, "cần 'text' hoặc 'html' (hoặc ít nhất 'title')"
+    if payload.get("published_at"):
+        try:
+            parse_iso(payload["published_at"])
+        except ValueError:
+            return None, f"'published_at' không phải ISO 8601: {payload['published_at']!r}"
+    return payload, None
+
+
+def ingest_file(store: Store, path: Path, batch: int = 1000) -> dict[str, Any]:
+    summary: dict[str, Any] = {"lines": 0, "queued": 0, "already_queued": 0, "errors": []}
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        added = store.enqueue_raw(pending)
+        summary["queued"] += added
+        summary["already_queued"] += len(pending) - added
+        pending.clear()
+
+    for number, payload, error in read_jsonl(path, validate_payload):
+        summary["lines"] += 1
+        if error:
+            summary["errors"].append({"line": number, "error": error})
+            continue
+        pending.append(payload)
+        if len(pending) >= batch:
+            flush()
+    flush()
+    return summary
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    if not args.file.is_file():
+        raise CommandError(f"không tìm thấy tệp {args.file}")
+    with home.open_store() as store:
+        summary = ingest_file(store, args.file)
+    for error in summary["errors"]:
+        sys.stderr.write(f"{args.file}:{error['line']}: {error['error']}\n")
+    print_json(summary)
+    return 0 if summary["queued"] or summary["already_queued"] or not summary["errors"] else 1
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from pipeline.core.process import process_queue
+
+    home = home_of(args)
+    with home.open_store() as store:
+        print_json(process_queue(home, store, args.limit))
+    return 0
+
+
+# ---------------------------------------------------------------------------- reading
+def item_view(item: dict[str, Any], full: bool = False) -> dict[str, Any]:
+    view = {name: item.get(name) for name in ITEM_FIELDS}
+    if full:
+        view["text"] = item.get("text")
+    return view
+
+
+def _run_query(store: Store, query: ItemQuery) -> Any:
+    try:
+        return store.search(query)
+    except QueryError as exc:
+        raise CommandError(f"truy vấn không hợp lệ: {exc}") from exc
+
+
+def cmd_items(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    query = query_from_args(args)
+    with home.open_store() as store:
+        if args.export:
+            from pipeline.reports.items_export import export_items
+
+            count = export_items(store, query.with_(limit=max(args.limit, 0) or 10**9), args.export)
+            print_json({"exported": count, "file": str(args.export)})
+            return 0
+        result = _run_query(store, query)
+        for item in result.items:
+            if args.json:
+                print_json(item_view(item, args.full))
+            else:
+                mark = "*" if item.get("relevant") else " "
+                print(f"{mark} {(item.get('published_at') or '')[:10]}  {item.get('source', '')[:18]:18}  {item['title']}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    with home.open_store() as store:
+        result = _run_query(store, query_from_args(args, text=args.query).with_(sort=args.sort))
+        if args.json:
+            for item in result.items:
+                print_json(item_view(item))
+        else:
+            print(f"{result.total} kết quả")
+            for item in result.items:
+                print(f"- {item['title']}  <{item['url']}>")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    home = home_of(args)
+    with home.open_store() as store:
+        print_json({"reindexed": store.reindex()})
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.cli.scheduler import run_main_job
+
+    return run_main_job(home_of(args), dashboard=not args.no_dashboard, once=args.once,
+                        host=args.host, port=args.port)

@@ -1,0 +1,103 @@
+"""`diemtin`: the one command line. A thin layer: each area registers its subcommands from its own module,
+and every command calls library functions that tests call directly."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.home import Home, HomeError, default_home
+
+# Top-level commands and the module that registers each (with `register(subparsers)`). Only the module of
+# the command being run is imported: the others pull in Scrapy, Streamlit, torch... and a command should
+# not pay for them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("pipeline.cli.commands", "tạo thư mục làm việc (home) cho một tỉnh"),
+    "ingest": ("pipeline.cli.commands", "đưa các mục từ tệp JSONL vào hàng đợi"),
+    "process": ("pipeline.cli.commands", "xử lý hàng đợi (chuẩn hóa, liên quan, trùng lặp, phân loại)"),
+    "items": ("pipeline.cli.commands", "liệt kê hoặc xuất các mục đã lưu"),
+    "search": ("pipeline.cli.commands", "tìm kiếm toàn văn (không phân biệt dấu)"),
+    "reindex": ("pipeline.cli.commands", "dựng lại chỉ mục tìm kiếm từ bản ghi"),
+    "run": ("pipeline.cli.commands", "công việc chính: thu thập theo lịch, xử lý và bảng điều khiển"),
+    "profiles": ("pipeline.core.profiles", "hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)"),
+    "store": ("pipeline.cli.store", "cấu hình và chuyển kho dữ liệu (Elasticsearch)"),
+    "bench": ("pipeline.bench.core", "đo hiệu năng"),
+    "crawl": ("crawlers.commands", "thu thập tin từ các nguồn"),
+    "submit": ("crawlers.commands", "gửi một đường dẫn để thu thập ngay"),
+    "extract": ("crawlers.commands", "xem nội dung trích xuất từ một trang (tệp hoặc URL)"),
+    "sources": ("crawlers.commands", "quản lý nguồn tin"),
+    "classifier": ("classifiers.commands", "huấn luyện và đánh giá bộ phân loại văn bản"),
+    "claims": ("pipeline.cli.claims", "cơ sở dữ liệu nhận định sai và thông tin phản bác"),
+    "users": ("dashboard.commands", "quản lý tài khoản đăng nhập"),
+    "dashboard": ("dashboard.commands", "chạy giao diện web"),
+    "digest": ("pipeline.cli.reports", "điểm tin ngày, tuần, tháng"),
+    "report": ("pipeline.cli.reports", "báo cáo quý, 6 tháng, năm"),
+    "case": ("pipeline.cli.reports", "hồ sơ chuyển xử lý: xuất và kiểm tra"),
+}
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def home_of(args: argparse.Namespace, require: bool = True) -> Home:
+    home = Home(args.home)
+    return home.require() if require else home
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The top-level command in argv, skipping global options (and --home's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diemtin", description="Điểm tin: theo dõi báo chí và thông tin sai sự thật")
+    parser.add_argument("--home", type=Path, default=default_home(), help="home folder (default ./var or $DIEMTIN_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug events")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    wanted = _command_of(sys.argv[1:] if argv is None else argv)
+    loaded = COMMANDS[wanted][0] if wanted in COMMANDS else None
+    if loaded:
+        importlib.import_module(loaded).register(sub)
+    for name, (module, help_text) in COMMANDS.items():
+        if module != loaded:
+            sub.add_parser(name, help=help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format='{"at": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", "event": %(message)r}',
+        stream=sys.stderr,
+    )
+    for noisy in ("scrapy", "urllib3", "elastic_transport", "filelock", "httpx", "tornado"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.handler(args) or 0)
+    except (CommandError, HomeError) as exc:
+        sys.stderr.write(f"diemtin: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+

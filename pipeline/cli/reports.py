@@ -1,0 +1,149 @@
+"""Commands: digest, report, case export|verify. Thin: each calls the library functions tests call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.documents.formats import FORMATS
+from pipeline.reports.digests import (
+    DigestError,
+    approve_digest,
+    digest_file,
+    get_digest,
+    issue,
+    list_digests,
+    period_of,
+    send_digest,
+)
+from pipeline.reports.mail import MailError
+from pipeline.reports.periods import DIGEST_PERIODS, REPORT_PERIODS
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (cần YYYY-MM-DD)") from exc
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise CommandError(f"Định dạng không hợp lệ: {fmt or '(không có)'}; chọn --format {'|'.join(FORMATS)}.")
+    return fmt
+
+
+def _make(args: argparse.Namespace) -> int:
+    """Issue (or reuse, when already approved) the period's document and write it in one format."""
+    if not args.period or not args.output:
+        raise CommandError("Cần --period và -o TỆP (ví dụ: diemtin digest --period day --format docx -o diem-tin.docx).")
+    fmt = _format_of(args)
+    home = home_of(args)
+    period = period_of(args.period, args.date)
+    with home.open_store() as store:
+        existing = store.get_record("digests", period.key)
+        if existing and existing.get("status") != "draft":
+            record = existing
+        else:
+            record = issue(home, store, period, actor=args.user)
+        if fmt not in record["files"]:
+            raise CommandError(f"Điểm tin {record['id']} không lưu bản {fmt} (xem cài đặt digest.formats).")
+        data = digest_file(store, record["id"], fmt)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_bytes(data)
+    print_json({"id": record["id"], "status": record["status"], "number": f"{record['number']}/{record['symbol']}",
+                "file": str(args.output), "items": record["figures"].get("items")})
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    try:
+        if args.action is None:
+            return _make(args)
+        home = home_of(args)
+        with home.open_store() as store:
+            if args.action == "list":
+                for record in list_digests(store):
+                    print_json({k: record.get(k) for k in ("id", "period", "status", "number", "symbol", "created_at",
+                                                           "approved_by", "sent_at")}
+                               | {"formats": sorted(record["files"])})
+                return 0
+            if not args.id:
+                raise CommandError(f"Cần mã điểm tin: diemtin digest {args.action} MÃ --user TÊN_ĐĂNG_NHẬP.")
+            get_digest(store, args.id)
+            if args.action == "approve":
+                record = approve_digest(store, args.id, args.user)
+            else:
+                record = send_digest(home, store, args.id, args.user, to=args.to or None)
+            print_json({k: record.get(k) for k in ("id", "status", "approved_by", "sent_at", "sent_to")})
+            return 0
+    except (DigestError, MailError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _case_export(args: argparse.Namespace) -> int:
+    from pipeline.core.store.base import NotFound
+    from pipeline.reports.casefile import export_case
+
+    home = home_of(args)
+    with home.open_store() as store:
+        try:
+            case_file = export_case(home, store, args.case_id, args.output)
+        except NotFound as exc:
+            raise CommandError(str(exc)) from exc
+    print_json({"case": args.case_id, "docx": str(case_file.docx), "zip": str(case_file.zip)})
+    return 0
+
+
+def _case_verify(args: argparse.Namespace) -> int:
+    from pipeline.reports.casefile import verify_case_zip
+
+    problems = verify_case_zip(args.zip)
+    if problems:
+        for problem in problems:
+            sys.stderr.write(f"diemtin: {problem}\n")
+        sys.stderr.write(f"diemtin: {args.zip}: bằng chứng KHÔNG còn nguyên vẹn ({len(problems)} lỗi)\n")
+        return 1
+    print(f"{args.zip}: bằng chứng nguyên vẹn, mọi tệp khớp mã SHA-256.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    user = os.environ.get("DIEMTIN_USER") or os.environ.get("USER") or "operator"
+    digest = subparsers.add_parser(
+        "digest", help="điểm tin ngày/tuần/tháng: lập, liệt kê, duyệt, gửi",
+        description="Không có thao tác: lập điểm tin của kỳ và ghi ra tệp. list: liệt kê; approve MÃ: duyệt "
+                    "(trưởng phòng/quản trị); send MÃ: gửi thư điểm tin đã duyệt.",
+    )
+    digest.add_argument("action", nargs="?", choices=("list", "approve", "send"))
+    digest.add_argument("id", nargs="?", help="mã điểm tin, ví dụ day-2026-11-24")
+    digest.add_argument("--period", choices=DIGEST_PERIODS)
+    digest.add_argument("--date", type=_day, help="một ngày trong kỳ (YYYY-MM-DD); mặc định: hôm qua")
+    digest.add_argument("--format", choices=FORMATS, help="mặc định: theo đuôi tệp -o")
+    digest.add_argument("-o", "--output", help="tệp kết quả")
+    digest.add_argument("--user", default=user, help="tên đăng nhập người thực hiện (mặc định $DIEMTIN_USER)")
+    digest.add_argument("--to", action="append", help="người nhận (thay cho smtp.to); lặp lại được")
+    digest.set_defaults(handler=_digest, action=None)
+
+    report = subparsers.add_parser("report", help="báo cáo quý, 6 tháng, năm")
+    report.add_argument("--period", choices=REPORT_PERIODS, required=True)
+    report.add_argument("--date", type=_day, help="một ngày trong kỳ (YYYY-MM-DD); mặc định: hôm qua")
+    report.add_argument("--format", choices=FORMATS)
+    report.add_argument("-o", "--output", required=True)
+    report.add_argument("--user", default=user)
+    report.set_defaults(handler=_digest, action=None, id=None, to=None)
+
+    case = subparsers.add_parser("case", help="hồ sơ chuyển xử lý: xuất phiếu và bằng chứng, kiểm tra bằng chứng")
+    case_sub = case.add_subparsers(dest="case_command", required=True, metavar="THAO_TÁC")
+    export = case_sub.add_parser("export", help="xuất phiếu chuyển xử lý (DOCX) và tệp bằng chứng (ZIP)")
+    export.add_argument("case_id")
+    export.add_argument("-o", "--output", required=True, help="thư mục kết quả")
+    export.set_defaults(handler=_case_export)
+    verify = case_sub.add_parser("verify", help="kiểm tra tệp bằng chứng ZIP còn nguyên vẹn")
+    verify.add_argument("zip")
+    verify.set_defaults(handler=_case_verify)

@@ -1,0 +1,94 @@
+"""A home is the folder that holds one office's configuration and (on the embedded backend) its data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from pipeline.core.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.core.profiles import Profile
+    from pipeline.core.store.base import Store
+
+DEFAULT_HOME = "var"
+CONFIG_FILE = "config.yaml"
+PROFILE_FILE = "profile.yaml"
+
+
+class HomeError(Exception):
+    pass
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("DIEMTIN_HOME") or DEFAULT_HOME)
+
+
+class Home:
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    def require(self) -> Home:
+        if not self.exists():
+            raise HomeError(
+                f"{self.path} is not a Điểm tin home (no {CONFIG_FILE}); create one with "
+                f"`diemtin --home {self.path} init --province ID`"
+            )
+        return self
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        if not self.exists():
+            return {}
+        return yaml.safe_load(self.config_path.read_text(encoding="utf-8")) or {}
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings(self.config)
+
+    @cached_property
+    def profile(self) -> Profile:
+        from pipeline.core.profiles import load_profile, load_profile_file
+
+        local = self.path / PROFILE_FILE
+        if local.is_file():
+            return load_profile_file(local)
+        return load_profile(self.settings.get("province"))
+
+    def open_store(self) -> Store:
+        from pipeline.core.store import open_store
+
+        return open_store(self.settings.get("store.url"), self.path, self.settings)
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded") -> Home:
+        """Create a home for a province: its config, an editable copy of the profile, the store."""
+        from pipeline.core.profiles import profile_path
+        from pipeline.office.sources import seed_sources
+
+        source = profile_path(province)  # raises for an unknown province id
+        home = cls(path)
+        home.path.mkdir(parents=True, exist_ok=True)
+        if not home.exists():
+            home.config_path.write_text(
+                yaml.safe_dump({"province": province, "store": {"url": store_url}}, allow_unicode=True),
+                encoding="utf-8",
+            )
+        if not (home.path / PROFILE_FILE).exists():
+            shutil.copyfile(source, home.path / PROFILE_FILE)
+        home = cls(path)
+        with home.open_store() as store:
+            seed_sources(store, home.profile)
+        return home

@@ -1,0 +1,72 @@
+"""What an item is: the record every stage reads and writes, and its identity.
+
+An item's id is the hash of its normalised URL (as in Media Cloud), so re-ingesting a page is harmless and
+both backends agree on ids. Fields (all optional but ``id`` and ``url``)::
+
+    id, url, url_key, canonical_url, source, source_kind, reputation, title, text, lead, author, site_name,
+    image, lang, published_at, date_source, fetched_at, ingested_at, processed_at, content_hash,
+    relevant (bool), places [{name, alias, kind, start, end, field}], relevance_reason,
+    duplicate_of, cluster_id, topics [{id, label, score, evidence}], tone {label, score, evidence},
+    flags [{name, score, evidence}], urgency (float), urgency_reasons [str],
+    status, assignee, notes, meta {...}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pipeline.core.text import fold
+
+# Item statuses: the analyst workflow, stored as codes, shown with these Vietnamese labels.
+STATUSES: dict[str, str] = {
+    "new": "mới",
+    "reviewing": "đang xem xét",
+    "verified": "xác minh đúng",
+    "false": "sai sự thật",
+    "hostile": "xấu độc",
+    "irrelevant": "không liên quan",
+    "routed": "đã chuyển xử lý",
+    "responded": "đã phản hồi",
+    "closed": "đóng",
+}
+
+# Query parameters that only track where a reader came from; they never change the page.
+TRACKING_PARAMS = frozenset({
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "fbclid", "gclid",
+    "zarsrc", "zacc", "gidzl", "ref", "refer", "src", "from", "mc_cid", "mc_eid", "_ga", "oc", "cid",
+})
+
+
+def normalize_url(url: str) -> str:
+    """The form two links to the same page share: lower-case scheme and host, no default port, no
+    fragment, no tracking parameters, remaining parameters sorted, no trailing slash on a path."""
+    parts = urlsplit(url.strip())
+    scheme = (parts.scheme or "http").lower()
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if k.lower() not in TRACKING_PARAMS))
+    # http and https copies of a page are one page.
+    return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path, query, ""))
+
+
+def url_key(url: str) -> str:
+    return hashlib.sha256(normalize_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+def item_id(url: str) -> str:
+    return url_key(url)
+
+
+def content_hash(title: str, text: str) -> str:
+    """Exact-duplicate key of normalised content: folded words, so whitespace, case and tone-mark style
+    differ freely."""
+    body = " ".join(fold(f"{title}\n{text}").split())
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,227 @@
+"""Province profiles: what a province is called, now and before July 2025, and which places belong to it.
+
+Relevance, source seeding and case routing all read the profile, so it is data (one YAML file per province,
+generated from the administrative-unit data plus ``profiles/curated.yaml``) and this module only loads it.
+A home may carry its own edited copy (``profile.yaml``), loaded with :func:`load_profile_file`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+CURATED_FILE = PROFILE_DIR / "curated.yaml"
+PLACE_KINDS = ("province", "former_province", "commune", "ward", "former_district", "former_commune", "landmark")
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _province_ids() -> tuple[str, ...]:
+    """The provinces with a profile: those curated.yaml describes (the build writes one file for each)."""
+    with CURATED_FILE.open(encoding="utf-8") as fh:
+        return tuple(yaml.load(fh, Loader=_Loader)["provinces"])
+
+
+PROVINCE_IDS: tuple[str, ...] = _province_ids()
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named place of the province. ``name`` is the official or usual full name ("Xã Ba Bể"), ``aliases``
+    the forms the press writes ("Ba Bể"). ``ambiguous``: a match needs context (an administrative word
+    before it, or an unambiguous place nearby) because the name also belongs elsewhere, is an ordinary word
+    or a person's name, or is a former commune. ``parent``: the current unit a former one became part of."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    ambiguous: bool = False
+    parent: str | None = None
+    note: str = ""
+    hand_added: bool = False
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A body a case can be routed to, and the topics and flags it handles."""
+
+    id: str
+    name: str
+    topics: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+    full_name: str
+    former_names: list[str] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    agencies: list[Agency] = field(default_factory=list)
+    default_sources: list[dict[str, Any]] = field(default_factory=list)
+    search_queries: list[str] = field(default_factory=list)
+    # Rules for the relevance matcher (admin prefixes, non-place prefixes, common words).
+    matching: dict[str, Any] = field(default_factory=dict)
+    # Province names that are not this province (current and former), for "xã X, tỉnh Y" checks.
+    other_provinces: list[str] = field(default_factory=list)
+    # Former districts of the rest of the country, for "phường Phúc Tân, Hoàn Kiếm" checks.
+    other_districts: list[str] = field(default_factory=list)
+    code: str = ""
+
+    def agency(self, agency_id: str) -> Agency:
+        for agency in self.agencies:
+            if agency.id == agency_id:
+                return agency
+        known = ", ".join(a.id for a in self.agencies)
+        raise ValueError(f"Không có cơ quan '{agency_id}' trong hồ sơ tỉnh {self.name}. Các mã có: {known}")
+
+    def places_of_kind(self, kind: str) -> list[Place]:
+        return [p for p in self.places if p.kind == kind]
+
+
+def profile_path(province_id: str) -> Path:
+    """The packaged profile file of a province; an unknown id is the user's mistake, said in Vietnamese."""
+    if province_id not in PROVINCE_IDS:
+        raise ValueError(
+            f"Không có hồ sơ tỉnh '{province_id}'. Các mã tỉnh có sẵn: {', '.join(PROVINCE_IDS)}"
+        )
+    return PROFILE_DIR / f"{province_id}.yaml"
+
+
+def _place(raw: dict[str, Any]) -> Place:
+    return Place(
+        name=raw["name"],
+        kind=raw["kind"],
+        aliases=tuple(raw.get("aliases") or ()),
+        ambiguous=bool(raw.get("ambiguous", False)),
+        parent=raw.get("parent"),
+        note=raw.get("note") or "",
+        hand_added=bool(raw.get("hand_added", False)),
+    )
+
+
+def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
+    """Build a Profile from its YAML mapping; a malformed file fails with the file and the field named."""
+    try:
+        places = [_place(p) for p in data.get("places") or []]
+        agencies = [
+            Agency(a["id"], a["name"], tuple(a.get("topics") or ()), tuple(a.get("flags") or ()), a.get("note") or "")
+            for a in data.get("agencies") or []
+        ]
+        profile = Profile(
+            id=data["id"],
+            name=data["name"],
+            full_name=data.get("full_name") or data["name"],
+            former_names=list(data.get("former_names") or []),
+            places=places,
+            agencies=agencies,
+            default_sources=list(data.get("default_sources") or []),
+            search_queries=list(data.get("search_queries") or []),
+            matching=dict(data.get("matching") or {}),
+            other_provinces=list(data.get("other_provinces") or []),
+            other_districts=list(data.get("other_districts") or []),
+            code=str(data.get("code") or ""),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"Hồ sơ tỉnh {origin} không hợp lệ: thiếu hoặc sai trường {exc}") from exc
+    bad = sorted({p.kind for p in places} - set(PLACE_KINDS))
+    if bad:
+        raise ValueError(f"Hồ sơ tỉnh {origin} có loại địa danh không hợp lệ: {', '.join(bad)}")
+    return profile
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: str, mtime_ns: int) -> Profile:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    if not isinstance(data, dict):
+        raise ValueError(f"Hồ sơ tỉnh {path} không hợp lệ: không phải một bảng YAML")
+    return profile_from_dict(data, path)
+
+
+def load_profile_file(path: str | os.PathLike[str]) -> Profile:
+    """Load a profile file; cached per path and modification time, so repeated loads in a process are free
+    and an edited file is read again."""
+    resolved = Path(path).resolve()
+    if not resolved.is_file():
+        raise ValueError(f"Không tìm thấy tệp hồ sơ tỉnh: {path}")
+    return _load_cached(str(resolved), resolved.stat().st_mtime_ns)
+
+
+def load_profile(province_id: str) -> Profile:
+    return load_profile_file(profile_path(province_id))
+
+
+# ---------------------------------------------------------------------------------------------- command line
+
+
+def _build_command(args: argparse.Namespace) -> int:
+    from pipeline.cli.main import CommandError, print_json
+    from pipeline.cli.profile_build import BuildError, build_profiles
+
+    try:
+        written = build_profiles(args.admin, args.sources, args.out, curated=args.curated)
+    except BuildError as exc:
+        raise CommandError(str(exc)) from exc
+    print_json({"written": [str(p) for p in written]})
+    return 0
+
+
+def _profile_of(args: argparse.Namespace) -> Profile:
+    from pipeline.cli.main import CommandError, home_of
+
+    try:
+        if args.province:
+            return load_profile(args.province)
+        return home_of(args).profile
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _match_command(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from pipeline.cli.main import print_json
+    from pipeline.core.relevance import RelevanceMatcher
+
+    print_json(asdict(RelevanceMatcher(_profile_of(args)).match(args.title, args.text)))
+    return 0
+
+
+def _bench_command(args: argparse.Namespace) -> int:
+    from pipeline.cli.main import print_json
+    from pipeline.core.relevance import benchmark
+
+    print_json(benchmark(_profile_of(args), args.n))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from pipeline.cli.profile_build import DEFAULT_ADMIN_DIR, DEFAULT_SOURCES_CSV
+
+    parser = subparsers.add_parser("profiles", help="hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)")
+    sub = parser.add_subparsers(dest="profiles_command", required=True, metavar="SUBCOMMAND")
+    build = sub.add_parser("build", help="sinh lại pipeline/core/profiles/<tỉnh>.yaml từ dữ liệu hành chính")
+    build.add_argument("--admin", type=Path, default=DEFAULT_ADMIN_DIR, help="thư mục data/admin (CSV dvhcvn)")
+    build.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_CSV, help="tệp data/sources.csv")
+    build.add_argument("--out", type=Path, default=PROFILE_DIR, help="thư mục ghi hồ sơ")
+    build.add_argument("--curated", type=Path, default=CURATED_FILE, help="tệp phần biên soạn tay")
+    build.set_defaults(handler=_build_command)
+    match = sub.add_parser("match", help="xem một tin có liên quan đến tỉnh không, và vì sao")
+    match.add_argument("--province", choices=PROVINCE_IDS, help="mã tỉnh (mặc định: tỉnh của thư mục --home)")
+    match.add_argument("--title", default="", help="tiêu đề")
+    match.add_argument("--text", default="", help="nội dung")
+    match.set_defaults(handler=_match_command)
+    bench = sub.add_parser("bench", help="đo tốc độ xét liên quan (tin/giây) trên tin tổng hợp")
+    bench.add_argument("--province", choices=PROVINCE_IDS, help="mã tỉnh (mặc định: tỉnh của thư mục --home)")
+    bench.add_argument("--n", type=int, default=2000, help="số tin")
+    bench.set_defaults(handler=_bench_command)

@@ -1,0 +1,603 @@
+"""The Elasticsearch backend: the same contract as the embedded store, for national scale.
+
+Search sees exactly what the embedded index sees: `index_values` (pipeline.core.store.search_index) computes
+the folded title and body and the facet values for both engines, and queries are parsed once by
+pipeline.core.store.query and translated here. Items live in time-based indices behind a rollover alias; an
+item's id is the hash of its normalised URL, and a write first looks the id up in every index behind the
+alias, so an item re-ingested after a rollover replaces itself instead of appearing twice.
+
+Writes go through `helpers.streaming_bulk`, retried with back-off when the cluster answers 429. Indices
+refresh every `store.refresh_interval` on their own; with `store.refresh_each_batch` a write call ends with
+one refresh of the index it touched (one per batch, never per document), so the pipeline and the
+dashboard read their own writes at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+
+import index_config
+from pipeline.core.settings import Settings
+from pipeline.core.store.base import (
+    FACET_FIELDS,
+    ItemQuery,
+    RawRecord,
+    SearchResult,
+    Store,
+    StoreError,
+    check_collection,
+    filter_records,
+    raw_key,
+)
+from pipeline.core.store.elastic_setup import apply_index_config, index_names
+from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
+from pipeline.core.store.search_index import TITLE_BOOST, index_values
+from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
+
+# from + size beyond this is refused by Elasticsearch (index.max_result_window); deeper pages use search_after.
+MAX_WINDOW = 10_000
+# knn: k and num_candidates may not exceed this.
+MAX_KNN = 10_000
+DATE_FIELDS = ("published_at", "fetched_at")
+_SPACE = re.compile(r"^[a-z0-9_]+$")
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class _Sequence:
+    """Increasing numbers (nanoseconds since the epoch) that order the raw queue and the audit trail the
+    way SQLite's autoincrement does, across processes as far as clocks agree."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def take(self, count: int = 1) -> int:
+        with self._lock:
+            first = max(self._last + 1, time.time_ns())
+            self._last = first + count - 1
+            return first
+
+
+def make_client(url: str, settings: Settings) -> Elasticsearch:
+    options: dict[str, Any] = {
+        "request_timeout": float(settings.get("store.request_timeout", 30)),
+        "max_retries": int(settings.get("store.max_retries", 5)),
+        "retry_on_timeout": True,
+        # 429 is retried with back-off by the bulk helper; a node that is down or restarting, at once.
+        "retry_on_status": (502, 503, 504),
+    }
+    if settings.get("store.api_key"):
+        options["api_key"] = settings.get("store.api_key")
+    if settings.get("store.ca_certs"):
+        options["ca_certs"] = settings.get("store.ca_certs")
+    return Elasticsearch(url, **options)
+
+
+def _es_date(value: Any) -> str | None:
+    """Dates go to Elasticsearch as UTC ISO 8601 strings (naive times are Vietnam time, as everywhere)."""
+    if value in (None, ""):
+        return None
+    try:
+        return iso(parse_iso(value))
+    except ValueError as exc:
+        raise StoreError(f"not an ISO 8601 date: {value!r}") from exc
+
+
+def _utc_offset() -> str:
+    """Vietnam's offset as "+07:00". The zone has had no daylight saving since 1975, so the fixed offset
+    is the zone; some Elasticsearch-compatible servers silently ignore named zones."""
+    offset = datetime.now(LOCAL_TZ).strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApiError):
+        error = exc.body.get("error") if isinstance(exc.body, dict) else None
+        reason = error.get("reason") if isinstance(error, dict) else None
+        return f"HTTP {exc.status_code} {exc.message}" + (f": {reason}" if reason else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class ElasticStore(Store):
+    def __init__(self, url: str, settings: Settings | None = None, client: Elasticsearch | None = None):
+        self.url = url
+        self.settings = settings or Settings()
+        self.prefix = str(self.settings.get("store.index_prefix", "diemtin"))
+        if not _PREFIX.match(self.prefix):
+            raise StoreError(f"store.index_prefix must be lower-case letters, digits, - and _: {self.prefix!r}")
+        self.client = client or make_client(url, self.settings)
+        self.names = index_names(self.prefix)
+        self.refresh_each_batch = bool(self.settings.get("store.refresh_each_batch", True))
+        self._seq = _Sequence()
+        self._vector_dims: dict[str, int] = {}
+        try:
+            if not self.client.indices.exists_alias(name=self.names["items"]):
+                apply_index_config(self.client, self.settings)
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch at {url}: {_describe(exc)}") from exc
+
+    # ------------------------------------------------------------------ writing helpers
+    def _bulk(self, actions: Iterable[dict[str, Any]], *, conflicts_ok: bool = False) -> int:
+        """Write by streaming_bulk; returns how many actions succeeded. 409 (already exists) counts as a
+        skip when ``conflicts_ok``; any other refused document is reported after the rest were written."""
+        written = 0
+        failures: list[str] = []
+        for ok, info in helpers.streaming_bulk(
+            self.client, actions, chunk_size=int(self.settings.get("store.bulk_chunk", 500)),
+            max_retries=int(self.settings.get("store.max_retries", 5)),
+            initial_backoff=float(self.settings.get("store.retry_backoff", 1.0)), max_backoff=60,
+            raise_on_error=False, raise_on_exception=True,
+        ):
+            if ok:
+                written += 1
+                continue
+            _, detail = next(iter(info.items()))
+            if conflicts_ok and detail.get("status") == 409:
+                continue
+            error = detail.get("error")
+            reason = error.get("reason") if isinstance(error, dict) else error
+            failures.append(f"{detail.get('_id')} (HTTP {detail.get('status')}: {reason})")
+        if failures:
+            raise StoreError(f"{len(failures)} document(s) refused by Elasticsearch, e.g. {'; '.join(failures[:3])}")
+        return written
+
+    def _after_batch(self, index: str) -> None:
+        if self.refresh_each_batch:
+            self.client.indices.refresh(index=index)
+
+    def _search_all(self, index: str, body: dict[str, Any], sort: list[Any], limit: int | None = None,
+                    offset: int = 0, source: Any = True) -> tuple[int, list[dict[str, Any]]]:
+        """Hits of a query in ``sort`` order (which must end on a unique field): one request inside the
+        result window, search_after pages beyond it."""
+        wanted = None if limit is None else max(limit, 0)
+        if wanted is not None and offset + wanted <= MAX_WINDOW:
+            response = self.client.search(index=index, query=body, sort=sort, from_=offset, size=wanted,
+                                          track_total_hits=True, source=source)
+            return int(response["hits"]["total"]["value"]), list(response["hits"]["hits"])
+        hits: list[dict[str, Any]] = []
+        total = 0
+        after: list[Any] | None = None
+        skipped = 0
+        while True:
+            page_size = 1000
+            response = self.client.search(index=index, query=body, sort=sort, size=page_size, search_after=after,
+                                          track_total_hits=after is None, source=source)
+            if after is None:
+                total = int(response["hits"]["total"]["value"])
+            page = list(response["hits"]["hits"])
+            if not page:
+                return total, hits
+            after = page[-1]["sort"]
+            for hit in page:
+                if skipped < offset:
+                    skipped += 1
+                    continue
+                hits.append(hit)
+                if wanted is not None and len(hits) >= wanted:
+                    return total, hits
+
+    # ------------------------------------------------------------------ records
+    def put_record(self, collection: str, record_id: str, doc: dict[str, Any]) -> None:
+        check_collection(collection)
+        self.client.index(
+            index=self.names["records"], id=f"{collection}:{record_id}", refresh=self.refresh_each_batch,
+            document={"collection": collection, "id": record_id, "updated_at": iso(now_utc()),
+                      "doc": dict(doc, id=record_id)},
+        )
+
+    def get_record(self, collection: str, record_id: str) -> dict[str, Any] | None:
+        check_collection(collection)
+        try:
+            found = self.client.get(index=self.names["records"], id=f"{collection}:{record_id}", source=["doc"])
+        except NotFoundError:
+            return None
+        return found["_source"]["doc"]
+
+    def delete_record(self, collection: str, record_id: str) -> bool:
+        check_collection(collection)
+        try:
+            self.client.delete(index=self.names["records"], id=f"{collection}:{record_id}",
+                               refresh=self.refresh_each_batch)
+        except NotFoundError:
+            return False
+        return True
+
+    def list_records(self, collection: str, where: dict[str, Any] | None = None, order_by: str | None = None,
+                     descending: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        check_collection(collection)
+        _, hits = self._search_all(self.names["records"], {"term": {"collection": collection}},
+                                   sort=[{"id": "asc"}], source=["doc"])
+        docs = [hit["_source"]["doc"] for hit in hits]
+        return filter_records(docs, where, order_by, descending, limit)
+
+    # ------------------------------------------------------------------ raw queue
+    def enqueue_raw(self, payloads: Iterable[dict[str, Any]]) -> int:
+        payloads = list(payloads)
+        if not payloads:
+            return 0
+        first = self._seq.take(len(payloads))
+        now = iso(now_utc())
+        added = self._bulk(
+            ({"_op_type": "create", "_index": self.names["raw"], "_id": raw_key(payload),
+              "_source": {"raw_id": raw_key(payload), "seq": first + n, "state": "pending", "attempts": 0,
+                          "url": str(payload.get("url") or ""), "queued_at": now, "payload": payload}}
+             for n, payload in enumerate(payloads)),
+            conflicts_ok=True,
+        )
+        self._after_batch(self.names["raw"])
+        return added
+
+    def claim_raw(self, limit: int) -> list[RawRecord]:
+        if limit <= 0:
+            return []
+        _, hits = self._search_all(self.names["raw"], {"term": {"state": "pending"}},
+                                   sort=[{"seq": "asc"}, {"raw_id": "asc"}], limit=limit,
+                                   source=["raw_id", "payload", "attempts"])
+        return [RawRecord(h["_source"]["raw_id"], h["_source"]["payload"], int(h["_source"]["attempts"]))
+                for h in hits]
+
+    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
+        failed = failed or {}
+        if not done and not failed:
+            return
+        now = iso(now_utc())
+        max_attempts = int(self.settings.get("pipeline.max_attempts", 3))
+        attempts: dict[str, int] = {}
+        if failed:
+            found = self.client.mget(index=self.names["raw"], ids=list(failed), source=["attempts"])
+            attempts = {d["_id"]: int(d["_source"]["attempts"]) for d in found["docs"] if d.get("found")}
+        actions: list[dict[str, Any]] = [
+            {"_op_type": "update", "_index": self.names["raw"], "_id": raw_id,
+             "doc": {"state": "done", "finished_at": now, "error": None}}
+            for raw_id in done
+        ]
+        for raw_id, error in failed.items():
+            if raw_id not in attempts:
+                continue
+            count = attempts[raw_id] + 1
+            actions.append({"_op_type": "update", "_index": self.names["raw"], "_id": raw_id, "doc": {
+                "attempts": count, "error": error, "finished_at": now,
+                "state": "failed" if count >= max_attempts else "pending",
+            }})
+        self._bulk(actions)
+        self._after_batch(self.names["raw"])
+
+    def raw_counts(self) -> dict[str, int]:
+        response = self.client.search(index=self.names["raw"], size=0,
+                                      aggs={"states": {"terms": {"field": "state", "size": 10}}})
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        for bucket in response["aggregations"]["states"]["buckets"]:
+            counts[bucket["key"]] = int(bucket["doc_count"])
+        return counts
+
+    # ------------------------------------------------------------------ items
+    def _backing_indices(self) -> list[str]:
+        return sorted(self.client.indices.get_alias(name=self.names["items"]))
+
+    def _locate(self, ids: Sequence[str], source: list[str]) -> dict[str, dict[str, Any]]:
+        """Realtime lookup of items in every index behind the alias: id -> {"_index", "_source"}."""
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return found
+        indices = self._backing_indices()
+        for start in range(0, len(unique), 1000):
+            chunk = unique[start:start + 1000]
+            docs = [{"_index": index, "_id": item_id} for index in indices for item_id in chunk]
+            for doc in self.client.mget(docs=docs, source=source)["docs"]:
+                if doc.get("found"):
+                    found[doc["_id"]] = doc
+        return found
+
+    def _item_document(self, item: dict[str, Any], created_seq: int) -> dict[str, Any]:
+        values = index_values(item)
+        doc: dict[str, Any] = {
+            "id": item["id"], "url_key": item.get("url_key"), "content_hash": item.get("content_hash"),
+            "created_seq": created_seq,
+            # Stored items are already normalised by the pipeline: the accented text goes in as it is.
+            "title": item.get("title") or "", "text": item.get("text") or "",
+            "title_folded": values["title"], "text_folded": values["body"],
+            "relevant": values["relevant"] == "1", "duplicate": values["duplicate"] == "1",
+            "urgency": values["urgency"],
+            "published_at": _es_date(values["published_at"]), "fetched_at": _es_date(values["fetched_at"]),
+            "item": item,
+        }
+        for name in FACET_FIELDS:
+            value = values[name]
+            doc[name] = value if isinstance(value, list) else (value or None)
+        return doc
+
+    def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
+        if not items:
+            return
+        for item in items:
+            if not item.get("id"):
+                raise StoreError("an item needs an id")
+        existing = self._locate([item["id"] for item in items], ["created_seq"])
+        first = self._seq.take(len(items))
+        actions = []
+        for n, item in enumerate(items):
+            known = existing.get(item["id"])
+            index = known["_index"] if known else self.names["items"]
+            created = int(known["_source"]["created_seq"]) if known else first + n
+            actions.append({"_op_type": "index", "_index": index, "_id": item["id"],
+                            "_source": self._item_document(item, created)})
+        self._bulk(actions)
+        self._after_batch(self.names["items"])
+
+    def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        found = self._locate(list(ids), ["item"])
+        return [found[i]["_source"]["item"] for i in ids if i in found]
+
+    def find_by_keys(self, url_keys: Sequence[str], content_hashes: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for field_name, keys in (("url_key", list(url_keys)), ("content_hash", list(content_hashes))):
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start:start + 1000]
+                _, hits = self._search_all(self.names["items"], {"terms": {field_name: chunk}},
+                                           sort=[{"created_seq": "asc"}, {"id": "asc"}], source=["id", field_name])
+                for hit in hits:
+                    out.setdefault(hit["_source"][field_name], hit["_source"]["id"])
+        return out
+
+    # ------------------------------------------------------------------ search
+    def _text_query(self, node: Node) -> dict[str, Any]:
+        if isinstance(node, Term):
+            return self._both_fields(lambda f, boost: {"term": {f: {"value": node.word, "boost": boost}}})
+        if isinstance(node, Phrase):
+            return self._both_fields(
+                lambda f, boost: {"match_phrase": {f: {"query": " ".join(node.words), "boost": boost}}})
+        if isinstance(node, Or):
+            return {"bool": {"should": [self._text_query(c) for c in node.children], "minimum_should_match": 1}}
+        if isinstance(node, And):
+            return {"bool": {
+                "must": [self._text_query(c) for c in node.children if not isinstance(c, Not)],
+                "must_not": [self._text_query(c.child) for c in node.children if isinstance(c, Not)],
+            }}
+        if isinstance(node, Not):
+            return {"bool": {"must_not": [self._text_query(node.child)]}}
+        raise TypeError(f"unexpected query node {node!r}")
+
+    @staticmethod
+    def _both_fields(make: Callable[[str, float], dict[str, Any]]) -> dict[str, Any]:
+        return {"bool": {"should": [make("title_folded", TITLE_BOOST), make("text_folded", 1.0)],
+                         "minimum_should_match": 1}}
+
+    def _query(self, query: ItemQuery) -> dict[str, Any]:
+        must: list[dict[str, Any]] = []
+        filters: list[dict[str, Any]] = []
+        node = parse_query(query.text) if query.text else None
+        if node is not None:
+            must.append(self._text_query(node))
+        if query.relevant is not None:
+            filters.append({"term": {"relevant": bool(query.relevant)}})
+        if not query.include_duplicates:
+            filters.append({"term": {"duplicate": False}})
+        for name, values in query.facet_filters().items():
+            filters.append({"terms": {name: list(values)}})
+        if query.ids:
+            filters.append({"terms": {"id": list(query.ids)}})
+        if query.date_from or query.date_to:
+            bounds = {}
+            if query.date_from:
+                bounds["gte"] = _es_date(query.date_from)
+            if query.date_to:
+                bounds["lt"] = _es_date(query.date_to)
+            filters.append({"range": {"published_at": bounds}})
+        if not must and not filters:
+            return {"match_all": {}}
+        return {"bool": {"must": must, "filter": filters}}
+
+    @staticmethod
+    def _sort(query: ItemQuery) -> list[Any]:
+        newest = {"published_at": {"order": "desc", "missing": "_last"}}
+        if query.sort in ("published_at", "fetched_at", "urgency"):
+            return [{query.sort: {"order": "desc", "missing": "_last"}}, {"id": "asc"}]
+        if query.sort == "relevance" and query.text:
+            return [{"_score": "desc"}, newest, {"id": "asc"}]
+        return [newest, {"id": "asc"}]
+
+    def search(self, query: ItemQuery) -> SearchResult:
+        total, hits = self._search_all(self.names["items"], self._query(query), self._sort(query),
+                                       limit=query.limit, offset=query.offset, source=["item"])
+        return SearchResult(total=total, items=[hit["_source"]["item"] for hit in hits])
+
+    def count_by(self, field_name: str, query: ItemQuery, size: int = 50) -> list[tuple[str, int]]:
+        if field_name not in FACET_FIELDS:
+            raise ValueError(f"cannot count by {field_name!r}; facets are {', '.join(FACET_FIELDS)}")
+        response = self.client.search(index=self.names["items"], query=self._query(query), size=0,
+                                      aggs={"by": {"terms": {"field": field_name, "size": size}}})
+        pairs = [(str(b["key"]), int(b["doc_count"])) for b in response["aggregations"]["by"]["buckets"]]
+        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+    def histogram(self, query: ItemQuery, field_name: str = "published_at") -> list[tuple[str, int]]:
+        if field_name not in DATE_FIELDS:
+            raise ValueError(f"cannot make a histogram of {field_name!r}; dates are {', '.join(DATE_FIELDS)}")
+        response = self.client.search(index=self.names["items"], query=self._query(query), size=0, aggs={"by": {
+            "date_histogram": {"field": field_name, "calendar_interval": "day", "time_zone": _utc_offset(),
+                               "min_doc_count": 1},
+        }})
+        return [(datetime.fromtimestamp(b["key"] / 1000, LOCAL_TZ).date().isoformat(), int(b["doc_count"]))
+                for b in response["aggregations"]["by"]["buckets"] if b["doc_count"]]
+
+    def iter_items(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
+        after: list[Any] | None = None
+        while True:
+            response = self.client.search(index=self.names["items"], query={"match_all": {}}, sort=[{"id": "asc"}],
+                                          size=batch_size, search_after=after, source=["item"])
+            hits = response["hits"]["hits"]
+            if not hits:
+                return
+            for hit in hits:
+                yield hit["_source"]["item"]
+            after = hits[-1]["sort"]
+
+    def count_items(self) -> int:
+        return int(self.client.count(index=self.names["items"])["count"])
+
+    # ------------------------------------------------------------------ captures
+    def put_capture(self, item_id: str, html: bytes, sha256: str, fetched_at: str, url: str) -> None:
+        _es_date(fetched_at)  # refuse a malformed date here, with a clear message
+        self.client.index(index=self.names["captures"], id=item_id, refresh=self.refresh_each_batch, document={
+            "item_id": item_id, "url": url, "sha256": sha256, "fetched_at": fetched_at or None,
+            "html_gz": base64.b64encode(gzip.compress(html, compresslevel=6)).decode("ascii"),
+        })
+
+    def get_capture(self, item_id: str) -> dict[str, Any] | None:
+        try:
+            found = self.client.get(index=self.names["captures"], id=item_id)
+        except NotFoundError:
+            return None
+        source = found["_source"]
+        return {"url": source.get("url"), "sha256": source.get("sha256"), "fetched_at": source.get("fetched_at"),
+                "html": gzip.decompress(base64.b64decode(source["html_gz"]))}
+
+    # ------------------------------------------------------------------ audit
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        at = entry.get("at") or iso(now_utc())
+        self.client.index(index=self.names["audit"], op_type="create", refresh=self.refresh_each_batch, document={
+            "seq": self._seq.take(), "at": _es_date(at), "actor": entry.get("actor"), "action": entry.get("action"),
+            "entity_type": entry.get("entity_type"), "entity_id": entry.get("entity_id"), "entry": entry,
+        })
+
+    def list_audit(self, entity_type: str | None = None, entity_id: str | None = None,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+        filters = [{"term": {name: value}} for name, value in (("entity_type", entity_type), ("entity_id", entity_id))
+                   if value is not None]
+        query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
+        _, hits = self._search_all(self.names["audit"], query, sort=[{"seq": "asc"}], limit=limit, source=["entry"])
+        return [hit["_source"]["entry"] for hit in hits]
+
+    # ------------------------------------------------------------------ vectors
+    def _vector_index(self, space: str) -> str:
+        if not _SPACE.match(space):
+            raise StoreError(f"a vector space is named in lower-case letters, digits and _: {space!r}")
+        return f"{self.prefix}-vectors-{space}"
+
+    def _space_dims(self, space: str) -> int | None:
+        if space not in self._vector_dims:
+            index = self._vector_index(space)
+            try:
+                mapping = self.client.indices.get_mapping(index=index)
+            except NotFoundError:
+                return None
+            self._vector_dims[space] = int(mapping[index]["mappings"]["properties"]["vector"]["dims"])
+        return self._vector_dims[space]
+
+    def put_vectors(self, space: str, ids: Sequence[str], vectors: Any) -> None:
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if len(ids) != len(matrix):
+            raise StoreError("ids and vectors differ in length")
+        if not len(ids):
+            return
+        matrix = matrix.reshape(len(ids), -1)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix = matrix / np.where(norms > 0, norms, 1.0)
+        index = self._vector_index(space)
+        dims = self._space_dims(space)
+        if dims is None:
+            # Sized from what the configured embedder produced.
+            self.client.options(ignore_status=400).indices.create(
+                index=index, mappings={"properties": {"vector": index_config.vector_field(matrix.shape[1])}})
+            self._vector_dims.pop(space, None)
+            dims = self._space_dims(space)
+        if dims != matrix.shape[1]:
+            raise StoreError(f"vector space {space!r} holds {dims}-dimensional vectors, not {matrix.shape[1]}: "
+                             "the embedder changed; run `diemtin reindex`")
+        self._bulk({"_op_type": "index", "_index": index, "_id": item_id,
+                    "_source": {"id": item_id, "vector": vec.tolist()}}
+                   for item_id, vec in zip(ids, matrix, strict=True))
+        self._after_batch(index)
+
+    def knn(self, space: str, vector: Any, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if k <= 0 or self._space_dims(space) is None or (allowed is not None and not allowed):
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(query))
+        if norm > 0:
+            query = query / norm
+        k = min(k, MAX_KNN)
+        knn: dict[str, Any] = {"field": "vector", "query_vector": query.tolist(), "k": k,
+                               "num_candidates": min(MAX_KNN, max(100, 10 * k))}
+        if allowed is not None:
+            knn["filter"] = {"terms": {"id": sorted(allowed)}}
+        response = self.client.search(index=self._vector_index(space), knn=knn, size=k, source=False)
+        # Cosine similarity is scored (1 + cos) / 2; the contract speaks in cosines.
+        return [(hit["_id"], 2.0 * float(hit["_score"]) - 1.0) for hit in response["hits"]["hits"]]
+
+    def vector_spaces(self) -> list[str]:
+        """The spaces holding vectors (what a migration copies)."""
+        start = len(f"{self.prefix}-vectors-")
+        return sorted(name[start:] for name in self.client.indices.get(index=f"{self.prefix}-vectors-*"))
+
+    def iter_vectors(self, space: str) -> Iterator[tuple[str, np.ndarray]]:
+        """Every (id, vector) of a space, in id order."""
+        after: list[Any] | None = None
+        while True:
+            response = self.client.search(index=self._vector_index(space), query={"match_all": {}},
+                                          sort=[{"id": "asc"}], size=1000, search_after=after, source=["vector"])
+            hits = response["hits"]["hits"]
+            if not hits:
+                return
+            for hit in hits:
+                yield hit["_id"], np.asarray(hit["_source"]["vector"], dtype=np.float32)
+            after = hits[-1]["sort"]
+
+    # ------------------------------------------------------------------ maintenance
+    def reindex(self) -> int:
+        """Re-derive every item's search fields from the item itself (after a normaliser change)."""
+        count = 0
+        items = self.iter_items()
+        size = int(self.settings.get("store.bulk_chunk", 500))
+        while batch := list(itertools.islice(items, size)):
+            self.upsert_items(batch)
+            count += len(batch)
+        return count
+
+    def rollover_items(self, max_age: str | None = None, max_docs: int | None = None) -> dict[str, Any]:
+        """Start a new items index behind the alias (what ILM does on its own where the cluster has it)."""
+        conditions = {key: value for key, value in (("max_age", max_age), ("max_docs", max_docs)) if value}
+        response = self.client.indices.rollover(alias=self.names["items"], conditions=conditions or None)
+        return {"rolled_over": bool(response.get("rolled_over")), "old_index": response.get("old_index"),
+                "new_index": response.get("new_index")}
+
+    def refresh(self) -> None:
+        self.client.indices.refresh(index=f"{self.prefix}-*")
+
+    def size_on_disk(self) -> int | None:
+        stats = self.client.indices.stats(index=f"{self.prefix}-*", metric="store")
+        return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _reported(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Cluster failures (refusals, timeouts, an unreachable node) reach callers as StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: ElasticStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (ApiError, TransportError) as exc:
+            raise StoreError(f"Elasticsearch at {self.url}: {_describe(exc)}") from exc
+
+    return wrapper
+
+
+for _name in sorted(Store.__abstractmethods__ | {"rollover_items", "size_on_disk", "vector_spaces"}):
+    if _name != "close":
+        setattr(ElasticStore, _name, _reported(getattr(ElasticStore, _name)))

@@ -1,0 +1,159 @@
+"""The search language analysts type, parsed once into a small tree that every backend translates.
+
+    Bắc Kạn lũ                -> both words (AND is the default: analysts narrow, they rarely widen)
+    "sạt lở đất"              -> the words in this order
+    Bắc Kạn OR "Bắc Cạn"      -> either
+    biên giới NOT "Trung Quốc", biên giới -"Trung Quốc", +biên +giới
+    (lũ OR lụt) AND "Cao Bằng"
+
+Words are folded (no diacritics, lower case) after normalisation, the same way documents are indexed, so
+"bac kan", "Bắc Kạn" and "BẮC KẠN" are one query, whatever tone-mark convention the analyst types.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.core.text import fold, normalize, words
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+Node = Term | Phrase | And | Or | Not
+
+_TOKEN = re.compile(
+    r'"(?P<phrase>[^"]*)"?|(?P<open>\()|(?P<close>\))|(?P<prefix>(?<!\S)[-+])(?=[^\s)])|(?P<word>[^\s()"]+)'
+)
+
+
+class QueryError(ValueError):
+    """The query cannot be understood; the message is shown to the analyst."""
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        if match.group("phrase") is not None:
+            tokens.append(("phrase", match.group("phrase")))
+        elif match.group("open"):
+            tokens.append(("(", "("))
+        elif match.group("close"):
+            tokens.append((")", ")"))
+        elif match.group("prefix"):
+            tokens.append((match.group("prefix"), match.group("prefix")))
+        else:
+            word = match.group("word")
+            if word in ("AND", "&&"):
+                tokens.append(("and", word))
+            elif word in ("OR", "||"):
+                tokens.append(("or", word))
+            elif word == "NOT":
+                tokens.append(("not", word))
+            else:
+                tokens.append(("word", word))
+    return tokens
+
+
+def _leaf(kind: str, value: str) -> Node | None:
+    folded = [fold(w) for w in words(normalize(value, keep_newlines=False))]
+    if not folded:
+        return None
+    if kind == "phrase" and len(folded) > 1:
+        return Phrase(tuple(folded))
+    if len(folded) == 1:
+        return Term(folded[0])
+    # "bắc-kạn" typed as one token: the syllables in order.
+    return Phrase(tuple(folded))
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse_or(self) -> Node | None:
+        parts = [self.parse_and()]
+        while self.peek() == "or":
+            self.take()
+            parts.append(self.parse_and())
+        kept = tuple(p for p in parts if p is not None)
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else Or(kept)
+
+    def parse_and(self) -> Node | None:
+        parts: list[Node] = []
+        while self.peek() not in (None, "or", ")"):
+            if self.peek() == "and":
+                self.take()
+                continue
+            node = self.parse_unary()
+            if node is not None:
+                parts.append(node)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def parse_unary(self) -> Node | None:
+        kind, value = self.take()
+        if kind in ("not", "-"):
+            if self.peek() in (None, "or", ")", "and"):
+                raise QueryError("Thiếu từ khóa sau NOT / dấu trừ.")
+            child = self.parse_unary()
+            return Not(child) if child is not None else None
+        if kind == "+":
+            if self.peek() in (None, "or", ")", "and"):
+                raise QueryError("Thiếu từ khóa sau dấu cộng.")
+            return self.parse_unary()
+        if kind == "(":
+            inner = self.parse_or()
+            if self.peek() != ")":
+                raise QueryError("Thiếu dấu đóng ngoặc ')'.")
+            self.take()
+            return inner
+        if kind == ")":
+            raise QueryError("Thừa dấu đóng ngoặc ')'.")
+        return _leaf(kind, value)
+
+
+def parse_query(text: str) -> Node | None:
+    """The query's tree, or None for a query with no words. Raises QueryError for malformed input."""
+    parser = _Parser(_lex(text or ""))
+    node = parser.parse_or()
+    if parser.peek() == ")":
+        raise QueryError("Thừa dấu đóng ngoặc ')'.")
+    if isinstance(node, Not) or (isinstance(node, And) and all(isinstance(c, Not) for c in node.children)):
+        raise QueryError("Truy vấn cần ít nhất một từ khóa không bị loại trừ (NOT).")
+    return node

@@ -1,0 +1,403 @@
+"""The embedded backend: records in SQLite (WAL), search in tantivy, vectors in numpy/hnswlib.
+
+SQLite is the source of truth. Every item write also queues the item in `index_outbox` in the same
+transaction; the outbox is drained into tantivy by whichever process can take the index writer. So a crash
+between the two never loses an index update, the dashboard and the pipeline can both write, and
+`reindex` can rebuild the whole index from the records at any time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.core.settings import Settings
+from pipeline.core.store.base import (
+    ItemQuery,
+    RawRecord,
+    SearchResult,
+    Store,
+    StoreError,
+    check_collection,
+    filter_records,
+    raw_key,
+)
+from pipeline.core.store.search_index import IndexBusy, SearchIndex
+from pipeline.core.store.vectors import VectorSpace, to_blob
+from pipeline.core.timeutil import iso, now_utc
+
+# Schema migrations, applied in order; PRAGMA user_version records how many have run.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE records (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+                          updated_at TEXT NOT NULL, PRIMARY KEY (collection, id));
+    CREATE TABLE raw_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, raw_id TEXT NOT NULL UNIQUE,
+                            payload TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+                            attempts INTEGER NOT NULL DEFAULT 0, error TEXT, queued_at TEXT NOT NULL,
+                            finished_at TEXT);
+    CREATE INDEX raw_queue_state ON raw_queue (state, seq);
+    CREATE TABLE items (id TEXT PRIMARY KEY, url_key TEXT, content_hash TEXT, doc BLOB NOT NULL,
+                        updated_at TEXT NOT NULL);
+    CREATE INDEX items_url_key ON items (url_key);
+    CREATE INDEX items_content_hash ON items (content_hash);
+    CREATE TABLE index_outbox (item_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+    CREATE TABLE captures (item_id TEXT PRIMARY KEY, url TEXT, sha256 TEXT NOT NULL, fetched_at TEXT,
+                           html_gz BLOB NOT NULL);
+    CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, entity_type TEXT,
+                        entity_id TEXT, entry TEXT NOT NULL);
+    CREATE INDEX audit_entity ON audit (entity_type, entity_id, seq);
+    CREATE TABLE vectors (rowid INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, id TEXT NOT NULL,
+                          vec BLOB NOT NULL, UNIQUE (space, id));
+    """,
+    # 2: vector spaces catch up on new rows by (space, rowid) without scanning the space.
+    "CREATE INDEX vectors_space_rowid ON vectors (space, rowid)",
+)
+
+DB_FILE = "store.sqlite3"
+
+# Vector spaces live as long as the process, not the store object: the scheduler opens the store anew each
+# tick, and rebuilding an HNSW graph of every story each time would cost minutes. Keyed by the database
+# file's path and inode, so a database made anew at the same path starts afresh.
+_SPACES: dict[tuple[str, int, str], VectorSpace] = {}
+_SPACES_LOCK = threading.Lock()
+INDEX_DIR = "index"
+
+
+def _encode_item(item: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8"), 3)
+
+
+def _decode_item(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob))
+
+
+class SqliteStore(Store):
+    def __init__(self, home: Path, settings: Settings | None = None):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.settings = settings or Settings()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._migrate()
+        self.index = SearchIndex(self.home / INDEX_DIR)
+
+    # ------------------------------------------------------------------ connection and schema
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.home / DB_FILE, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            self._connections.append(conn)
+        return conn
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    # ------------------------------------------------------------------ records
+    def put_record(self, collection: str, record_id: str, doc: dict[str, Any]) -> None:
+        check_collection(collection)
+        body = dict(doc, id=record_id)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO records (collection, id, doc, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+                (collection, record_id, json.dumps(body, ensure_ascii=False, default=str), iso(now_utc())),
+            )
+
+    def get_record(self, collection: str, record_id: str) -> dict[str, Any] | None:
+        check_collection(collection)
+        row = self.db.execute("SELECT doc FROM records WHERE collection = ? AND id = ?",
+                              (collection, record_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def delete_record(self, collection: str, record_id: str) -> bool:
+        check_collection(collection)
+        with self._tx() as db:
+            cur = db.execute("DELETE FROM records WHERE collection = ? AND id = ?", (collection, record_id))
+        return cur.rowcount > 0
+
+    def list_records(self, collection: str, where: dict[str, Any] | None = None, order_by: str | None = None,
+                     descending: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+        check_collection(collection)
+        rows = self.db.execute("SELECT doc FROM records WHERE collection = ? ORDER BY id", (collection,))
+        docs = [json.loads(r[0]) for r in rows]
+        return filter_records(docs, where, order_by, descending, limit)
+
+    # ------------------------------------------------------------------ raw queue
+    def enqueue_raw(self, payloads: Iterable[dict[str, Any]]) -> int:
+        added = 0
+        now = iso(now_utc())
+        with self._tx() as db:
+            for payload in payloads:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO raw_queue (raw_id, payload, queued_at) VALUES (?, ?, ?)",
+                    (raw_key(payload), json.dumps(payload, ensure_ascii=False, default=str), now),
+                )
+                added += cur.rowcount
+        return added
+
+    def claim_raw(self, limit: int) -> list[RawRecord]:
+        rows = self.db.execute(
+            "SELECT raw_id, payload, attempts FROM raw_queue WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
+        ).fetchall()
+        return [RawRecord(raw_id, json.loads(payload), attempts) for raw_id, payload, attempts in rows]
+
+    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
+        now = iso(now_utc())
+        max_attempts = int(self.settings.get("pipeline.max_attempts", 3))
+        with self._tx() as db:
+            db.executemany("UPDATE raw_queue SET state = 'done', finished_at = ?, error = NULL WHERE raw_id = ?",
+                           [(now, raw_id) for raw_id in done])
+            for raw_id, error in (failed or {}).items():
+                db.execute(
+                    "UPDATE raw_queue SET attempts = attempts + 1, error = ?, finished_at = ?, "
+                    "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE raw_id = ?",
+                    (error, now, max_attempts, raw_id),
+                )
+
+    def raw_counts(self) -> dict[str, int]:
+        counts = {"pending": 0, "done": 0, "failed": 0}
+        for state, count in self.db.execute("SELECT state, COUNT(*) FROM raw_queue GROUP BY state"):
+            counts[state] = count
+        return counts
+
+    def raw_failures(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT raw_id, payload, attempts, error FROM raw_queue WHERE state = 'failed' ORDER BY seq LIMIT ?",
+            (limit,),
+        )
+        return [{"raw_id": r[0], "url": json.loads(r[1]).get("url"), "attempts": r[2], "error": r[3]} for r in rows]
+
+    # ------------------------------------------------------------------ items
+    def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
+        if not items:
+            return
+        now = iso(now_utc())
+        with self._tx() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_outbox").fetchone()[0]
+            for item in items:
+                if not item.get("id"):
+                    raise StoreError("an item needs an id")
+                seq += 1
+                db.execute(
+                    "INSERT INTO items (id, url_key, content_hash, doc, updated_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET url_key = excluded.url_key, "
+                    "content_hash = excluded.content_hash, doc = excluded.doc, updated_at = excluded.updated_at",
+                    (item["id"], item.get("url_key"), item.get("content_hash"), _encode_item(item), now),
+                )
+                db.execute("INSERT OR REPLACE INTO index_outbox (item_id, seq) VALUES (?, ?)", (item["id"], seq))
+        # Short wait: if another process holds the index writer, it (or our next write) drains the outbox.
+        self.sync_index(timeout=1.0)
+
+    def sync_index(self, timeout: float = 10.0) -> int:
+        """Drain the outbox into the search index. Returns how many items were indexed; 0 if the writer is
+        busy in another process (that process, or the next write here, will drain it)."""
+        rows = self.db.execute("SELECT item_id, seq FROM index_outbox ORDER BY seq").fetchall()
+        if not rows:
+            return 0
+        items = self.get_items([r[0] for r in rows])
+        present = {item["id"] for item in items}
+        try:
+            count = self.index.write(items, delete_ids=[r[0] for r in rows if r[0] not in present], timeout=timeout)
+        except IndexBusy:
+            return 0
+        with self._tx() as db:
+            db.executemany("DELETE FROM index_outbox WHERE item_id = ? AND seq = ?", rows)
+        return count
+
+    def pending_index_updates(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM index_outbox").fetchone()[0])
+
+    def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for item_id, blob in self.db.execute(f"SELECT id, doc FROM items WHERE id IN ({marks})", chunk):
+                found[item_id] = _decode_item(blob)
+        return [found[i] for i in ids if i in found]
+
+    def find_by_keys(self, url_keys: Sequence[str], content_hashes: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for column, keys in (("url_key", list(url_keys)), ("content_hash", list(content_hashes))):
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(
+                    f"SELECT {column}, id FROM items WHERE {column} IN ({marks}) ORDER BY rowid", chunk
+                )
+                for key, item_id in rows:
+                    out.setdefault(key, item_id)
+        return out
+
+    def search(self, query: ItemQuery) -> SearchResult:
+        # One try, no wait: a reader (the dashboard) must not stall while the pipeline holds the writer.
+        self.sync_index(timeout=0.0)
+        total, ids = self.index.search(query)
+        return SearchResult(total=total, items=self.get_items(ids))
+
+    def count_by(self, field_name: str, query: ItemQuery, size: int = 50) -> list[tuple[str, int]]:
+        return self.index.count_by(field_name, query, size)
+
+    def histogram(self, query: ItemQuery, field_name: str = "published_at") -> list[tuple[str, int]]:
+        return self.index.histogram(query, field_name)
+
+    def iter_items(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
+        last = ""
+        while True:
+            rows = self.db.execute("SELECT id, doc FROM items WHERE id > ? ORDER BY id LIMIT ?",
+                                   (last, batch_size)).fetchall()
+            if not rows:
+                return
+            for item_id, blob in rows:
+                last = item_id
+                yield _decode_item(blob)
+
+    def count_items(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+
+    # ------------------------------------------------------------------ captures
+    def put_capture(self, item_id: str, html: bytes, sha256: str, fetched_at: str, url: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO captures (item_id, url, sha256, fetched_at, html_gz) VALUES (?, ?, ?, ?, ?)",
+                (item_id, url, sha256, fetched_at, gzip.compress(html, compresslevel=6)),
+            )
+
+    def get_capture(self, item_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT url, sha256, fetched_at, html_gz FROM captures WHERE item_id = ?",
+                              (item_id,)).fetchone()
+        if row is None:
+            return None
+        return {"url": row[0], "sha256": row[1], "fetched_at": row[2], "html": gzip.decompress(row[3])}
+
+    # ------------------------------------------------------------------ audit
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO audit (at, entity_type, entity_id, entry) VALUES (?, ?, ?, ?)",
+                       (entry.get("at") or iso(now_utc()), entry.get("entity_type"), entry.get("entity_id"),
+                        json.dumps(entry, ensure_ascii=False, default=str)))
+
+    def list_audit(self, entity_type: str | None = None, entity_id: str | None = None,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+        sql, args = "SELECT entry FROM audit", []
+        conditions = []
+        if entity_type is not None:
+            conditions.append("entity_type = ?")
+            args.append(entity_type)
+        if entity_id is not None:
+            conditions.append("entity_id = ?")
+            args.append(entity_id)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        return [json.loads(r[0]) for r in self.db.execute(sql, args)]
+
+    # ------------------------------------------------------------------ vectors
+    def put_vectors(self, space: str, ids: Sequence[str], vectors: Any) -> None:
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if len(ids) != len(matrix):
+            raise StoreError("ids and vectors differ in length")
+        with self._tx() as db:
+            for item_id, vec in zip(ids, matrix, strict=True):
+                db.execute("DELETE FROM vectors WHERE space = ? AND id = ?", (space, item_id))
+                db.execute("INSERT INTO vectors (space, id, vec) VALUES (?, ?, ?)", (space, item_id, to_blob(vec)))
+
+    def _vector_rows(self, space: str, after: int) -> Iterator[tuple[int, str, bytes]]:
+        yield from self.db.execute("SELECT rowid, id, vec FROM vectors WHERE space = ? AND rowid > ? ORDER BY rowid",
+                                   (space, after))
+
+    def knn(self, space: str, vector: Any, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        return self._space(space).knn(self._vector_rows, np.asarray(vector, dtype=np.float32), k, allowed)
+
+    def _space_key(self, space: str) -> tuple[str, int, str]:
+        path = (self.home / DB_FILE).resolve()
+        return str(path), path.stat().st_ino, space
+
+    def _space(self, space: str) -> VectorSpace:
+        key = self._space_key(space)
+        with _SPACES_LOCK:
+            if key not in _SPACES:
+                _SPACES[key] = VectorSpace(space, int(self.settings.get("store.exact_vector_limit", 50000)))
+            return _SPACES[key]
+
+    def vector_spaces(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT space FROM vectors ORDER BY space")]
+
+    def iter_vectors(self, space: str) -> Iterator[tuple[str, np.ndarray]]:
+        for item_id, blob in self.db.execute("SELECT id, vec FROM vectors WHERE space = ? ORDER BY id", (space,)):
+            yield item_id, np.frombuffer(blob, dtype=np.float32)
+
+    # ------------------------------------------------------------------ maintenance
+    def reindex(self) -> int:
+        with self._tx() as db:
+            db.execute("DELETE FROM index_outbox")
+        self.index.clear()
+        count = 0
+        batch: list[dict[str, Any]] = []
+        for item in self.iter_items():
+            batch.append(item)
+            if len(batch) >= 2000:
+                count += self.index.write(batch)
+                batch = []
+        if batch:
+            count += self.index.write(batch)
+        with _SPACES_LOCK:
+            for key in [k for k in _SPACES if k[:2] == self._space_key("")[:2]]:
+                del _SPACES[key]
+        return count
+
+    def refresh(self) -> None:
+        while self.pending_index_updates():
+            if not self.sync_index(timeout=30):
+                raise StoreError("the search index is locked by another process")
+
+    def size_on_disk(self) -> int:
+        return sum(p.stat().st_size for p in self.home.rglob("*") if p.is_file()
+                   and (p.name.startswith(DB_FILE) or INDEX_DIR in p.relative_to(self.home).parts))
+
+    def close(self) -> None:
+        for conn in self._connections:
+            conn.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue on SQLite's lock instead of failing."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,1 +1,0 @@
-"""Documents the office sends out: rendering (DOCX, PDF, HTML, Markdown), case files, item exports."""

@@ -1,0 +1,74 @@
+"""Items as a spreadsheet (CSV or XLSX), with the same filters as the dashboard's queue (an ItemQuery).
+
+Column names are Vietnamese and dates dd/mm/yyyy, because the file goes to people, not programs; the CSV
+starts with a byte-order mark so Excel opens Vietnamese text correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.item import STATUSES
+from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.timeutil import format_vn
+from pipeline.reports.facts import FLAGS, TONES, fetch_items, outlet_names, outlet_of, raised_flags, tone_of
+
+COLUMNS = ("Mã tin", "Ngày đăng", "Nguồn", "Tiêu đề", "Đường dẫn", "Chủ đề", "Sắc thái", "Cảnh báo", "Mức khẩn",
+           "Trạng thái", "Người xử lý", "Địa danh", "Mã câu chuyện")
+FORMATS = ("csv", "xlsx")
+
+
+class ExportError(ValueError):
+    pass
+
+
+def item_row(item: dict[str, Any], names: dict[str, str]) -> list[Any]:
+    topics = ", ".join(t.get("label") or t.get("id", "") for t in item.get("topics") or [] if isinstance(t, dict))
+    places = ", ".join(sorted({p.get("name", "") for p in item.get("places") or [] if isinstance(p, dict)}))
+    status = item.get("status") or "new"
+    return [
+        item["id"], format_vn(item.get("published_at")), outlet_of(item, names), item.get("title") or "",
+        item.get("url") or "", topics, TONES.get(tone_of(item), tone_of(item)),
+        ", ".join(FLAGS.get(f, f) for f in raised_flags(item)), round(float(item.get("urgency") or 0), 3),
+        STATUSES.get(status, status), item.get("assignee") or "", places, item.get("cluster_id") or "",
+    ]
+
+
+def export_items(store: Store, query: ItemQuery, path: str | Path) -> int:
+    """Write every item the query matches (its limit and offset are ignored) to ``path``; returns the count.
+
+    The format follows the extension: .csv or .xlsx.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ExportError(f"Định dạng '{path.suffix}' không được hỗ trợ; dùng tệp .csv hoặc .xlsx.")
+    names = outlet_names(store)
+    rows = [item_row(item, names) for item in fetch_items(store, query)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    else:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Tin bài"
+        sheet.append(list(COLUMNS))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGHIJKLM", (34, 17, 28, 60, 50, 30, 12, 30, 10, 16, 14, 30, 20), strict=True):
+            sheet.column_dimensions[column].width = width
+        book.save(path)
+    return len(rows)
