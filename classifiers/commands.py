@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, home_of, print_json
 
 # classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
 

@@ -24,20 +24,20 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds, seed_claims
+from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds
 from classifiers.runtime.clusters import ClusterSettings, StoryClusters
 from classifiers.runtime.dedup import NearDuplicates
 from classifiers.runtime.embed import Embedder, embedder_from_settings
 from classifiers.runtime.flags import FlagClassifier
 from classifiers.runtime.itemtext import headline, needs_classification
 from classifiers.runtime.lexical import ClaimPrefilter
-from classifiers.runtime.taxonomy import taxonomy_for_home
 from classifiers.runtime.tone import ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
 from classifiers.training.registry import MODELS_DIR
 from pipeline.core.home import Home
 from pipeline.core.store.base import Store
+from pipeline.core.taxonomy import taxonomy_for_home
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,6 @@ def load_home_models(home_path: str | Path) -> dict[str, Any]:
 def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> list[Stage]:
     settings = home.settings
     embedder = embedder or embedder_from_settings(settings)
-    if settings.get("classifiers.seed_claims", True):
-        seed_claims(store, embedder)
     models = load_home_models(home.path)
     batch = BatchVectors()
     near = NearDuplicates.from_settings(store, settings)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, home_of, print_json
 from pipeline.core.timeutil import format_vn, now_utc
 from pipeline.office.sources import (
     FETCH_KINDS,
@@ -98,14 +98,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from crawlers.middlewares import BlockedAddress, check_url, parse_networks
     from crawlers.runner import run_crawls
+    from pipeline.core.netguard import AddressRefused, HostUnresolved, check_url, parse_networks
 
     home = home_of(args)
     try:
         check_url(args.url, parse_networks(home.settings.get("crawl.allowed_networks") or []))
-    except BlockedAddress as exc:
+    except AddressRefused as exc:
         raise CommandError(f"không thu thập địa chỉ này: {exc}") from exc
+    except HostUnresolved as exc:
+        raise CommandError(f"không phân giải được tên miền (lỗi mạng hoặc sai địa chỉ), thử lại sau: {exc}") from exc
     with home.open_store() as store:
         if store.get_record("sources", SUBMITTED_SOURCE["id"]) is None:
             store.put_record("sources", SUBMITTED_SOURCE["id"], dict(SUBMITTED_SOURCE, config={}, health={}))

@@ -128,3 +128,9 @@ def published_lag_minutes(record: dict[str, Any]) -> float | None:
     if not published or not fetched or record.get("date_source") == "none":
         return None
     return (fetched - published).total_seconds() / 60
+
+
+def fields_from_html(html: str, url: str) -> dict[str, Any]:
+    """Title, text and metadata of a raw record that came with HTML only (``diemtin ingest`` lines with
+    ``html``): the pipeline calls this through the ``pipeline.html_extractor`` setting."""
+    return extract_page(html.encode("utf-8"), url)

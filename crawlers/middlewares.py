@@ -10,11 +10,8 @@ refuses such addresses at connection time, so a name that re-resolves differentl
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import os
 import re
-import socket
 import time
 from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
@@ -26,14 +23,22 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
+
+from pipeline.core.netguard import (
+    AddressRefused,
+    HostUnresolved,
+    Network,
+    address_refused,
+    check_url,
+    parse_networks,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 log = logging.getLogger(__name__)
 
-ALLOW_PRIVATE_ENV = "DIEMTIN_ALLOW_PRIVATE_NETWORKS"
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class BlockedAddress(IgnoreRequest):
@@ -53,57 +58,15 @@ class RetryLater(IgnoreRequest):
 
 
 # ------------------------------------------------------------------------------------------ address guard
-def private_allowed() -> bool:
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
-
-
-def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
-
-
-def address_refused(address: str, allowed: tuple[Network, ...] = ()) -> str | None:
-    """Why an IP address may not be reached, or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if private_allowed() or any(ip in net for net in allowed):
-        return None
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
-        return "private"
-    return None
-
-
-def resolve_host(host: str) -> list[str]:
-    """Every address a host name resolves to (an IP literal resolves to itself)."""
+def _guard(url: str, allowed: tuple[Network, ...]) -> None:
+    """The core's guard, in Scrapy's terms: a refused address ends the request; a name that does not resolve
+    is a DNS failure, which Scrapy's retry middleware retries and the crawl report records as temporary."""
     try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({info[4][0] for info in infos})
-
-
-def check_url(url: str, allowed: tuple[Network, ...] = (), resolver: Any = resolve_host) -> None:
-    """Raise BlockedAddress if the URL's host is, or resolves to, a refused address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise BlockedAddress(f"scheme not allowed: {parts.scheme!r} in {url}")
-    host = (parts.hostname or "").strip("[]")
-    if not host:
-        raise BlockedAddress(f"no host in {url}")
-    try:
-        addresses = resolver(host)
-    except OSError as exc:
-        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
-    for address in addresses:
-        why = address_refused(address, allowed)
-        if why:
-            raise BlockedAddress(f"{host} resolves to {why} address {address}: {url}")
+        check_url(url, allowed)
+    except AddressRefused as exc:
+        raise BlockedAddress(str(exc)) from exc
+    except HostUnresolved as exc:
+        raise DNSLookupError(str(exc)) from exc
 
 
 class AddressGuardMiddleware:
@@ -118,7 +81,7 @@ class AddressGuardMiddleware:
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, check_url, request.url, self.allowed)
+        await loop.run_in_executor(None, _guard, request.url, self.allowed)
 
 
 class GuardedResolver(CachingThreadedResolver):

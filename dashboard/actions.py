@@ -17,10 +17,11 @@ from typing import Any
 
 from pipeline.core.home import Home
 from pipeline.core.item import STATUSES
+from pipeline.core.netguard import AddressRefused, HostUnresolved, check_url, parse_networks
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import NotFound, Store
 from pipeline.core.timeutil import iso, now_utc
-from pipeline.office import accounts, cases, sources
+from pipeline.office import accounts, cases, claims, sources
 from pipeline.office.accounts import Actor, AuthError, require
 
 # Label records' tasks for flag decisions, and the two verdicts (feeds training: classifiers read "labels").
@@ -226,15 +227,13 @@ def submit_url(home: Home, store: Store, actor: Actor, url: str, note: str = "")
     the dashboard's threads."""
     require(actor, "source.submit_url")
     url = url.strip()
-    try:
-        from crawlers.middlewares import BlockedAddress, check_url, parse_networks
-    except ImportError as exc:
-        raise ActionError("Chức năng gửi đường dẫn chưa sẵn sàng (thiếu bộ thu thập).") from exc
     try:  # refuse private and local addresses before starting anything
         check_url(url, parse_networks(home.settings.get("crawl.allowed_networks") or []))
-    except BlockedAddress as exc:
+    except AddressRefused as exc:
         store.audit(actor.login, "source.submit_url.refused", "url", url, reason=str(exc))
         raise ActionError(f"Không thu thập địa chỉ này (địa chỉ nội bộ hoặc không hợp lệ): {exc}") from exc
+    except HostUnresolved as exc:
+        raise ActionError(f"Không phân giải được tên miền (lỗi mạng hoặc sai địa chỉ), thử lại sau: {exc}") from exc
     command = [sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "submit", url, "--note", note]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT_S, check=False)
@@ -249,20 +248,19 @@ def submit_url(home: Home, store: Store, actor: Actor, url: str, note: str = "")
 
 
 # ----------------------------------------------------------------------------------------- claims
-def save_claim(store: Store, actor: Actor, embedder: Any, fields: dict[str, Any], claim_id: str | None = None,
+def save_claim(store: Store, actor: Actor, fields: dict[str, Any], claim_id: str | None = None,
                reason: str = "") -> dict[str, Any]:
     """Add a known false claim with its rebuttal, or edit one (``claim_id``), through the knowledge base's
     own functions (classifiers.runtime.claims: checks, embedding for matching, audit)."""
-    from classifiers.runtime.claims import ClaimError, add_claim, deactivate_claim, update_claim
 
     require(actor, "claim.edit")
     try:
         if claim_id is None:
-            return add_claim(store, embedder, fields, actor.login)
+            return claims.add_claim(store, fields, actor.login)
         if fields.get("active") is False and len(fields) == 1:
-            return deactivate_claim(store, claim_id, actor.login, reason)
-        return update_claim(store, embedder, claim_id, fields, actor.login, reason)
-    except (ClaimError, NotFound) as exc:
+            return claims.deactivate_claim(store, claim_id, actor.login, reason)
+        return claims.update_claim(store, claim_id, fields, actor.login, reason)
+    except (claims.ClaimError, NotFound) as exc:
         raise ActionError(f"Không lưu được thông tin: {exc}.") from exc
 
 

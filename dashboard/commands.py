@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from dashboard.context import HOME_ENV
-from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, home_of, print_json
 from pipeline.core.home import Home
 from pipeline.office import accounts
 

@@ -19,7 +19,7 @@ from pipeline.office.cases import agency_options
 def topic_labels(home_path: str) -> dict[str, str]:
     """Topic id -> Vietnamese label, from the home's taxonomy (or the shipped one)."""
     try:
-        from classifiers.runtime.taxonomy import taxonomy_for_home
+        from pipeline.core.taxonomy import taxonomy_for_home
     except ImportError:
         return {}
     return {topic.id: topic.label for topic in taxonomy_for_home(home_path).topics}

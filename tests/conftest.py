@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.home import Home
+from pipeline.office.setup import create_home
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_OUTPUT = REPO / "test-output"
@@ -18,7 +19,7 @@ TEST_OUTPUT = REPO / "test-output"
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    return Home.init(tmp_path / "home", "thai-nguyen")
+    return create_home(tmp_path / "home", "thai-nguyen")
 
 
 def run_cli(*args: str, home: Home | Path | None = None, input: str | None = None, check: bool = True,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.bench.relevance import benchmark
 from pipeline.core.profiles import load_profile
-from pipeline.core.relevance import RelevanceMatcher, benchmark
+from pipeline.core.relevance import RelevanceMatcher
 from pipeline.core.text import normalize
 
 

@@ -1,8 +1,8 @@
-"""The rebuttal knowledge base: known false claims with their official rebuttals, and matching items to them.
+"""Matching items to the rebuttal knowledge base (``pipeline/office/claims.py`` keeps the claims).
 
-Claims are records of the store collection "claims" (shape agreed in the helpers' brief); their embeddings
-live in the vector space "claims", so matching is one k-NN query per item on its title and lead. Editing
-goes through this module (add, update, deactivate, import JSONL) and every change is audited.
+The claims' embeddings live in the store's vector space "claims", so matching is one k-NN query per item on
+its title and lead. A claim is embedded the first time the matcher sees it, and again when its text or the
+configured embedder changes (the state record "claims-embedder" remembers what was embedded with what).
 
 Similarity alone cannot tell "giá xăng sẽ tăng" from "giá xăng sẽ giảm": every embedding model tried puts
 such contradictions above true paraphrases. So a match is only "near-certain" when the similarity passes
@@ -14,156 +14,41 @@ Thresholds are calibrated by ``python -m classifiers.training.calibrate_claims``
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from classifiers import DATA_DIR
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms
-from pipeline.core.store.base import NotFound, Store
-from pipeline.core.text import fold, normalize
-from pipeline.core.timeutil import iso, now_utc
+from pipeline.core.store.base import Store
+from pipeline.core.text import fold
+from pipeline.office.claims import list_claims
 
-COLLECTION = "claims"
 SPACE = "claims"
 EMBEDDER_STATE = "claims-embedder"
 CONSISTENCY_FILE = "claim_consistency.yaml"
-SEED_FILE = DATA_DIR / "claims_seed.jsonl"
-FIELDS = ("claim", "rebuttal", "rebuttal_source", "rebuttal_date", "rebuttal_url", "topics")
 
 
-class ClaimError(ValueError):
-    """A claim that cannot be stored as given (message in Vietnamese: it is shown to the user)."""
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-# ---------------------------------------------------------------------------------------------- editing
-def claim_id(text: str) -> str:
-    key = " ".join(fold(normalize(text, keep_newlines=False)).split())
-    return "claim-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
-
-
-def _clean(fields: dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    unknown = sorted(set(fields) - set(FIELDS) - {"id", "active", "example", "notes"})
-    if unknown:
-        raise ClaimError(f"trường không hợp lệ: {', '.join(unknown)}")
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key == "topics":
-            if isinstance(value, str):
-                value = [t.strip() for t in value.split(",") if t.strip()]
-            if not isinstance(value, list):
-                raise ClaimError("topics phải là danh sách mã chủ đề")
-            out[key] = [str(t) for t in value]
-        elif key in ("active", "example"):
-            out[key] = bool(value)
-        elif value is not None:
-            out[key] = normalize(str(value), keep_newlines=False)
-    if not partial:
-        for key in ("claim", "rebuttal"):
-            if not out.get(key):
-                raise ClaimError(f"thiếu nội dung '{key}'")
-    if out.get("rebuttal_date") and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", out["rebuttal_date"]):
-        raise ClaimError(f"rebuttal_date phải có dạng YYYY-MM-DD: {out['rebuttal_date']!r}")
-    return out
-
-
-def add_claim(store: Store, embedder: Embedder, fields: dict[str, Any], actor: str) -> dict[str, Any]:
-    """Add a claim, or update it when the same claim text is already known."""
-    clean = _clean(fields)
-    record_id = str(fields.get("id") or claim_id(clean["claim"]))
-    existing = store.get_record(COLLECTION, record_id)
-    now = iso(now_utc())
-    record = {"id": record_id, "claim": "", "rebuttal": "", "rebuttal_source": "", "rebuttal_date": "",
-              "rebuttal_url": "", "topics": [], "created_by": actor, "created_at": now, "active": True,
-              **(existing or {}), **clean, "updated_at": now}
-    store.put_record(COLLECTION, record_id, record)
-    _embed_claims(store, embedder, [record])
-    store.audit(actor, "claim.update" if existing else "claim.add", "claim", record_id,
-                before=existing, after=record)
-    return record
-
-
-def update_claim(store: Store, embedder: Embedder, record_id: str, changes: dict[str, Any],
-                 actor: str, reason: str = "") -> dict[str, Any]:
-    existing = store.get_record(COLLECTION, record_id)
-    if existing is None:
-        raise NotFound(f"không có nhận định {record_id}")
-    clean = _clean(changes, partial=True)
-    record = {**existing, **clean, "updated_at": iso(now_utc())}
-    store.put_record(COLLECTION, record_id, record)
-    if "claim" in clean:
-        _embed_claims(store, embedder, [record])
-    store.audit(actor, "claim.update", "claim", record_id, before=existing, after=record, reason=reason)
-    return record
-
-
-def deactivate_claim(store: Store, record_id: str, actor: str, reason: str = "") -> dict[str, Any]:
-    """Stop matching a claim; the record stays, so what was matched before remains explainable."""
-    existing = store.get_record(COLLECTION, record_id)
-    if existing is None:
-        raise NotFound(f"không có nhận định {record_id}")
-    record = {**existing, "active": False, "updated_at": iso(now_utc())}
-    store.put_record(COLLECTION, record_id, record)
-    store.audit(actor, "claim.deactivate", "claim", record_id, before=existing, after=record, reason=reason)
-    return record
-
-
-def list_claims(store: Store, active_only: bool = False) -> list[dict[str, Any]]:
-    where = {"active": True} if active_only else None
-    return store.list_records(COLLECTION, where=where, order_by="created_at")
-
-
-def read_claims_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file, checked; a bad line stops the import with its line number and nothing is written."""
-    rows = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimError(f"không đọc được tệp {path}: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ClaimError("mỗi dòng phải là một đối tượng JSON")
-            _clean(row)
-        except (json.JSONDecodeError, ClaimError) as exc:
-            raise ClaimError(f"{path}, dòng {number}: {exc}") from exc
-        rows.append(row)
-    return rows
-
-
-def import_claims(store: Store, embedder: Embedder, path: str | Path, actor: str) -> list[dict[str, Any]]:
-    rows = read_claims_jsonl(path)
-    return [add_claim(store, embedder, row, actor) for row in rows]
-
-
-def seed_claims(store: Store, embedder: Embedder, actor: str = "system") -> int:
-    """Load the shipped example claims once (a home that already has claims is left alone)."""
-    if store.list_records(COLLECTION, limit=1):
+def ensure_claim_vectors(store: Store, embedder: Embedder, claims: list[dict[str, Any]]) -> int:
+    """Embed the claims whose text, or the embedder, changed since they were last embedded; returns how many."""
+    state = store.get_record("state", EMBEDDER_STATE) or {}
+    same_model = state.get("name") == embedder.name and state.get("dim") == embedder.dim
+    done: dict[str, str] = dict(state.get("claims") or {}) if same_model else {}
+    todo = [c for c in claims if done.get(c["id"]) != _text_key(c["claim"])]
+    if not todo and same_model:
         return 0
-    return len(import_claims(store, embedder, SEED_FILE, actor))
-
-
-def _embed_claims(store: Store, embedder: Embedder, records: list[dict[str, Any]]) -> None:
-    if not records:
-        return
-    store.put_vectors(SPACE, [r["id"] for r in records], embedder.encode([r["claim"] for r in records]))
-    store.put_record("state", EMBEDDER_STATE, {"id": EMBEDDER_STATE, "name": embedder.name, "dim": embedder.dim})
-
-
-def ensure_claim_vectors(store: Store, embedder: Embedder) -> None:
-    """Re-embed every claim when the configured embedder changed since they were embedded."""
-    state = store.get_record("state", EMBEDDER_STATE)
-    if state and state.get("name") == embedder.name and state.get("dim") == embedder.dim:
-        return
-    _embed_claims(store, embedder, list_claims(store))
+    if todo:
+        store.put_vectors(SPACE, [c["id"] for c in todo], embedder.encode([c["claim"] for c in todo]))
+        done.update({c["id"]: _text_key(c["claim"]) for c in todo})
+    store.put_record("state", EMBEDDER_STATE, {"id": EMBEDDER_STATE, "name": embedder.name, "dim": embedder.dim,
+                                               "claims": done})
+    return len(todo)
 
 
 # ---------------------------------------------------------------------------------------------- consistency
@@ -280,11 +165,13 @@ class ClaimMatcher:
         self.embedder = embedder
         self.thresholds = thresholds or ClaimThresholds()
         self.consistency = Consistency.load()
-        ensure_claim_vectors(store, embedder)
-        self._claims = {c["id"]: c for c in list_claims(store, active_only=True)}
+        self._claims: dict[str, dict[str, Any]] = {}
 
     def reload(self) -> None:
-        self._claims = {c["id"]: c for c in list_claims(self.store, active_only=True)}
+        """Read the active claims again (analysts edit them while the pipeline runs) and embed new ones."""
+        claims = list_claims(self.store, active_only=True)
+        ensure_claim_vectors(self.store, self.embedder, claims)
+        self._claims = {c["id"]: c for c in claims}
 
     def texts(self) -> list[str]:
         """The active claims' texts: what the lexical prefilter compares items with."""

@@ -23,7 +23,8 @@ import numpy as np
 
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import ItemText, evidence_of, model_rows, positive_probability
-from classifiers.runtime.taxonomy import Taxonomy
+from classifiers.runtime.lexicon import Term, TermMatcher
+from pipeline.core.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class TopicTagger:
                  settings: TopicSettings | None = None, models: dict[str, Any] | None = None):
         self.taxonomy = taxonomy
         self.settings = settings or TopicSettings()
-        self.matchers = taxonomy.matchers()
+        self.matchers = topic_matchers(taxonomy)
         self.embedder = embedder
         self.models = models or {}
         self._descriptions: np.ndarray | None = None
@@ -147,3 +148,10 @@ class TopicTagger:
                     if p is not None:
                         out[index][task[6:]] = (float(p), task)
         return out
+
+
+def topic_matchers(taxonomy: Taxonomy) -> dict[str, TermMatcher]:
+    """One matcher per topic, so a span can count for two topics ("quần đảo Hoàng Sa" for biển đảo,
+    "Hoàng Sa" within it for chủ quyền); a match's payload is its topic id."""
+    return {topic.id: TermMatcher([Term(t.text, topic.id, t.weight, t.case_sensitive) for t in topic.terms])
+            for topic in taxonomy.topics}

@@ -1,27 +1,20 @@
 """Kho thông tin sai: known false claims and their official rebuttals, which the classifiers match items
-against. Editable here; every change is audited by the knowledge base itself (classifiers.runtime.claims)."""
+against. Editable here; every change is audited by the knowledge base itself (pipeline.office.claims)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from classifiers.runtime.embed import Embedder, embedder_from_settings
 from dashboard import actions, context, options, widgets
 from pipeline.core.text import fold
-from pipeline.core.timeutil import format_vn
+from pipeline.core.timeutil import format_partial_date, format_vn
 
 ctx = context.page()
 actor = ctx.actor
 assert actor is not None
 st.title("Kho thông tin sai sự thật và phản bác")
 widgets.show_flash()
-
-
-@st.cache_resource(show_spinner="Đang nạp mô hình so khớp...")
-def _embedder(home_path: str) -> Embedder:
-
-    return embedder_from_settings(context.home_for(home_path).settings)
 
 
 claims = ctx.store.list_records("claims", order_by="updated_at", descending=True)
@@ -32,7 +25,7 @@ if query:
 topics = options.topic_labels(str(ctx.home.path))
 st.dataframe(pd.DataFrame([{
     "Thông tin sai": claim.get("claim"), "Phản bác": claim.get("rebuttal"), "Nguồn phản bác": claim.get("rebuttal_source"),
-    "Ngày phản bác": format_vn(claim.get("rebuttal_date"), with_time=False) if claim.get("rebuttal_date") else "",
+    "Ngày phản bác": format_partial_date(claim.get("rebuttal_date")),
     "Chủ đề": ", ".join(topics.get(t, t) for t in claim.get("topics") or []),
     "Đang dùng": bool(claim.get("active", True)), "Cập nhật": format_vn(claim.get("updated_at")),
 } for claim in claims]), hide_index=True, width="stretch")
@@ -57,7 +50,7 @@ with st.form(f"claim_form_{choice or 'new'}"):
         fields = {"claim": claim_text, "rebuttal": rebuttal, "rebuttal_source": source, "rebuttal_date": date_text,
                   "rebuttal_url": url, "topics": picked, "active": active}
         with widgets.action_feedback():
-            actions.save_claim(ctx.store, actor, _embedder(str(ctx.home.path)), fields, claim_id=choice or None)
+            actions.save_claim(ctx.store, actor, fields, claim_id=choice or None)
             widgets.flash("Đã lưu vào kho thông tin.")
             st.rerun()
 if not can_edit:

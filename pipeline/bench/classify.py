@@ -21,9 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.main import print_json
+from pipeline.core.console import print_json
 from pipeline.core.home import Home
 from pipeline.core.profiles import Profile
+from pipeline.office.setup import create_home
 
 ELSEWHERE = ("Hà Nội", "Thành phố Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Nghệ An", "Thanh Hóa", "Hải Phòng")
 ORGS = ("Sở Tài chính", "Công an tỉnh", "Ban Quản lý các khu công nghiệp", "Sở Y tế", "Bộ đội Biên phòng",
@@ -144,7 +145,7 @@ def run_classify_bench(home: Home, n: int) -> dict[str, object]:
 def varied_items(profile: Profile, n: int, seed: int = 5) -> list[dict[str, Any]]:
     """News-like items whose wording varies as real articles do (slots filled with places, people, numbers),
     so unrelated items share few 3-word shingles; 6% are syndicated copies with 3-10% of words changed."""
-    from classifiers.runtime.claims import SEED_FILE, read_claims_jsonl
+    from pipeline.office.claims import SEED_FILE, read_claims_jsonl
 
     rng = random.Random(seed)
     claims = [row["claim"] for row in read_claims_jsonl(SEED_FILE)]
@@ -184,6 +185,6 @@ def varied_items(profile: Profile, n: int, seed: int = 5) -> list[dict[str, Any]
 
 def bench_classify(args: argparse.Namespace) -> int:
     path = args.keep or Path(tempfile.mkdtemp(prefix="diemtin-bench-classify-"))
-    home = Home(path) if Home(path).exists() else Home.init(path, args.province)
+    home = Home(path) if Home(path).exists() else create_home(path, args.province)
     print_json(run_classify_bench(home, args.n))
     return 0

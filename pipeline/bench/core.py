@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from pipeline.bench.synthetic import synthetic_items
-from pipeline.cli.main import print_json
+from pipeline.core.console import print_json
 from pipeline.core.home import Home
 from pipeline.core.store import ItemQuery, open_store
+from pipeline.office.setup import create_home
 
 # Other areas add their benchmarks (bench crawl, bench classify, bench dashboard) through register_bench.
 BENCH_MODULES = ("pipeline.bench.crawl", "pipeline.bench.classify", "pipeline.bench.dashboard")
@@ -66,7 +67,7 @@ def _home(keep: Path | None, province: str) -> Home:
     path = keep or Path(tempfile.mkdtemp(prefix="diemtin-bench-"))
     home = Home(path)
     if not home.exists():
-        home = Home.init(path, province)
+        home = create_home(path, province)
     return home
 
 

@@ -1,11 +1,9 @@
-"""`diemtin bench crawl`: crawl speed and extraction cost against the fixture newsroom (a real HTTP server
-on 127.0.0.1, from the repository's tests/fixtures/newsroom), through the same `diemtin crawl` process the
-scheduler starts."""
+"""`diemtin bench crawl`: crawl speed and extraction cost against a synthetic newsroom (a real HTTP server on
+127.0.0.1, ``pipeline/bench/newsroom.py``), through the same `diemtin crawl` process the scheduler starts."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from pipeline.cli.main import CommandError, print_json
-
-NEWSROOM = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "newsroom" / "server.py"
+from pipeline.bench.newsroom import Newsroom
+from pipeline.core.console import CommandError, print_json
+from pipeline.office.setup import create_home
 
 
 def register_bench(bench_sub: argparse._SubParsersAction) -> None:
@@ -28,27 +26,14 @@ def register_bench(bench_sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_bench_crawl)
 
 
-def _load_newsroom() -> Any:
-    if not NEWSROOM.is_file():
-        raise CommandError(f"cần mã nguồn đầy đủ (không thấy {NEWSROOM})")
-    spec = importlib.util.spec_from_file_location("diemtin_bench_newsroom", NEWSROOM)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.load_newsroom()
-
-
 def bench_crawl(pages: int, concurrency: int) -> dict[str, Any]:
     from pipeline.core.home import Home
     from pipeline.office.sources import add_source, list_sources, set_enabled
 
-    room = _load_newsroom()
-    room.outlets = {"bench": {"bench": pages}}
-    room.start()
+    room = Newsroom(pages).start()
     try:
         with tempfile.TemporaryDirectory(prefix="diemtin-bench-") as tmp:
-            home = Home.init(Path(tmp) / "home", "thai-nguyen")
+            home = create_home(Path(tmp) / "home", "thai-nguyen")
             config = yaml.safe_load(home.config_path.read_text(encoding="utf-8"))
             config["crawl"] = {"download_delay": 0, "autothrottle": False, "concurrent_requests_per_domain": concurrency,
                                "allowed_networks": ["127.0.0.1/32"], "max_articles_per_run": pages}
@@ -58,7 +43,7 @@ def bench_crawl(pages: int, concurrency: int) -> dict[str, Any]:
                 for source in list_sources(store):
                     set_enabled(store, source["id"], False)
                 add_source(store, {"id": "bench", "name": "Bench", "fetch": "feed",
-                                   "urls": [room.url("bench", "/rss.xml")]}, home.settings)
+                                   "urls": [room.url("/rss.xml")]}, home.settings)
             started = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl",
                                    "--source", "bench", "--once"], capture_output=True, text=True, check=False)

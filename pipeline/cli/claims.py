@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from classifiers.runtime.claims import ClaimError, add_claim, deactivate_claim, import_claims, list_claims
-from classifiers.runtime.embed import embedder_from_settings
-from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, home_of, print_json
 from pipeline.core.store.base import NotFound
+from pipeline.office.claims import ClaimError, add_claim, deactivate_claim, import_claims, list_claims
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +45,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     fields["topics"] = args.topics
     with home.open_store() as store:
         try:
-            print_json(add_claim(store, embedder_from_settings(home.settings), fields, args.actor))
+            print_json(add_claim(store, fields, args.actor))
         except ClaimError as exc:
             raise CommandError(str(exc)) from exc
     return 0
@@ -63,7 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     home = home_of(args)
     with home.open_store() as store:
         try:
-            records = import_claims(store, embedder_from_settings(home.settings), args.file, args.actor)
+            records = import_claims(store, args.file, args.actor)
         except ClaimError as exc:
             raise CommandError(str(exc)) from exc
     print_json({"imported": len(records), "ids": [r["id"] for r in records]})

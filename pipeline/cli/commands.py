@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli.main import CommandError, home_of, print_json
-from pipeline.core.home import Home
+from pipeline.core.console import CommandError, home_of, print_json
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.store.query import QueryError
 from pipeline.core.timeutil import local_day_bounds, parse_iso
+from pipeline.office.accounts import first_admin
+from pipeline.office.setup import create_home
 
 # What `diemtin items --json` prints of an item (the text is long: `--full` adds it).
 ITEM_FIELDS = ("id", "url", "title", "source", "source_kind", "reputation", "lang", "published_at", "date_source",
@@ -95,30 +96,9 @@ def query_from_args(args: argparse.Namespace, text: str | None = None) -> ItemQu
     )
 
 
-ADMIN_PASSWORD_FILE = "admin-password.txt"
-
-
-def first_admin(home: Home, store: Store) -> Path | None:
-    """A new office has no accounts, and the dashboard admits no one without one: make an "admin" with a
-    random password, kept in a file only root can read, to be changed at the first log-in."""
-    import os
-    import secrets
-
-    from pipeline.office.accounts import create_user
-
-    if store.list_records("users"):
-        return None
-    password = secrets.token_urlsafe(12)
-    create_user(store, "admin", "admin", password, by="diemtin init")
-    path = home.path / ADMIN_PASSWORD_FILE
-    path.write_text(f"admin\n{password}\n", encoding="utf-8")
-    os.chmod(path, 0o600)
-    return path
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     try:
-        home = Home.init(args.home, args.province, store_url=args.store_url)
+        home = create_home(args.home, args.province, store_url=args.store_url)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with home.open_store() as store:

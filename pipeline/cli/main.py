@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
-from pipeline.core.home import Home, HomeError, default_home
+from pipeline.core.console import CommandError
+from pipeline.core.home import HomeError, default_home
 
 # Top-level commands and the module that registers each (with `register(subparsers)`). Only the module of
 # the command being run is imported: the others pull in Scrapy, Streamlit, torch... and a command should
@@ -24,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("pipeline.cli.commands", "tìm kiếm toàn văn (không phân biệt dấu)"),
     "reindex": ("pipeline.cli.commands", "dựng lại chỉ mục tìm kiếm từ bản ghi"),
     "run": ("pipeline.cli.commands", "công việc chính: thu thập theo lịch, xử lý và bảng điều khiển"),
-    "profiles": ("pipeline.core.profiles", "hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)"),
+    "profiles": ("pipeline.cli.profiles", "hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)"),
     "store": ("pipeline.cli.store", "cấu hình và chuyển kho dữ liệu (Elasticsearch)"),
     "bench": ("pipeline.bench.core", "đo hiệu năng"),
     "crawl": ("crawlers.commands", "thu thập tin từ các nguồn"),
@@ -39,20 +38,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("pipeline.cli.reports", "báo cáo quý, 6 tháng, năm"),
     "case": ("pipeline.cli.reports", "hồ sơ chuyển xử lý: xuất và kiểm tra"),
 }
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit status 2."""
-
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def home_of(args: argparse.Namespace, require: bool = True) -> Home:
-    home = Home(args.home)
-    return home.require() if require else home
 
 
 def _command_of(argv: list[str]) -> str | None:

@@ -25,7 +25,9 @@ from pipeline.core.profiles import CURATED_FILE, PLACE_KINDS, PROFILE_DIR
 from pipeline.core.text import fold, normalize
 from pipeline.office.sources import source_id
 
-_SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The reference data sits beside the repository (../shared/data) on the project's machines; the command takes
+# other folders with --admin and --sources. Relative to the working directory, never to this file.
+_SHARED_DATA = Path("..") / "shared" / "data"
 DEFAULT_ADMIN_DIR = _SHARED_DATA / "admin"
 DEFAULT_SOURCES_CSV = _SHARED_DATA / "sources.csv"
 

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.cli.main import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, home_of, print_json
 from pipeline.documents.formats import FORMATS
 from pipeline.reports.digests import (
     DigestError,

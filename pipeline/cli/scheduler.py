@@ -70,7 +70,7 @@ def tick(home: Home, now: datetime | None = None,
 
 def run_main_job(home: Home, dashboard: bool = True, once: bool = False, host: str | None = None,
                  port: int | None = None) -> int:
-    from pipeline.cli.main import print_json
+    from pipeline.core.console import print_json
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

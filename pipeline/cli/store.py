@@ -6,7 +6,7 @@ import argparse
 import hashlib
 from pathlib import Path
 
-from pipeline.cli.main import CommandError, print_json
+from pipeline.core.console import CommandError, print_json
 from pipeline.core.home import Home
 from pipeline.core.store import Store, StoreError, open_store
 from pipeline.core.store.elastic import ElasticStore, make_client

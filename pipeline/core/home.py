@@ -74,9 +74,9 @@ class Home:
 
     @classmethod
     def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded") -> Home:
-        """Create a home for a province: its config, an editable copy of the profile, the store."""
+        """Create a home for a province: its config and an editable copy of the profile (the office's records,
+        sources and accounts come from ``pipeline/office/setup.py``)."""
         from pipeline.core.profiles import profile_path
-        from pipeline.office.sources import seed_sources
 
         source = profile_path(province)  # raises for an unknown province id
         home = cls(path)
@@ -88,7 +88,4 @@ class Home:
             )
         if not (home.path / PROFILE_FILE).exists():
             shutil.copyfile(source, home.path / PROFILE_FILE)
-        home = cls(path)
-        with home.open_store() as store:
-            seed_sources(store, home.profile)
-        return home
+        return cls(path)

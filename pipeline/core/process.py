@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.core.home import Home
 from pipeline.core.item import content_hash, normalize_url, url_key
+from pipeline.core.plugins import load_object
 from pipeline.core.relevance import RelevanceMatcher
 from pipeline.core.store.base import RawRecord, Store
 from pipeline.core.text import normalize
@@ -65,8 +66,9 @@ class Pipeline:
         self.store = store
         self.relevance = RelevanceMatcher(home.profile, home.settings.get("relevance.context_window"))
         self.batch_size = int(home.settings.get("pipeline.batch_size", 500))
-        self.stages = list(stages) if stages is not None else _classifier_stages(home, store)
+        self.stages = list(stages) if stages is not None else configured_stages(home, store)
         self._sources: dict[str, dict[str, Any]] = {}
+        self._extract: Callable[[str, str], dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ one raw record
     def build_item(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -75,9 +77,7 @@ class Pipeline:
             raise RawItemError(f"missing or non-http url: {url!r}")
         fields = dict(payload)
         if not fields.get("text") and fields.get("html"):
-            from crawlers.extract import extract_article
-
-            extracted = extract_article(fields["html"], url)
+            extracted = self._html_extractor()(fields["html"], url)
             for key, value in extracted.items():
                 if value and not fields.get(key):
                     fields[key] = value
@@ -109,6 +109,12 @@ class Pipeline:
         item["places"] = match.places
         item["relevance_reason"] = match.reason
         return item
+
+    def _html_extractor(self) -> Callable[[str, str], dict[str, Any]]:
+        """Loaded on first use: most batches come from the crawlers, already extracted."""
+        if self._extract is None:
+            self._extract = load_object(self.home.settings.get("pipeline.html_extractor"))
+        return self._extract
 
     def _source(self, source_id: str | None) -> dict[str, Any]:
         if not source_id:
@@ -212,10 +218,12 @@ def _detect_language(text: str) -> str:
     return detect_language(text)
 
 
-def _classifier_stages(home: Home, store: Store) -> list[Stage]:
-    from classifiers.stages import build_stages
-
-    return build_stages(home, store)
+def configured_stages(home: Home, store: Store) -> list[Stage]:
+    """The stages named in ``pipeline.stages``, in order: each name is a factory ``(home, store) -> stages``."""
+    stages: list[Stage] = []
+    for name in home.settings.get("pipeline.stages"):
+        stages.extend(load_object(name)(home, store))
+    return stages
 
 
 def process_queue(home: Home, store: Store, limit: int | None = None) -> dict[str, Any]:

@@ -52,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
         "batch_size": 500,
         # A raw record that failed this many times stays failed until an operator looks.
         "max_attempts": 3,
+        # What runs on each batch after relevance and exact duplicates: dotted names of factories
+        # ``(home, store) -> list of stages``. The core names the areas it runs and never imports them.
+        "stages": ["classifiers.stages:build_stages"],
+        # Turns a raw record that has HTML but no text into title, text and metadata: ``(html, url) -> dict``.
+        "html_extractor": "crawlers.extract:fields_from_html",
     },
     "relevance": {
         # Characters either side of an ambiguous name searched for a supporting place of the province.

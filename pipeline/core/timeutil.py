@@ -58,3 +58,13 @@ def format_vn(value: str | datetime | None, with_time: bool = True) -> str:
         return ""
     local = moment.astimezone(LOCAL_TZ)
     return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+def format_partial_date(value: str | None) -> str:
+    """A date that may give only a year or a month ("2025", "2025-09", "2025-09-05"), as Vietnamese readers
+    write it ("2025", "09/2025", "05/09/2025"); anything else is shown as written."""
+    text = (value or "").strip()
+    parts = text.split("-")
+    if len(parts) in (1, 2, 3) and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        return "/".join(reversed(parts))
+    return text

@@ -9,6 +9,7 @@ Permissions come from ``policy.yaml``; every mutating action checks them on the 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from pipeline.core.home import Home
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import iso, now_utc, parse_iso
 
@@ -216,3 +218,19 @@ def mark_seen(store: Store, login: str, now: datetime | None = None) -> str | No
     user["last_seen"] = iso(now or now_utc())
     store.put_record("users", login, user)
     return previous
+
+
+ADMIN_PASSWORD_FILE = "admin-password.txt"
+
+
+def first_admin(home: Home, store: Store) -> Path | None:
+    """A new office has no accounts, and the dashboard admits no one without one: make an "admin" with a
+    random password, kept in a file only root can read, to be changed at the first log-in."""
+    if store.list_records("users"):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_user(store, "admin", "admin", password, by="diemtin init")
+    path = home.path / ADMIN_PASSWORD_FILE
+    path.write_text(f"admin\n{password}\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return path

@@ -19,6 +19,7 @@ def embedder() -> Embedder:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store of a new home (no sources, no example claims)."""
     home = Home.init(tmp_path / "home", "thai-nguyen")
     with home.open_store() as opened:
         yield opened

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from classifiers.runtime.claims import (
+from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds, Consistency
+from classifiers.runtime.lexical import ClaimPrefilter
+from pipeline.core.settings import DEFAULTS
+from pipeline.office.claims import (
     ClaimError,
-    ClaimMatcher,
-    ClaimThresholds,
-    Consistency,
     add_claim,
     deactivate_claim,
     import_claims,
@@ -18,8 +18,6 @@ from classifiers.runtime.claims import (
     seed_claims,
     update_claim,
 )
-from classifiers.runtime.lexical import ClaimPrefilter
-from pipeline.core.settings import DEFAULTS
 from tests.conftest import json_lines, run_cli
 
 PETROL = {"claim": "Giá xăng sẽ tăng mạnh từ ngày mai.", "rebuttal": "Bộ Công Thương chưa điều chỉnh giá xăng.",
@@ -28,11 +26,12 @@ PETROL = {"claim": "Giá xăng sẽ tăng mạnh từ ngày mai.", "rebuttal": "
 
 def _match(store, embedder, text: str) -> list[dict]:
     matcher = ClaimMatcher(store, embedder, ClaimThresholds(suggest=0.90, near_certain=0.93))
+    matcher.reload()
     return matcher.match(text, embedder.encode([text])[0])
 
 
 def test_added_claim_is_listed_audited_and_its_paraphrase_matches_near_certain(store, embedder):
-    record = add_claim(store, embedder, PETROL, actor="analyst1")
+    record = add_claim(store, PETROL, actor="analyst1")
     assert [c["id"] for c in list_claims(store)] == [record["id"]]
     assert store.list_audit("claim", record["id"])[0]["actor"] == "analyst1"
     found = _match(store, embedder, "Từ ngày mai giá xăng tăng mạnh, bà con đổ xăng ngay hôm nay kẻo lỡ.")
@@ -41,7 +40,7 @@ def test_added_claim_is_listed_audited_and_its_paraphrase_matches_near_certain(s
 
 
 def test_contradiction_is_at_most_a_suggestion_and_says_why(store, embedder):
-    add_claim(store, embedder, PETROL, actor="analyst1")
+    add_claim(store, PETROL, actor="analyst1")
     found = _match(store, embedder, "Giá xăng sẽ giảm mạnh từ ngày mai.")
     assert found, "a contradiction is still similar enough to show the analyst"
     assert found[0]["level"] == "suggest"
@@ -49,7 +48,7 @@ def test_contradiction_is_at_most_a_suggestion_and_says_why(store, embedder):
 
 
 def test_unrelated_news_matches_no_claim(store, embedder):
-    add_claim(store, embedder, PETROL, actor="analyst1")
+    add_claim(store, PETROL, actor="analyst1")
     assert _match(store, embedder, "Lễ hội Lồng tông ở Tuyên Quang thu hút đông đảo du khách.") == []
 
 
@@ -63,15 +62,15 @@ def test_consistency_checks_numbers_negation_and_roles():
 
 
 def test_deactivated_claim_is_kept_but_no_longer_matched(store, embedder):
-    record = add_claim(store, embedder, PETROL, actor="analyst1")
+    record = add_claim(store, PETROL, actor="analyst1")
     deactivate_claim(store, record["id"], actor="lead", reason="hết thời sự")
     assert _match(store, embedder, "Giá xăng sẽ tăng mạnh từ ngày mai nhé.") == []
     assert list_claims(store)[0]["active"] is False
 
 
 def test_updating_the_claim_text_re_embeds_it(store, embedder):
-    record = add_claim(store, embedder, PETROL, actor="analyst1")
-    update_claim(store, embedder, record["id"], {"claim": "Đập thủy điện Thác Bà đã bị vỡ."}, actor="analyst1")
+    record = add_claim(store, PETROL, actor="analyst1")
+    update_claim(store, record["id"], {"claim": "Đập thủy điện Thác Bà đã bị vỡ."}, actor="analyst1")
     assert _match(store, embedder, "Khẩn cấp: vỡ đập Thác Bà, nước đang tràn về hạ du.")[0]["claim_id"] == record["id"]
 
 
@@ -80,15 +79,15 @@ def test_import_with_a_bad_line_names_the_line_and_writes_nothing(store, embedde
     path.write_text(json.dumps(PETROL, ensure_ascii=False) + "\n" + json.dumps({"claim": "thiếu phản bác"}) + "\n",
                     encoding="utf-8")
     with pytest.raises(ClaimError, match="dòng 2"):
-        import_claims(store, embedder, path, actor="cli")
+        import_claims(store, path, actor="cli")
     assert list_claims(store) == []
 
 
 def test_seed_claims_are_marked_as_examples_and_loaded_once(store, embedder):
-    count = seed_claims(store, embedder)
+    count = seed_claims(store)
     assert count >= 5
     assert all(c["example"] and c["rebuttal"] and c["rebuttal_source"] for c in list_claims(store))
-    assert seed_claims(store, embedder) == 0
+    assert seed_claims(store) == 0
 
 
 def test_claims_command_adds_lists_and_imports(tmp_path):

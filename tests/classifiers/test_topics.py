@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.runtime.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
 from classifiers.runtime.topics import TopicTagger
 from classifiers.training.learn import train_model
+from pipeline.core.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
 
 BRIEF_TOPICS = {"bien_dao", "bien_gioi", "chu_quyen", "dan_chu", "nhan_quyen", "ton_giao", "dan_toc", "doi_ngoai",
                 "dau_tu", "du_lich_van_hoa", "kinh_te_xa_hoi", "quoc_phong_an_ninh", "dai_hoi_dang",

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from pipeline.core.home import Home
+from pipeline.office.setup import create_home
 from pipeline.office.sources import add_source, list_sources, set_enabled
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"))
@@ -70,7 +71,7 @@ def fixture_sources(room: Newsroom) -> list[dict[str, Any]]:
 
 
 def make_home(path: Path, room: Newsroom, **crawl: Any) -> Home:
-    home = Home.init(path, "thai-nguyen")
+    home = create_home(path, "thai-nguyen")
     config = yaml.safe_load(home.config_path.read_text(encoding="utf-8"))
     config["crawl"] = {**TEST_CRAWL_SETTINGS, **crawl}
     home.config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

@@ -12,16 +12,15 @@ from crawlers.dates import choose_date, parse_date, url_date
 from crawlers.decoding import decode_body
 from crawlers.feeds import FeedError, parse_feed
 from crawlers.gnews import decode_article_url, search_urls, strip_publisher
-from crawlers.middlewares import (
+from crawlers.middlewares import looks_like_challenge, retry_after_seconds
+from crawlers.sitemaps import parse_sitemap
+from pipeline.core.netguard import (
     ALLOW_PRIVATE_ENV,
-    BlockedAddress,
+    AddressRefused,
     address_refused,
     check_url,
-    looks_like_challenge,
     parse_networks,
-    retry_after_seconds,
 )
-from crawlers.sitemaps import parse_sitemap
 from pipeline.core.settings import Settings
 from pipeline.core.timeutil import iso, now_utc
 from pipeline.office.sources import import_csv, is_due, record_run
@@ -58,12 +57,12 @@ def test_guard_setting_lifts_the_check_for_fixture_servers(monkeypatch):
 
 
 def test_guard_decides_on_the_resolved_address_not_the_name():
-    with pytest.raises(BlockedAddress, match="private address 10.9.8.7"):
+    with pytest.raises(AddressRefused, match="private address 10.9.8.7"):
         check_url("https://tin-tuc.example/bai.html", resolver=lambda host: ["203.162.4.190", "10.9.8.7"])
     check_url("https://tin-tuc.example/bai.html", resolver=lambda host: ["203.162.4.190"])
-    with pytest.raises(BlockedAddress, match="loopback"):
+    with pytest.raises(AddressRefused, match="loopback"):
         check_url("http://localhost:8080/admin")
-    with pytest.raises(BlockedAddress, match="scheme"):
+    with pytest.raises(AddressRefused, match="scheme"):
         check_url("file:///etc/passwd")
 
 

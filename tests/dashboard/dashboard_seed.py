@@ -13,6 +13,7 @@ from pipeline.core.home import Home
 from pipeline.core.item import content_hash, item_id, url_key
 from pipeline.core.timeutil import iso, now_utc
 from pipeline.office import accounts
+from pipeline.office.setup import create_home
 
 PASSWORD = "mat-khau-thu-123"
 USERS = {"quantri": "admin", "lanhdao": "lead", "chuyenvien": "analyst", "nguoixem": "viewer"}
@@ -156,7 +157,7 @@ def seed_items() -> list[dict[str, Any]]:
 
 def seed_home(path: Path) -> Home:
     """A home for Thái Nguyên with the items, users, sources, claim and a capture above."""
-    home = Home.init(path, "thai-nguyen")
+    home = create_home(path, "thai-nguyen")
     with home.open_store() as store:
         items = seed_items()
         store.upsert_items(items)

@@ -30,7 +30,7 @@ def _every_mutation(store, actor, seeded):
         "add_source": lambda: actions.add_source(store, actor, {"name": "Nguồn mới", "urls": ["https://a.vn/rss"]},
                                                  seeded.settings),
         "submit_url": lambda: actions.submit_url(seeded, store, actor, "https://vnexpress.net/x.html"),
-        "save_claim": lambda: actions.save_claim(store, actor, None, {"active": False}, claim_id=CLAIM_ID),
+        "save_claim": lambda: actions.save_claim(store, actor, {"active": False}, claim_id=CLAIM_ID),
         "approve_digest": lambda: actions.approve_digest(store, actor, "day-2026-11-24"),
         "create_user": lambda: actions.create_user(store, actor, "moi", "viewer", "mat-khau-123"),
         "reset_password": lambda: actions.reset_password(store, actor, "chuyenvien", "mat-khau-123"),
@@ -154,18 +154,16 @@ def test_lead_approves_a_draft_digest_through_the_digest_workflow(store, actors)
 
 
 def test_claims_are_added_edited_and_retired_through_the_knowledge_base(store, seeded, actors):
-    from classifiers.runtime.embed import embedder_from_settings
-
-    embedder = embedder_from_settings(seeded.settings)
     analyst = actors["analyst"]
-    added = actions.save_claim(store, analyst, embedder, {
+    added = actions.save_claim(store, analyst, {
         "claim": "Nhà máy nước Thái Nguyên bị nhiễm độc", "rebuttal": "Sở Y tế kiểm tra: nước đạt chuẩn.",
         "rebuttal_source": "Sở Y tế", "rebuttal_date": "2025-11-02", "topics": ["kinh_te_xa_hoi"]})
-    actions.save_claim(store, analyst, embedder, {"rebuttal": "Kết quả xét nghiệm: nước đạt QCVN 01."},
+    actions.save_claim(store, analyst, {"rebuttal": "Kết quả xét nghiệm: nước đạt QCVN 01."},
                        claim_id=added["id"], reason="bổ sung")
-    actions.save_claim(store, analyst, embedder, {"active": False}, claim_id=CLAIM_ID, reason="hết hiệu lực")
+    actions.save_claim(store, analyst, {"active": False}, claim_id=CLAIM_ID, reason="hết hiệu lực")
     assert store.get_record("claims", added["id"])["rebuttal"] == "Kết quả xét nghiệm: nước đạt QCVN 01."
     assert store.get_record("claims", CLAIM_ID)["active"] is False
-    assert [e["action"] for e in store.list_audit("claim")] == ["claim.add", "claim.update", "claim.deactivate"]
+    assert [e["action"] for e in store.list_audit("claim") if e["actor"] == analyst.login] == [
+        "claim.add", "claim.update", "claim.deactivate"]
     with pytest.raises(actions.ActionError):
-        actions.save_claim(store, analyst, embedder, {"claim": "", "rebuttal": ""})
+        actions.save_claim(store, analyst, {"claim": "", "rebuttal": ""})

@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.core.home import Home
 from pipeline.documents.formats import FORMATS, render
+from pipeline.office.setup import create_home
 from pipeline.reports.build import build_digest
 from pipeline.reports.periods import Period
 from tests.digest.seed import DAY, seed
@@ -22,7 +23,7 @@ OFFICE = {
 
 
 def make_home(path: Path, extra: dict | None = None) -> tuple[Home, dict]:
-    Home.init(path, "thai-nguyen")
+    create_home(path, "thai-nguyen")
     config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8"))
     for overrides in (OFFICE, extra or {}):
         for section, values in overrides.items():

@@ -72,7 +72,7 @@ def test_migrated_store_gives_the_same_queue_both_ways(home: Home, es_url: str, 
         assert [i for i, _ in elastic.knn("items", probe, 5)] == [i for i, _ in embedded.knn("items", probe, 5)]
 
     # And back into a fresh embedded home (the library the command calls; the command starts slowly).
-    back = Home.init(tmp_path / "back", "thai-nguyen")
+    back = Home.init(tmp_path / "back", "thai-nguyen")  # an empty home: the copy brings every record
     with open_store(es_url, home.path, settings) as elastic, back.open_store() as returned:
         copy_store(elastic, returned, tmp_path / "back.json")
         assert verify(elastic, returned)["ok"]

@@ -16,6 +16,7 @@ from pipeline.core.home import Home
 from pipeline.core.item import content_hash, item_id, url_key
 from pipeline.core.store import ItemQuery, Store
 from pipeline.core.store.base import FACET_FIELDS
+from pipeline.office.setup import create_home
 
 # Queries an analyst types, beyond the benchmark's: diacritics and case either way, both tone-mark
 # conventions, punctuation inside words, and every operator.
@@ -53,7 +54,7 @@ def _newsroom(home: Home) -> list[dict]:
                                         pytest.param("cluster", marks=pytest.mark.elasticsearch)])
 def pair(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tuple[Store, Store, list[dict]]]:
     url = noida_url() if request.param == "noida" else real_cluster_url()
-    home = Home.init(tmp_path_factory.mktemp("parity") / "home", "thai-nguyen")
+    home = create_home(tmp_path_factory.mktemp("parity") / "home", "thai-nguyen")
     items = _newsroom(home)
     vectors = np.random.default_rng(4).normal(size=(len(items), 32)).astype(np.float32)
     with home.open_store() as embedded, fresh_elastic_store(url) as elastic:

@@ -1,5 +1,8 @@
 """The topic taxonomy as data: `taxonomy.yaml` next to this file, or a home's own `taxonomy.yaml`.
 
+Topics are vocabulary every area shares (the classifiers tag them, the dashboard filters by them, the digest
+groups by them), so the taxonomy is read here; what a topic's terms match is the classifiers' business.
+
 An office edits its copy (add a term, a topic); the code only reads it. Loading checks the file so a typo
 gives a clear error instead of a topic that silently never fires.
 """
@@ -12,9 +15,7 @@ from typing import Any
 
 import yaml
 
-from classifiers.runtime.lexicon import Term, TermMatcher, to_terms
-
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "taxonomy.yaml"
+DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
 HOME_TAXONOMY = "taxonomy.yaml"
 
 
@@ -23,11 +24,20 @@ class TaxonomyError(ValueError):
 
 
 @dataclass(frozen=True)
+class TopicTerm:
+    """A term that speaks for a topic: a string, or ``{text, weight, case_sensitive}`` in the file."""
+
+    text: str
+    weight: float = 1.0
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     label: str
     description: str
-    terms: tuple[Term, ...]
+    terms: tuple[TopicTerm, ...]
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,14 @@ class Taxonomy:
     def ids(self) -> list[str]:
         return [t.id for t in self.topics]
 
-    def matchers(self) -> dict[str, TermMatcher]:
-        """One matcher per topic, so a span can count for two topics ("quần đảo Hoàng Sa" for biển đảo,
-        "Hoàng Sa" within it for chủ quyền); a match's payload is its topic id."""
-        return {topic.id: TermMatcher(topic.terms) for topic in self.topics}
+    def labels(self) -> dict[str, str]:
+        return {t.id: t.label for t in self.topics}
+
+
+def _term(entry: Any) -> TopicTerm:
+    if isinstance(entry, str):
+        return TopicTerm(entry)
+    return TopicTerm(str(entry["text"]), float(entry.get("weight", 1.0)), bool(entry.get("case_sensitive", False)))
 
 
 def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
@@ -68,10 +82,9 @@ def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
             raise TaxonomyError(f"{where}: duplicate topic id {topic_id!r}")
         seen.add(topic_id)
         try:
-            terms = [t for t in to_terms(raw["terms"]) if t.text]
+            terms = [t for t in map(_term, raw["terms"]) if t.text]
         except (KeyError, TypeError, ValueError) as exc:
             raise TaxonomyError(f"{where} ({topic_id}): bad term entry ({exc})") from exc
-        terms = [Term(t.text, topic_id, t.weight, t.case_sensitive) for t in terms]
         topics.append(Topic(topic_id, str(raw["label"]), " ".join(str(raw["description"]).split()), tuple(terms)))
     return Taxonomy(tuple(topics), path)
 
