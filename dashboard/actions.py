@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.home import Home
-from pipeline.core.item import STATUSES
 from pipeline.core.netguard import AddressRefused, HostUnresolved, check_url, parse_networks
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import NotFound, Store
@@ -24,8 +24,6 @@ from pipeline.core.timeutil import iso, now_utc
 from pipeline.office import accounts, cases, claims, sources
 from pipeline.office.accounts import Actor, AuthError, require
 
-# Label records' tasks for flag decisions, and the two verdicts (feeds training: classifiers read "labels").
-FLAG_VERDICTS = {"confirmed": "xác nhận", "rejected": "bác bỏ"}
 # How long a hand-submitted URL may take to fetch and extract before the page gives up waiting.
 SUBMIT_TIMEOUT_S = 120
 
@@ -44,14 +42,14 @@ class BulkResult:
 
 def allowed_next(status: str | None) -> list[str]:
     """Statuses an item may move to from ``status`` (missing status is "new")."""
-    return list(accounts.load_policy()["transitions"].get(status or "new", []))
+    return list(vocabulary.transitions().get(status or "new", ()))
 
 
 # ----------------------------------------------------------------------------------------- items
 def set_status(store: Store, actor: Actor, item_ids: Sequence[str], status: str, reason: str = "") -> BulkResult:
     """Move items along the workflow; an item whose current status does not allow it is skipped, with why."""
     require(actor, "item.triage")
-    if status not in STATUSES:
+    if status not in vocabulary.codes("statuses"):
         raise ActionError(f"Trạng thái không hợp lệ: {status}.")
     result = BulkResult()
     items = {item["id"]: item for item in store.get_items(list(item_ids))}
@@ -62,7 +60,7 @@ def set_status(store: Store, actor: Actor, item_ids: Sequence[str], status: str,
             continue
         current = item.get("status") or "new"
         if status not in allowed_next(current):
-            result.skipped[item_id] = f"không thể chuyển từ “{STATUSES.get(current, current)}” sang “{STATUSES[status]}”"
+            result.skipped[item_id] = f"không thể chuyển từ “{vocabulary.text('statuses', current)}” sang “{vocabulary.text('statuses', status)}”"
             continue
         result.done.append(item_id)
     _update_items(store, actor, [items[item_id] for item_id in result.done], {"status": status}, "item.status", reason)
@@ -118,7 +116,7 @@ def add_note(store: Store, actor: Actor, item_id: str, text: str) -> dict[str, A
 def label_flag(store: Store, actor: Actor, item_id: str, flag: str, verdict: str, reason: str = "") -> dict[str, Any]:
     """Confirm or reject one flag of an item: the decision is shown on the item and kept as a training label."""
     require(actor, "item.label")
-    if verdict not in FLAG_VERDICTS:
+    if verdict not in vocabulary.codes("flag_verdicts"):
         raise ActionError(f"Quyết định không hợp lệ: {verdict}.")
     item = _item(store, item_id)
     flags = [dict(entry) for entry in item.get("flags") or []]

@@ -83,7 +83,3 @@ def load_queue(store: Store, filters: QueueFilters, *, page: int = 0, page_size:
         row.is_new = seen is None or (arrived is not None and arrived > seen)
     return QueuePage(total=result.total, rows=list(rows.values()))
 
-
-def raised_flags(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """Flags the classifiers raised (a flag kept below its threshold carries ``raised: False``)."""
-    return [flag for flag in item.get("flags") or [] if flag.get("raised", True)]

@@ -11,22 +11,16 @@ import html
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from dashboard.actions import BulkResult
-from dashboard.queue import raised_flags
-from pipeline.core.item import STATUSES
+from pipeline.core import vocabulary
 from pipeline.core.store.base import StoreError
 from pipeline.core.timeutil import format_vn
 from pipeline.office.accounts import AuthError
-
-LABELS_FILE = Path(__file__).with_name("labels.yaml")
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown; Streamlit adds :color[...],
 # :emoji: and $math$, all of which start with punctuation, so escaping all of it leaves plain text.
@@ -54,19 +48,17 @@ mark.ev-tone { background: #f3e8ff; color: inherit; border-bottom: 2px solid #93
 """
 
 
-@lru_cache(maxsize=1)
-def labels() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+def labels() -> dict[str, dict[str, str]]:
+    """Code -> Vietnamese label of every vocabulary kind the pages filter and show."""
+    return {kind: vocabulary.labels(kind) for kind in vocabulary.KINDS}
 
 
-def label(group: str, code: str | None) -> str:
-    if code is None:
-        return ""
-    return str(labels().get(group, {}).get(code, code))
+def label(kind: str, code: str | None) -> str:
+    return vocabulary.label(kind, code)
 
 
 def status_label(code: str | None) -> str:
-    return STATUSES.get(code or "new", code or "")
+    return vocabulary.text("statuses", code or "new")
 
 
 def md(text: Any) -> str:
@@ -95,7 +87,7 @@ def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1,
     urgency = float(item.get("urgency") or 0.0)
     parts.append(f'<span class="dt-badge {urgency_class(urgency)}">Khẩn cấp {urgency:.2f}</span>')
     parts.append(f'<span class="dt-badge status">{esc(status_label(item.get("status")))}</span>')
-    for flag in raised_flags(item):
+    for flag in vocabulary.raised_flags(item):
         decision = (flag.get("decision") or {}).get("label")
         mark = " ✓" if decision == "confirmed" else " ✗" if decision == "rejected" else ""
         parts.append(f'<span class="dt-badge flag">{esc(label("flags", flag.get("name")))}{mark}</span>')

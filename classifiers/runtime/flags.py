@@ -18,8 +18,9 @@ from typing import Any
 
 from classifiers.runtime.itemtext import ItemText, evidence_of, model_rows, positive_probability
 from classifiers.runtime.lexicon import Match, TermMatcher, load_yaml, to_terms
+from pipeline.core import vocabulary
 
-FLAG_NAMES = ("hostile", "likely_false", "sovereignty", "sensitive")
+FLAG_NAMES = vocabulary.codes("flags")
 LEXICON_FILE = "flag_lexicon.yaml"
 # Positive labels of models trained on public data rather than analysts' decisions.
 MODEL_POSITIVE = ("hostile", "likely_false", "unreliable", "hate", "offensive")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import actions, context, widgets
+from pipeline.core import vocabulary
 from pipeline.core.timeutil import format_vn
-from pipeline.reports.digests import STATUSES, digest_file, list_digests
+from pipeline.reports.digests import digest_file, list_digests
 
 ctx = context.page()
 actor = ctx.actor
@@ -20,12 +21,12 @@ if not records:
     st.stop()
 by_id = {record["id"]: record for record in records}
 chosen = st.selectbox("Bản điểm tin", list(by_id), key="digest_pick", format_func=lambda did: (
-    f"{by_id[did].get('title', '')} {by_id[did].get('subtitle', '')} — {STATUSES.get(by_id[did].get('status'), '')}"))
+    f"{by_id[did].get('title', '')} {by_id[did].get('subtitle', '')} — {vocabulary.text('digest_statuses', by_id[did].get('status'))}"))
 record = by_id[chosen]
 st.markdown(
     f"**{widgets.md(record.get('title', '')).capitalize()}** {widgets.md(record.get('subtitle', ''))}  \n"
     f"Số {widgets.md(record.get('number', ''))}/{widgets.md(record.get('symbol', ''))} · tạo lúc "
-    f"{format_vn(record.get('created_at'))} · trạng thái: **{STATUSES.get(record.get('status'), record.get('status'))}**"
+    f"{format_vn(record.get('created_at'))} · trạng thái: **{vocabulary.text('digest_statuses', record.get('status'))}**"
     + (f" · duyệt bởi {widgets.md(record.get('approved_by'))} lúc {format_vn(record.get('approved_at'))}"
        if record.get("approved_by") else "")
 )

@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard import actions, context, options, widgets
 from dashboard.evidence import evidence_spans, highlight_html
-from dashboard.queue import raised_flags
-from pipeline.core.item import STATUSES, item_id
+from pipeline.core import vocabulary
+from pipeline.core.item import item_id
 from pipeline.core.store.base import ItemQuery
 from pipeline.core.timeutil import LOCAL_TZ, format_vn
 from pipeline.office.cases import SEVERITIES, list_cases, suggest_agency
@@ -78,7 +78,7 @@ with main:
         st.markdown("\n".join(f"- {widgets.md(reason)}" for reason in reasons))
 
     claims_shown = False
-    for flag in raised_flags(item):
+    for flag in vocabulary.raised_flags(item):
         for entry in flag.get("evidence") or []:
             if entry.get("kind") != "claim":
                 continue
@@ -125,14 +125,14 @@ with main:
 with side:
     st.subheader("Quyết định")
     current = item.get("status") or "new"
-    st.markdown(f"Trạng thái hiện tại: **{widgets.md(STATUSES.get(current, current))}**")
+    st.markdown(f"Trạng thái hiện tại: **{widgets.md(vocabulary.text('statuses', current))}**")
     next_statuses = actions.allowed_next(current)
     can_triage = actor.can("item.triage")
     if not can_triage:
         st.caption("Tài khoản chỉ xem: không thay đổi được tin.")
     if next_statuses:
         with st.form("status_form"):
-            target = st.selectbox("Chuyển sang", next_statuses, format_func=lambda code: STATUSES[code],
+            target = st.selectbox("Chuyển sang", next_statuses, format_func=lambda code: vocabulary.text("statuses", code),
                                   key=f"status_target_{current}")
             why = st.text_input("Lý do", key="status_reason")
             if st.form_submit_button("Cập nhật trạng thái", disabled=not can_triage):
@@ -141,10 +141,10 @@ with side:
                     if result.skipped:
                         st.error(result.skipped[item["id"]])
                     else:
-                        widgets.flash(f"Đã chuyển sang “{STATUSES[target]}”.")
+                        widgets.flash(f"Đã chuyển sang “{vocabulary.text('statuses', target)}”.")
                         st.rerun()
 
-    flags = raised_flags(item)
+    flags = vocabulary.raised_flags(item)
     if flags:
         st.markdown("**Cảnh báo** (xác nhận hoặc bác bỏ: dùng để huấn luyện lại)")
     for flag in flags:
@@ -156,11 +156,11 @@ with side:
                 kind = widgets.label("evidence_kinds", entry.get("kind"))
                 st.caption(f"{widgets.md(kind)}: {widgets.md(entry.get('text') or entry.get('detail'))}")
             if decision:
-                st.caption(f"Đã {actions.FLAG_VERDICTS.get(decision.get('label'), '')} bởi "
+                st.caption(f"Đã {vocabulary.text('flag_verdicts', decision.get('label'))} bởi "
                            f"{widgets.md(decision.get('actor'))} lúc {format_vn(decision.get('at'))}")
             buttons = st.columns(2)
-            for column, verdict in zip(buttons, actions.FLAG_VERDICTS, strict=True):
-                if column.button(actions.FLAG_VERDICTS[verdict].capitalize(), key=f"flag_{name}_{verdict}",
+            for column, verdict in zip(buttons, vocabulary.codes("flag_verdicts"), strict=True):
+                if column.button(vocabulary.label("flag_verdicts", verdict), key=f"flag_{name}_{verdict}",
                                  disabled=not actor.can("item.label")):
                     with widgets.action_feedback():
                         actions.label_flag(ctx.store, actor, item["id"], name, verdict)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import actions, context, options, widgets
 from dashboard.queue import QueueFilters, load_queue
-from pipeline.core.item import STATUSES
+from pipeline.core import vocabulary
 from pipeline.core.timeutil import format_vn, iso, now_utc
 from pipeline.office import accounts
 
@@ -34,9 +34,9 @@ facets = options.facet_choices(ctx)
 topic_names = options.topic_labels(str(ctx.home.path))
 with st.sidebar:
     st.subheader("Bộ lọc")
-    ranges = labels["time_ranges"]
+    ranges = ctx.settings.get("dashboard.time_ranges")
     range_name = st.selectbox("Thời gian", list(ranges), index=2, key="f_range", on_change=_reset_page)
-    statuses = _pick("Trạng thái", STATUSES, "f_status")
+    statuses = _pick("Trạng thái", vocabulary.texts("statuses"), "f_status")
     flags = _pick("Cảnh báo", labels["flags"], "f_flags")
     topics = _pick("Chủ đề", facets["topics"], "f_topics")
     tones = _pick("Sắc thái", labels["tones"], "f_tones")

@@ -21,7 +21,7 @@ records = sources.list_sources(ctx.store)
 table = pd.DataFrame([{
     "Mã": record["id"], "Tên": record.get("name"), "Loại": widgets.label("source_kinds", record.get("kind")),
     "Uy tín": widgets.label("reputations", record.get("reputation")),
-    "Cách lấy": widgets.label("fetch", record.get("fetch")), "Bật": bool(record.get("enabled")),
+    "Cách lấy": widgets.label("fetch_kinds", record.get("fetch")), "Bật": bool(record.get("enabled")),
     "Lấy được lần cuối": format_vn((record.get("health") or {}).get("last_success")),
     "Lỗi liên tiếp": int((record.get("health") or {}).get("consecutive_failures") or 0),
     "Lỗi gần nhất": (record.get("health") or {}).get("last_error") or "",
@@ -69,7 +69,7 @@ if actor.can("source.manage"):
         name = st.text_input("Tên nguồn", key="new_src_name")
         kind = st.selectbox("Loại", sources.SOURCE_KINDS, format_func=lambda k: widgets.label("source_kinds", k),
                             key="new_src_kind")
-        fetch = st.selectbox("Cách lấy tin", sources.FETCH_KINDS, format_func=lambda f: widgets.label("fetch", f),
+        fetch = st.selectbox("Cách lấy tin", sources.FETCH_KINDS, format_func=lambda f: widgets.label("fetch_kinds", f),
                              key="new_src_fetch")
         reputation = st.selectbox("Uy tín", sources.REPUTATIONS, key="new_src_reputation",
                                   format_func=lambda r: widgets.label("reputations", r))

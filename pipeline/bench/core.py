@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 
 from pipeline.bench.synthetic import synthetic_items
+from pipeline.core import vocabulary
 from pipeline.core.console import print_json
 from pipeline.core.home import Home
 from pipeline.core.store import ItemQuery, open_store
+from pipeline.core.taxonomy import load_taxonomy
 from pipeline.office.setup import create_home
 
 # Other areas add their benchmarks (bench crawl, bench classify, bench dashboard) through register_bench.
@@ -28,8 +30,9 @@ SEARCH_QUERIES = {
     "phrase": ['"sạt lở đất"', '"khu công nghiệp"', '"thông tin sai sự thật"', '"cột mốc biên giới"'],
     "boolean": ["sạt lở OR lũ", "đầu tư NOT Nhật", "(lễ hội OR du khách) AND văn hóa", "biên phòng -Hàn"],
 }
-TOPICS = ("thien_tai_su_co", "dau_tu", "du_lich_van_hoa", "dai_hoi_dang", "dinh_cong_kcn", "bien_gioi", "sap_xep_bo_may")
-FLAGS = ("hostile", "likely_false", "sovereignty", "sensitive")
+# Synthetic items carry topics and flags of the real vocabulary, so filters in benchmarks hit real codes.
+TOPICS = tuple(load_taxonomy().ids)
+FLAGS = vocabulary.codes("flags")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ both backends agree on ids. Fields (all optional but ``id`` and ``url``)::
     relevant (bool), places [{name, alias, kind, start, end, field}], relevance_reason,
     duplicate_of, cluster_id, topics [{id, label, score, evidence}], tone {label, score, evidence},
     flags [{name, score, evidence}], urgency (float), urgency_reasons [str],
-    status, assignee, notes, meta {...}
+    status (codes of pipeline/core/vocabulary.yaml), assignee, notes, meta {...}
 """
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.core.text import fold
-
-# Item statuses: the analyst workflow, stored as codes, shown with these Vietnamese labels.
-STATUSES: dict[str, str] = {
-    "new": "mới",
-    "reviewing": "đang xem xét",
-    "verified": "xác minh đúng",
-    "false": "sai sự thật",
-    "hostile": "xấu độc",
-    "irrelevant": "không liên quan",
-    "routed": "đã chuyển xử lý",
-    "responded": "đã phản hồi",
-    "closed": "đóng",
-}
 
 # Query parameters that only track where a reader came from; they never change the page.
 TRACKING_PARAMS = frozenset({

@@ -220,6 +220,8 @@ DEFAULTS: dict[str, Any] = {
         # Chromium over 200,000 items (`diemtin bench dashboard --browser`), 25 rows redraw in ~0.8 s and
         # 50 rows in ~1.1 s (median, busy 2-core machine); the first search after start costs ~2x that.
         "page_size": 25,
+        # The queue's time filter: label -> days back (0 = all time).
+        "time_ranges": {"24 giờ qua": 1, "3 ngày qua": 3, "7 ngày qua": 7, "30 ngày qua": 30, "Tất cả": 0},
         # How long counts, charts and filter choices may be reused before asking the store again.
         "cache_seconds": 30,
         # A spike: a day with at least spike_min_count items and spike_factor times the median of the

@@ -15,19 +15,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.store.base import NotFound, Store, StoreError
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
 
-# Severity codes as stored -> the Vietnamese the interface and documents show.
-SEVERITIES: dict[str, str] = {"low": "thấp", "medium": "trung bình", "high": "cao", "urgent": "khẩn"}
-
-CASE_STATUSES: dict[str, str] = {
-    "open": "mới lập",
-    "sent": "đã chuyển cơ quan",
-    "acknowledged": "cơ quan đã tiếp nhận",
-    "responded": "cơ quan đã phản hồi",
-    "closed": "đã đóng",
-}
+# Severity and case status codes as stored -> the Vietnamese the interface and documents show.
+SEVERITIES = vocabulary.texts("severities")
+CASE_STATUSES = vocabulary.texts("case_statuses")
 
 # Which case statuses each step may start from.
 _STEP_FROM: dict[str, tuple[str, ...]] = {
@@ -37,7 +31,7 @@ _STEP_FROM: dict[str, tuple[str, ...]] = {
     "closed": ("open", "sent", "acknowledged", "responded"),
 }
 
-# What a case step does to its items' status (pipeline.core.item.STATUSES), and from which statuses.
+# What a case step does to its items' status (pipeline/core/vocabulary.yaml), and from which statuses.
 _ITEM_STATUS_ON: dict[str, tuple[str, tuple[str, ...]]] = {
     "sent": ("routed", ("new", "reviewing", "verified", "false", "hostile")),
     "responded": ("responded", ("routed",)),

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.core import vocabulary
 from pipeline.core.text import fold
 from pipeline.core.timeutil import iso, now_utc, parse_iso
 
@@ -25,12 +26,9 @@ if TYPE_CHECKING:
     from pipeline.core.settings import Settings
     from pipeline.core.store.base import Store
 
-SOURCE_KINDS = (
-    "national_press", "provincial_press", "government_portal", "foreign_vietnamese_language", "foreign_press",
-    "aggregator", "social", "submitted",
-)
-FETCH_KINDS = ("feed", "sitemap", "section", "gnews", "youtube", "telegram", "page")
-REPUTATIONS = ("official", "provincial", "government", "foreign", "foreign_vn", "unverified", "hostile")
+SOURCE_KINDS = vocabulary.codes("source_kinds")
+FETCH_KINDS = vocabulary.codes("fetch_kinds")
+REPUTATIONS = vocabulary.codes("reputations")
 
 # Placeholders in a registry row's feed URLs that make it a template rather than a feed.
 _QUERY_PLACEHOLDER = re.compile(r"\{QUERY\}", re.IGNORECASE)

@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.home import Home
-from pipeline.core.item import STATUSES
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import iso, parse_iso
 from pipeline.documents import letterhead as office
@@ -36,7 +36,6 @@ from pipeline.reports.facts import (
     outlet_names,
     overview,
     period_query,
-    raised_flags,
     responsible_agency,
     tone_of,
     topic_ids,
@@ -205,7 +204,7 @@ def _verdict_notes(story: Story, verdict: dict[str, str], profile: Any,
         notes.extend(f"Xử lý: {case_note(case, profile)}" for case in cases)
     else:
         status = story.lead.get("status") or "new"
-        notes.append(f"Xử lý: chưa lập hồ sơ chuyển xử lý (trạng thái: {STATUSES.get(status, status)})")
+        notes.append(f"Xử lý: chưa lập hồ sơ chuyển xử lý (trạng thái: {vocabulary.text('statuses', status)})")
     return notes
 
 
@@ -271,7 +270,7 @@ def build_report(home: Home, store: Store, period: Period, issued_on: date, numb
                          for code, label in TONES.items()], caption="Bảng 5. Tin, bài theo sắc thái"))
     confirmed, verdict = confirmed_items(store, query, list(settings.get("digest.verdict_flags", [])))
     flag_counts = dict(store.count_by("flags", query.with_(relevant=None), size=20))
-    confirmed_by_flag = Counter(name for item in confirmed for name in raised_flags(item))
+    confirmed_by_flag = Counter(name for item in confirmed for name in vocabulary.raised_flag_names(item))
     blocks.append(Table(["Cảnh báo", "Số tin, bài được cảnh báo", "Đã xác minh là sai sự thật, xấu độc"],
                         [[label.capitalize(), flag_counts.get(code, 0), confirmed_by_flag.get(code, 0)]
                          for code, label in FLAGS.items()], caption="Bảng 6. Cảnh báo và kết quả xác minh"))

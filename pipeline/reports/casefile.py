@@ -18,15 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.home import Home
-from pipeline.core.item import STATUSES
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import format_vn, iso, local_day, now_utc
 from pipeline.documents import letterhead as office
 from pipeline.documents.document import Document, Entry, EntryList, Heading, Paragraph, Table
 from pipeline.documents.render_docx import render_docx
 from pipeline.office.cases import SEVERITIES, get_case
-from pipeline.reports.facts import FLAGS, outlet_names, outlet_of, raised_flags
+from pipeline.reports.facts import FLAGS, outlet_names, outlet_of
 from pipeline.reports.summary import summarize
 
 MANIFEST = "SHA256SUMS"
@@ -108,10 +108,10 @@ def case_document(home: Home, store: Store, case: dict[str, Any], items: list[di
 def _why_item(item: dict[str, Any]) -> list[str]:
     notes = []
     status = item.get("status") or ""
-    if status in ("false", "hostile"):
-        notes.append(f"Kết quả xác minh: {STATUSES[status]}")
+    if status in vocabulary.verdict_statuses():
+        notes.append(f"Kết quả xác minh: {vocabulary.text('statuses', status)}")
     for flag in item.get("flags") or []:
-        if isinstance(flag, dict) and flag.get("name") in raised_flags(item):
+        if isinstance(flag, dict) and flag.get("name") in vocabulary.raised_flag_names(item):
             evidence = "; ".join(str(e.get("text") or e.get("detail") or "") for e in flag.get("evidence") or [])
             notes.append(f"Cảnh báo {FLAGS.get(flag['name'], flag['name'])}"
                          + (f" (căn cứ: {evidence})" if evidence.strip("; ") else ""))

@@ -20,6 +20,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.home import Home
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc
@@ -31,7 +32,6 @@ from pipeline.reports.periods import DIGEST_PERIODS, PERIOD_NAMES, Period, local
 log = logging.getLogger(__name__)
 
 COLLECTION = "digests"
-STATUSES = {"draft": "bản nháp", "approved": "đã duyệt", "sent": "đã gửi"}
 # Roles (of the "users" collection) that sign off and send what the office issues, as for case routing.
 APPROVER_ROLES = ("lead", "admin")
 
@@ -61,7 +61,7 @@ def issue(home: Home, store: Store, period: Period, actor: str, now: datetime | 
     now = now or now_utc()
     existing = store.get_record(COLLECTION, period.key)
     if existing and existing.get("status") != "draft":
-        raise DigestError(f"Điểm tin {period.key} đã {STATUSES[existing['status']]}, không thể lập lại.")
+        raise DigestError(f"Điểm tin {period.key} đã {vocabulary.text('digest_statuses', existing['status'])}, không thể lập lại.")
     issued_on = local_today(now)
     symbol = symbol_of(home.settings, period)
     number = existing["number"] if existing else _next_number(store, symbol, issued_on.year)
@@ -131,7 +131,7 @@ def approve_digest(store: Store, digest_id: str, actor: str) -> dict[str, Any]:
     _require_approver(store, actor)
     record = get_digest(store, digest_id)
     if record["status"] != "draft":
-        raise DigestError(f"Điểm tin '{digest_id}' đã {STATUSES[record['status']]}.")
+        raise DigestError(f"Điểm tin '{digest_id}' đã {vocabulary.text('digest_statuses', record['status'])}.")
     record.update(status="approved", approved_by=actor, approved_at=iso(now_utc()))
     store.put_record(COLLECTION, digest_id, record)
     store.audit(actor, "digest.approve", "digest", digest_id, before={"status": "draft"},
@@ -144,7 +144,7 @@ def send_digest(home: Home, store: Store, digest_id: str, actor: str, to: list[s
     _require_approver(store, actor)
     record = get_digest(store, digest_id)
     if record["status"] != "approved":
-        raise DigestError(f"Điểm tin '{digest_id}' đang ở trạng thái {STATUSES[record['status']]}; "
+        raise DigestError(f"Điểm tin '{digest_id}' đang ở trạng thái {vocabulary.text('digest_statuses', record['status'])}; "
                           "chỉ gửi được điểm tin đã duyệt.")
     smtp = home.settings.section("smtp")
     recipients = list(to or smtp.get("to") or [])

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.timeutil import format_vn
 from pipeline.documents.document import Entry
@@ -16,15 +17,10 @@ from pipeline.office.cases import CASE_STATUSES, agency_options
 from pipeline.reports.periods import Period
 from pipeline.reports.summary import summarize
 
-TONES = {"tich_cuc": "tích cực", "trung_lap": "trung lập", "tieu_cuc": "tiêu cực"}
-FLAGS = {
-    "hostile": "xấu độc", "likely_false": "có dấu hiệu sai sự thật", "sovereignty": "sai lệch chủ quyền, biên giới",
-    "sensitive": "nhạy cảm",
-}
-# Item statuses (pipeline.core.item.STATUSES) that are an analyst's verdict of false or hostile content.
-VERDICT_STATUSES = {"false": "sai sự thật", "hostile": "xấu độc"}
-# What a confirmed flag label means, as a verdict.
-VERDICT_FLAGS = {"hostile": "xấu độc", "likely_false": "sai sự thật", "sovereignty": "sai lệch chủ quyền, biên giới"}
+TONES = vocabulary.texts("tones")
+FLAGS = vocabulary.texts("flags")
+# Item statuses that are an analyst's finding of false or harmful content, as the documents word them.
+VERDICT_STATUSES = {code: vocabulary.text("statuses", code) for code in vocabulary.verdict_statuses()}
 _PAGE = 500
 
 
@@ -46,10 +42,6 @@ def fetch_items(store: Store, query: ItemQuery) -> list[dict[str, Any]]:
 def tone_of(item: dict[str, Any]) -> str:
     tone = item.get("tone")
     return str(tone.get("label", "")) if isinstance(tone, dict) else str(tone or "")
-
-
-def raised_flags(item: dict[str, Any]) -> list[str]:
-    return [f["name"] for f in item.get("flags") or [] if isinstance(f, dict) and f.get("raised", True)]
 
 
 def topic_ids(item: dict[str, Any]) -> list[str]:
@@ -143,7 +135,7 @@ def verdicts(store: Store, items: list[dict[str, Any]], confirmable_flags: list[
     for (item_id, task), label in latest.items():
         if label.get("label") == "confirmed":
             name = task.split(":", 1)[1]
-            out.setdefault(item_id, VERDICT_FLAGS.get(name, FLAGS.get(name, name)))
+            out.setdefault(item_id, vocabulary.flag_verdict(name) if name in FLAGS else name)
     for item in items:
         status = item.get("status") or ""
         if status in VERDICT_STATUSES:
@@ -180,7 +172,7 @@ def responsible_agency(profile: Any, item: dict[str, Any], cases: list[dict[str,
     if cases:
         agency = cases[-1].get("agency") or ""
         return names.get(agency, agency)
-    for flag in raised_flags(item):
+    for flag in vocabulary.raised_flag_names(item):
         for agency in profile.agencies:
             if flag in agency.flags:
                 return agency.name

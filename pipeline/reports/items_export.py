@@ -11,10 +11,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.item import STATUSES
+from pipeline.core import vocabulary
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.timeutil import format_vn
-from pipeline.reports.facts import FLAGS, TONES, fetch_items, outlet_names, outlet_of, raised_flags, tone_of
+from pipeline.reports.facts import FLAGS, TONES, fetch_items, outlet_names, outlet_of, tone_of
 
 COLUMNS = ("Mã tin", "Ngày đăng", "Nguồn", "Tiêu đề", "Đường dẫn", "Chủ đề", "Sắc thái", "Cảnh báo", "Mức khẩn",
            "Trạng thái", "Người xử lý", "Địa danh", "Mã câu chuyện")
@@ -32,8 +32,8 @@ def item_row(item: dict[str, Any], names: dict[str, str]) -> list[Any]:
     return [
         item["id"], format_vn(item.get("published_at")), outlet_of(item, names), item.get("title") or "",
         item.get("url") or "", topics, TONES.get(tone_of(item), tone_of(item)),
-        ", ".join(FLAGS.get(f, f) for f in raised_flags(item)), round(float(item.get("urgency") or 0), 3),
-        STATUSES.get(status, status), item.get("assignee") or "", places, item.get("cluster_id") or "",
+        ", ".join(FLAGS.get(f, f) for f in vocabulary.raised_flag_names(item)), round(float(item.get("urgency") or 0), 3),
+        vocabulary.text("statuses", status), item.get("assignee") or "", places, item.get("cluster_id") or "",
     ]
 
 

@@ -83,9 +83,10 @@ def test_refusal_names_the_person_and_what_was_refused():
 
 
 def test_workflow_table_names_only_known_statuses_and_reaches_every_one():
-    from pipeline.core.item import STATUSES
+    from pipeline.core import vocabulary
 
-    transitions = accounts.load_policy()["transitions"]
+    STATUSES = vocabulary.codes("statuses")  # noqa: N806
+    transitions = vocabulary.transitions()
     assert set(transitions) == set(STATUSES)
     targets = {target for nexts in transitions.values() for target in nexts}
     assert targets <= set(STATUSES) and targets == set(STATUSES) - {"new"}
