@@ -82,7 +82,7 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     embedder = embedder or embedder_from_settings(settings)
     models = load_home_models(home.path)
     batch = BatchVectors()
-    near = NearDuplicates.from_settings(store, settings)
+    near = NearDuplicates.from_settings(settings)
     clusters = StoryClusters(ClusterSettings.from_settings(settings))
     claims = ClaimMatcher(store, embedder, ClaimThresholds.from_settings(settings))
     topics = TopicTagger(taxonomy_for_home(home.path), embedder, TopicSettings.from_settings(settings),
@@ -90,10 +90,10 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     topics.description_vectors()  # embed the topic descriptions now, not inside the first batch
     tone = ToneClassifier(model=models.get("tone"))
     flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")},
-                           threshold=float(settings.get("classifiers.flag_threshold", 0.5)))
-    urgency = Urgency(half_life_hours=float(settings.get("classifiers.urgency_half_life_hours", 24)))
-    max_chars = int(settings.get("classifiers.embed_max_chars", 120))
-    prefilter = ClaimPrefilter(float(settings.get("classifiers.claim_prefilter", 0.12)))
+                           threshold=settings.get_float("classifiers.flag_threshold"))
+    urgency = Urgency(half_life_hours=settings.get_float("classifiers.urgency_half_life_hours"))
+    max_chars = settings.get_int("classifiers.embed_max_chars")
+    prefilter = ClaimPrefilter(settings.get_float("classifiers.claim_prefilter"))
 
     def cluster_stories(items: list[dict[str, Any]], store: Store) -> None:
         clusters.assign(items, store)

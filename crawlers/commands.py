@@ -78,7 +78,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.once:
         from crawlers.scheduling import poll_due_sources
 
-        tick = float(home.settings.get("scheduler.tick_seconds"))
+        tick = home.settings.get_float("scheduler.tick_seconds")
         while True:
             result = poll_due_sources(home, now_utc(), only=args.source)
             if result["due"]:

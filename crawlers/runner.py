@@ -33,8 +33,8 @@ def _crawler_process(home: Home) -> CrawlerProcess:
 
 def _context(home: Home, store: Store | None, source: dict[str, Any]) -> CrawlContext:
     settings = home.settings
-    state = CrawlState(store, source["id"], seen_limit=int(settings.get("crawl.seen_limit")),
-                       max_attempts=int(settings.get("crawl.max_url_attempts")))
+    state = CrawlState(store, source["id"], seen_limit=settings.get_int("crawl.seen_limit"),
+                       max_attempts=settings.get_int("crawl.max_url_attempts"))
     profile = home.profile if source.get("fetch") == "gnews" else None
     return CrawlContext(source=source, settings=settings, store=store, state=state,
                         report=RunReport(source_id=source["id"], started_at=now_utc()), profile=profile)

@@ -31,7 +31,7 @@ def due_sources(home: Home, now: datetime, only: list[str] | None = None) -> lis
 def crawl_in_subprocess(home: Home, source: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Run one source's crawl in a child process; a child that dies or overruns is recorded as a failure
     in the source's health here, since it could not record anything itself."""
-    timeout = float(home.settings.get("crawl.source_timeout_seconds"))
+    timeout = home.settings.get_float("crawl.source_timeout_seconds")
     try:
         done = subprocess.run(crawl_command(home, source["id"]), capture_output=True, text=True, timeout=timeout,
                               check=False)
@@ -61,7 +61,7 @@ def poll_due_sources(home: Home, now: datetime, only: list[str] | None = None) -
     due = due_sources(home, now, only)
     if not due:
         return {"due": 0, "items": 0, "sources": {}}
-    workers = max(1, int(home.settings.get("crawl.parallel_sources")))
+    workers = max(1, home.settings.get_int("crawl.parallel_sources"))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda s: crawl_in_subprocess(home, s, now), due))
     return {

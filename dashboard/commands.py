@@ -107,7 +107,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 def start_dashboard(home: Home, host: str | None = None, port: int | None = None) -> subprocess.Popen[bytes]:
     """Start the Streamlit server for a home, headless, as a child process (what `diemtin run` also uses)."""
-    host = host or str(home.settings.get("dashboard.host"))
+    host = host or home.settings.get_str("dashboard.host")
     port = int(port or home.settings.get("dashboard.port"))
     env = dict(os.environ, **{HOME_ENV: str(home.path.resolve())})
     command = [

@@ -64,7 +64,7 @@ def page() -> Context:
 
 
 def log_in(ctx: Context, login: str, password: str) -> None:
-    token = accounts.authenticate(ctx.store, login, password, float(ctx.settings.get("dashboard.session_hours")))
+    token = accounts.authenticate(ctx.store, login, password, ctx.settings.get_float("dashboard.session_hours"))
     st.session_state[TOKEN_KEY] = token
     actor = accounts.session_actor(ctx.store, token)
     assert actor is not None

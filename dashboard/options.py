@@ -41,7 +41,7 @@ def _facets(home_path: str, period: int) -> dict[str, dict[str, str]]:
 
 
 def cache_period(ctx: Context) -> int:
-    return int(time.time() // max(1, int(ctx.settings.get("dashboard.cache_seconds"))))
+    return int(time.time() // max(1, ctx.settings.get_int("dashboard.cache_seconds")))
 
 
 def facet_choices(ctx: Context) -> dict[str, dict[str, str]]:

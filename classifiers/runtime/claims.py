@@ -22,6 +22,7 @@ import numpy as np
 
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms
+from pipeline.core.settings import Settings
 from pipeline.core.store.base import Store
 from pipeline.core.text import fold
 from pipeline.office.claims import list_claims
@@ -148,22 +149,23 @@ def _actors(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- matching
 @dataclass(frozen=True)
 class ClaimThresholds:
-    suggest: float = 0.90
-    near_certain: float = 0.95
-    candidates: int = 3
+    """The ``classifiers.claim_*`` settings (their defaults and reasons are in pipeline/core/defaults.py)."""
+
+    suggest: float
+    near_certain: float
+    candidates: int
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ClaimThresholds:
-        return cls(float(settings.get("classifiers.claim_suggest", cls.suggest)),
-                   float(settings.get("classifiers.claim_near_certain", cls.near_certain)),
-                   int(settings.get("classifiers.claim_candidates", cls.candidates)))
+    def from_settings(cls, settings: Settings) -> ClaimThresholds:
+        return cls(settings.get_float("classifiers.claim_suggest"), settings.get_float("classifiers.claim_near_certain"),
+                   settings.get_int("classifiers.claim_candidates"))
 
 
 class ClaimMatcher:
-    def __init__(self, store: Store, embedder: Embedder, thresholds: ClaimThresholds | None = None):
+    def __init__(self, store: Store, embedder: Embedder, thresholds: ClaimThresholds):
         self.store = store
         self.embedder = embedder
-        self.thresholds = thresholds or ClaimThresholds()
+        self.thresholds = thresholds
         self.consistency = Consistency.load()
         self._claims: dict[str, dict[str, Any]] = {}
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from classifiers.runtime.itemtext import headline, needs_classification
 from classifiers.runtime.lexical import story_vectors
+from pipeline.core.settings import Settings
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import iso, now_utc, parse_iso
 
@@ -46,27 +47,28 @@ class _Known:
 
 @dataclass
 class ClusterSettings:
-    threshold: float = 0.55
-    threshold_shared_place: float = 0.45
-    threshold_other_places: float = 0.9
-    days: float = 3.0
-    candidates: int = 10
-    max_chars: int = 200
+    """The ``classifiers.cluster_*`` settings (their defaults and reasons are in pipeline/core/defaults.py)."""
+
+    threshold: float
+    threshold_shared_place: float
+    threshold_other_places: float
+    days: float
+    candidates: int
+    max_chars: int
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ClusterSettings:
-        get = settings.get
-        return cls(float(get("classifiers.cluster_threshold", cls.threshold)),
-                   float(get("classifiers.cluster_threshold_shared_place", cls.threshold_shared_place)),
-                   float(get("classifiers.cluster_threshold_other_places", cls.threshold_other_places)),
-                   float(get("classifiers.cluster_days", cls.days)),
-                   int(get("classifiers.cluster_candidates", cls.candidates)),
-                   int(get("classifiers.cluster_max_chars", cls.max_chars)))
+    def from_settings(cls, settings: Settings) -> ClusterSettings:
+        return cls(settings.get_float("classifiers.cluster_threshold"),
+                   settings.get_float("classifiers.cluster_threshold_shared_place"),
+                   settings.get_float("classifiers.cluster_threshold_other_places"),
+                   settings.get_float("classifiers.cluster_days"),
+                   settings.get_int("classifiers.cluster_candidates"),
+                   settings.get_int("classifiers.cluster_max_chars"))
 
 
 @dataclass
 class StoryClusters:
-    settings: ClusterSettings = field(default_factory=ClusterSettings)
+    settings: ClusterSettings
     _known: dict[str, _Known] = field(default_factory=dict)
     _records: dict[str, dict[str, Any]] = field(default_factory=dict)
     _members: dict[str, set[str]] = field(default_factory=dict)

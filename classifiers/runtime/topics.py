@@ -24,26 +24,28 @@ import numpy as np
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import ItemText, evidence_of, model_rows, positive_probability
 from classifiers.runtime.lexicon import Term, TermMatcher
+from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
 class TopicSettings:
-    threshold: float = 0.5
-    title_boost: float = 1.5
-    zero_shot_weight: float = 0.65
-    zero_shot_temperature: float = 0.01
-    model_weight: float = 0.9
+    """The ``classifiers.topic_*`` settings (their defaults and reasons are in pipeline/core/defaults.py)."""
+
+    threshold: float
+    title_boost: float
+    zero_shot_weight: float
+    zero_shot_temperature: float
+    model_weight: float
 
     @classmethod
-    def from_settings(cls, settings: Any) -> TopicSettings:
-        get = settings.get
+    def from_settings(cls, settings: Settings) -> TopicSettings:
         return cls(
-            threshold=float(get("classifiers.topic_threshold", cls.threshold)),
-            title_boost=float(get("classifiers.topic_title_boost", cls.title_boost)),
-            zero_shot_weight=float(get("classifiers.topic_zero_shot_weight", cls.zero_shot_weight)),
-            zero_shot_temperature=float(get("classifiers.topic_zero_shot_temperature", cls.zero_shot_temperature)),
-            model_weight=float(get("classifiers.topic_model_weight", cls.model_weight)),
+            threshold=settings.get_float("classifiers.topic_threshold"),
+            title_boost=settings.get_float("classifiers.topic_title_boost"),
+            zero_shot_weight=settings.get_float("classifiers.topic_zero_shot_weight"),
+            zero_shot_temperature=settings.get_float("classifiers.topic_zero_shot_temperature"),
+            model_weight=settings.get_float("classifiers.topic_model_weight"),
         )
 
 
@@ -51,7 +53,7 @@ class TopicTagger:
     def __init__(self, taxonomy: Taxonomy, embedder: Embedder | None = None,
                  settings: TopicSettings | None = None, models: dict[str, Any] | None = None):
         self.taxonomy = taxonomy
-        self.settings = settings or TopicSettings()
+        self.settings = settings or TopicSettings.from_settings(Settings())
         self.matchers = topic_matchers(taxonomy)
         self.embedder = embedder
         self.models = models or {}

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from classifiers.runtime.lexicon import load_yaml
+from pipeline.core.settings import Settings
 from pipeline.core.timeutil import now_utc, parse_iso
 
 URGENCY_FILE = "urgency.yaml"
@@ -21,14 +22,15 @@ FLAG_VN = {"hostile": "xấu độc", "likely_false": "có thể sai sự thật
 
 
 class Urgency:
-    def __init__(self, config: dict[str, Any] | None = None, half_life_hours: float = 24.0):
+    def __init__(self, config: dict[str, Any] | None = None, half_life_hours: float | None = None):
         cfg = config or load_yaml(URGENCY_FILE)
         self.weights = {k: float(v) for k, v in cfg["weights"].items()}
         self.flag_weights = {k: float(v) for k, v in cfg["flag_weights"].items()}
         self.source_kinds = {k: float(v) for k, v in cfg["source_kinds"].items()}
-        self.full_reach = max(2, int(cfg.get("outlets_for_full_reach", 8)))
-        self.reason_min = float(cfg.get("reason_min", 0.03))
-        self.half_life_hours = half_life_hours
+        self.full_reach = max(2, int(cfg["outlets_for_full_reach"]))
+        self.reason_min = float(cfg["reason_min"])
+        self.half_life_hours = (half_life_hours if half_life_hours is not None
+                                else Settings().get_float("classifiers.urgency_half_life_hours"))
 
     def score(self, item: dict[str, Any], outlets: int = 1, now: datetime | None = None) -> tuple[float, list[str]]:
         parts: list[tuple[float, str]] = []

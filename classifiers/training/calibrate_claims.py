@@ -31,7 +31,7 @@ from classifiers import DATA_DIR
 from classifiers.runtime.claims import Consistency
 from classifiers.runtime.embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from classifiers.runtime.lexical import prefilter_similarities
-from pipeline.core.settings import DEFAULTS
+from pipeline.core.settings import Settings
 
 DATA = DATA_DIR / "claim_calibration.jsonl"
 
@@ -113,7 +113,7 @@ def calibrate(embedder: Embedder, path: Path = DATA) -> dict[str, Any]:
     suggest, near_certain = choose(pairs)
     return {"embedder": embedder.name, "pairs": len(pairs), "suggest": suggest, "near_certain": near_certain,
             "folds": folds, "all_claims": measure(pairs, suggest, near_certain),
-            "prefilter": measure_prefilter(pairs, float(DEFAULTS["classifiers"]["claim_prefilter"]))}
+            "prefilter": measure_prefilter(pairs, Settings().get_float("classifiers.claim_prefilter"))}
 
 
 def main(argv: list[str] | None = None) -> int:

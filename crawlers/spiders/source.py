@@ -373,7 +373,7 @@ def describe_failure(failure: Failure, settings: Any) -> tuple[str, str]:
     if isinstance(exc, DownloadTimeoutError | twisted_errors.TimeoutError | TimeoutError):
         return "timeout", f"Quá thời gian chờ ({settings.get('crawl.download_timeout')} giây): {url}"
     if isinstance(exc, DownloadCancelledError):
-        mb = int(settings.get("crawl.max_page_bytes")) / 1024 / 1024
+        mb = settings.get_int("crawl.max_page_bytes") / 1024 / 1024
         return "too_large", f"Trang quá lớn (vượt {mb:g} MB), bỏ qua: {url}"
     if isinstance(exc, IgnoreRequest):
         text = str(exc)

@@ -55,8 +55,8 @@ total = sum(count for _, count in daily)
 st.markdown(f"**{total:,}** tin liên quan từ {_day_label(daily[0][0])} đến {_day_label(daily[-1][0])}.".replace(",", "."))
 
 settings = ctx.settings
-spikes = find_spikes(daily, int(settings.get("dashboard.spike_baseline_days")),
-                     float(settings.get("dashboard.spike_factor")), int(settings.get("dashboard.spike_min_count")))
+spikes = find_spikes(daily, settings.get_int("dashboard.spike_baseline_days"),
+                     settings.get_float("dashboard.spike_factor"), settings.get_int("dashboard.spike_min_count"))
 spike_days = {spike.day for spike in spikes}
 volume = pd.DataFrame({"Ngày": pd.to_datetime([d for d, _ in daily]), "Số tin": [c for _, c in daily],
                        "Đột biến": ["Đột biến" if d in spike_days else "Bình thường" for d, _ in daily]})

@@ -13,7 +13,7 @@ from pipeline.office import accounts
 ctx = context.page()
 actor = ctx.actor
 assert actor is not None
-page_size = int(ctx.settings.get("dashboard.page_size"))
+page_size = ctx.settings.get_int("dashboard.page_size")
 labels = widgets.labels()
 
 st.title("Hàng đợi tin")

@@ -80,9 +80,9 @@ def run_main_job(home: Home, dashboard: bool = True, once: bool = False, host: s
         from dashboard.commands import start_dashboard
 
         web = start_dashboard(home, host or home.settings.get("dashboard.host"),
-                              port or int(home.settings.get("dashboard.port")))
+                              port or home.settings.get_int("dashboard.port"))
         log.info("dashboard started %s", {"pid": web.pid, "port": port or home.settings.get("dashboard.port")})
-    interval = float(home.settings.get("scheduler.tick_seconds", 30))
+    interval = home.settings.get_float("scheduler.tick_seconds")
     try:
         while not stop.is_set():
             print_json(tick(home))

@@ -64,8 +64,8 @@ class Pipeline:
     def __init__(self, home: Home, store: Store, stages: Sequence[Stage] | None = None):
         self.home = home
         self.store = store
-        self.relevance = RelevanceMatcher(home.profile, home.settings.get("relevance.context_window"))
-        self.batch_size = int(home.settings.get("pipeline.batch_size", 500))
+        self.relevance = RelevanceMatcher(home.profile, home.settings.get_int("relevance.context_window"))
+        self.batch_size = home.settings.get_int("pipeline.batch_size")
         self.stages = list(stages) if stages is not None else configured_stages(home, store)
         self._sources: dict[str, dict[str, Any]] = {}
         self._extract: Callable[[str, str], dict[str, Any]] | None = None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core.profiles import Place, Profile
-from pipeline.core.settings import DEFAULTS
+from pipeline.core.settings import Settings
 from pipeline.core.text import fold, normalize
 
 # Order in which a name shared by several places is attributed when nothing in the text decides.
@@ -178,7 +178,7 @@ class RelevanceMatcher:
 
     def __init__(self, profile: Profile, context_window: int | None = None):
         self.profile = profile
-        self.window = int(context_window if context_window is not None else DEFAULTS["relevance"]["context_window"])
+        self.window = context_window if context_window is not None else Settings().get_int("relevance.context_window")
         rules = profile.matching
         self._entries: dict[str, list[_Entry]] = {}
         for place in profile.places:

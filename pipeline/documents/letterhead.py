@@ -37,7 +37,7 @@ def letterhead(settings: Settings, profile: Any, issued_on: date, number: str, s
 
 def issuer_name(settings: Settings, profile: Any) -> str:
     """The issuing body as running text writes it ("Sở Văn hóa, Thể thao và Du lịch")."""
-    return _fill(settings.get("digest.issuer_name", ""), profile)
+    return _fill(settings.get("digest.issuer_name"), profile)
 
 
 def signature(settings: Settings) -> Signature:
@@ -50,8 +50,8 @@ def signature(settings: Settings) -> Signature:
 
 
 def recipients(settings: Settings, profile: Any) -> list[str]:
-    return [_fill(str(r), profile) for r in settings.get("digest.recipients", [])]
+    return [_fill(str(r), profile) for r in settings.get("digest.recipients")]
 
 
 def font(settings: Settings) -> tuple[str, int]:
-    return str(settings.get("digest.font_name", "Times New Roman")), int(settings.get("digest.font_size", 13))
+    return settings.get_str("digest.font_name"), settings.get_int("digest.font_size")

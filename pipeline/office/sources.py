@@ -71,7 +71,7 @@ def complete_source(record: dict[str, Any], settings: Settings) -> dict[str, Any
     fetch = out.setdefault("fetch", "feed")
     if fetch not in FETCH_KINDS:
         raise SourceError(f"cách thu thập không hợp lệ: {fetch!r} (hợp lệ: {', '.join(FETCH_KINDS)})")
-    reputation = out.setdefault("reputation", settings.get("sources.default_reputation", {}).get(kind, "unverified"))
+    reputation = out.setdefault("reputation", settings.get("sources.default_reputation").get(kind, "unverified"))
     if reputation not in REPUTATIONS:
         raise SourceError(f"mức tin cậy không hợp lệ: {reputation!r} (hợp lệ: {', '.join(REPUTATIONS)})")
     urls = out.get("urls") or []
@@ -154,7 +154,7 @@ def source_from_registry_row(row: dict[str, str], settings: Settings) -> dict[st
         config["channels"] = []
     else:
         fetch, urls, needs_config = "section", [homepage] if homepage.startswith("http") else [], True
-    markers = settings.get("sources.unverified_markers", [])
+    markers = settings.get("sources.unverified_markers")
     unverified = any(marker in notes for marker in markers)
     record = {
         "name": name, "homepage": homepage, "kind": (row.get("kind") or "").strip(),

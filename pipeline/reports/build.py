@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.core import vocabulary
 from pipeline.core.home import Home
+from pipeline.core.settings import Settings
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import iso, parse_iso
 from pipeline.documents import letterhead as office
@@ -56,9 +57,9 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole * 100:.1f}%".replace(".", ",") if whole else "0%"
 
 
-def symbol_of(settings: Any, period: Period) -> str:
+def symbol_of(settings: Settings, period: Period) -> str:
     """Digests and reports are numbered in separate series, each with its own symbol."""
-    return str(settings.get("digest.symbol" if period.kind in DIGEST_PERIODS else "digest.report_symbol", ""))
+    return settings.get_str("digest.symbol" if period.kind in DIGEST_PERIODS else "digest.report_symbol")
 
 
 def _document(home: Home, period: Period, title: str, subtitle: str, blocks: list[Block], issued_on: date,
@@ -125,7 +126,7 @@ def _limited(stories: list[Story], limit: int) -> tuple[list[Story], list[Block]
 def build_digest(home: Home, store: Store, period: Period, issued_on: date, number: str = "") -> tuple[Document, dict[str, Any]]:
     """The điểm tin of a period, and its figures (kept with the saved digest)."""
     settings, profile = home.settings, home.profile
-    limit = int(settings.get("digest.max_items_per_section", 15))
+    limit = settings.get_int("digest.max_items_per_section")
     names = outlet_names(store)
     items = fetch_items(store, period_query(period))
     current = overview(store, period)
@@ -133,7 +134,7 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
     by_case = cases_by_item(store)
     start, end = period.bounds()
     # Confirmed content is listed whether or not relevance fired: an analyst decided it concerns the province.
-    confirmed_list, verdict = confirmed_items(store, period_query(period), list(settings.get("digest.verdict_flags", [])))
+    confirmed_list, verdict = confirmed_items(store, period_query(period), settings.get_list("digest.verdict_flags"))
 
     blocks: list[Block] = [Paragraph(
         f"Tổng hợp thông tin báo chí, trang thông tin điện tử trong và ngoài nước phản ánh về tỉnh "
@@ -268,7 +269,7 @@ def build_report(home: Home, store: Store, period: Period, issued_on: date, numb
     blocks.append(Table(["Sắc thái", "Số tin, bài", "Tỷ lệ"],
                         [[label.capitalize(), current.tones[code], _percent(current.tones[code], current.items)]
                          for code, label in TONES.items()], caption="Bảng 5. Tin, bài theo sắc thái"))
-    confirmed, verdict = confirmed_items(store, query, list(settings.get("digest.verdict_flags", [])))
+    confirmed, verdict = confirmed_items(store, query, settings.get_list("digest.verdict_flags"))
     flag_counts = dict(store.count_by("flags", query.with_(relevant=None), size=20))
     confirmed_by_flag = Counter(name for item in confirmed for name in vocabulary.raised_flag_names(item))
     blocks.append(Table(["Cảnh báo", "Số tin, bài được cảnh báo", "Đã xác minh là sai sự thật, xấu độc"],

@@ -24,7 +24,7 @@ from pipeline.core import vocabulary
 from pipeline.core.home import Home
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc
-from pipeline.documents.formats import FORMATS, MEDIA_TYPES, render
+from pipeline.documents.formats import MEDIA_TYPES, render
 from pipeline.reports.build import build_digest, build_report, symbol_of
 from pipeline.reports.mail import build_message, send_message
 from pipeline.reports.periods import DIGEST_PERIODS, PERIOD_NAMES, Period, local_today
@@ -75,7 +75,7 @@ def issue(home: Home, store: Store, period: Period, actor: str, now: datetime | 
         "approved_by": None, "approved_at": None, "sent_at": None, "sent_by": None, "sent_to": [],
         "figures": figures, "files": {},
     }
-    for fmt in home.settings.get("digest.formats", list(FORMATS)):
+    for fmt in home.settings.get("digest.formats"):
         data = render(document, fmt)
         record["files"][fmt] = {
             "name": _file_name(record, fmt), "media_type": MEDIA_TYPES[fmt], "size": len(data),
@@ -150,7 +150,7 @@ def send_digest(home: Home, store: Store, digest_id: str, actor: str, to: list[s
     recipients = list(to or smtp.get("to") or [])
     if not recipients:
         raise DigestError("Chưa cấu hình người nhận thư (smtp.to).")
-    attach = [fmt for fmt in home.settings.get("digest.attach", ["docx", "pdf"]) if fmt in record["files"]]
+    attach = [fmt for fmt in home.settings.get("digest.attach") if fmt in record["files"]]
     attachments = [(record["files"][f]["name"], MEDIA_TYPES[f], digest_file(store, digest_id, f)) for f in attach]
     figures = record.get("figures") or {}
     body = (f"Kính gửi các đồng chí,\n\n{record['title'].capitalize()} {record['subtitle']} "
@@ -175,10 +175,10 @@ def run_due_digests(home: Home, store: Store, now: datetime) -> list[dict[str, A
     scheduler missed while down is issued on its next tick.
     """
     local = now.astimezone(LOCAL_TZ)
-    if local.hour < int(home.settings.get("scheduler.digest_hour", 7)):
+    if local.hour < home.settings.get_int("scheduler.digest_hour"):
         return []
     issued = []
-    for kind in home.settings.get("digest.scheduled", list(DIGEST_PERIODS)):
+    for kind in home.settings.get("digest.scheduled"):
         period = Period.latest_complete(kind, local.date())
         if store.get_record(COLLECTION, period.key) is not None:
             continue

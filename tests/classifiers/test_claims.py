@@ -25,7 +25,7 @@ PETROL = {"claim": "Giá xăng sẽ tăng mạnh từ ngày mai.", "rebuttal": "
 
 
 def _match(store, embedder, text: str) -> list[dict]:
-    matcher = ClaimMatcher(store, embedder, ClaimThresholds(suggest=0.90, near_certain=0.93))
+    matcher = ClaimMatcher(store, embedder, ClaimThresholds(suggest=0.90, near_certain=0.93, candidates=3))
     matcher.reload()
     return matcher.match(text, embedder.encode([text])[0])
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from classifiers.runtime.clusters import StoryClusters, cluster_record_id
+from classifiers.runtime.clusters import ClusterSettings, StoryClusters, cluster_record_id
 from classifiers.runtime.urgency import Urgency
+from pipeline.core.settings import Settings
 
 BAO_LAC = {"name": "Xã Bảo Lạc", "kind": "commune"}
 
@@ -21,7 +22,7 @@ def _assign(clusters: StoryClusters, items: list[dict], store) -> None:
 
 
 def test_one_event_told_by_two_outlets_in_other_words_is_one_story_that_knows_its_first_item(store):
-    clusters = StoryClusters()
+    clusters = StoryClusters(ClusterSettings.from_settings(Settings()))
     first = _item("i1", "bao-cao-bang", "Lũ quét ở Bảo Lạc làm 3 người mất tích",
                   "Mưa lớn đêm qua gây lũ quét tại xã Bảo Lạc, tỉnh Cao Bằng, 3 người mất tích.",
                   "2026-11-20T01:00:00Z", [BAO_LAC])
@@ -32,7 +33,7 @@ def test_one_event_told_by_two_outlets_in_other_words_is_one_story_that_knows_it
     second = _item("i3", "vnexpress", "Cao Bằng: 3 người mất tích do lũ quét ở Bảo Lạc",
                    "Trận lũ quét sau mưa lớn tại xã Bảo Lạc (Cao Bằng) khiến 3 người mất tích.",
                    "2026-11-20T05:00:00Z", [BAO_LAC])
-    _assign(StoryClusters(), [second], store)  # a later run: the earlier items come from the store
+    _assign(StoryClusters(ClusterSettings.from_settings(Settings())), [second], store)  # a later run: the earlier items come from the store
     assert second["cluster_id"] == first["cluster_id"] == "i1"
     assert other_event["cluster_id"] != first["cluster_id"]
     record = store.get_record("state", cluster_record_id("i1"))
@@ -46,12 +47,12 @@ def test_same_kind_of_event_in_two_communes_is_two_stories(store):
         _item("c2", "b", "Đại hội Đảng bộ xã Hòa An nhiệm kỳ 2025-2030", "Đại hội Đảng bộ xã Hòa An thành công.",
               "2026-11-20T02:00:00Z", [{"name": "Xã Hòa An", "kind": "commune"}]),
     ]
-    _assign(StoryClusters(), items, store)
+    _assign(StoryClusters(ClusterSettings.from_settings(Settings())), items, store)
     assert items[0]["cluster_id"] != items[1]["cluster_id"]
 
 
 def test_near_duplicate_joins_its_originals_story(store):
-    clusters = StoryClusters()
+    clusters = StoryClusters(ClusterSettings.from_settings(Settings()))
     original = _item("o1", "nhan-dan", "Khánh thành cầu treo ở Bảo Lạc", "Cây cầu treo mới nối hai bản.",
                      "2026-11-20T01:00:00Z", [BAO_LAC])
     _assign(clusters, [original], store)

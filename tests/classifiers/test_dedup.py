@@ -8,6 +8,7 @@ import pytest
 
 from classifiers.runtime.dedup import NearDuplicates
 from pipeline.bench.classify import WORDS
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,9 @@ def articles() -> list[dict]:
                     "published_at": f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:00:00Z"})
     return out
 
+_NEAR = NearDuplicates.from_settings(Settings())
+DEFAULT = {"threshold": _NEAR.threshold, "num_perm": _NEAR.num_perm, "min_words": _NEAR.min_words, "days": _NEAR.days}
+
 
 def _edited(item: dict, share: float, rng: random.Random, number: int) -> dict:
     tokens = item["text"].split(" ")
@@ -34,7 +38,7 @@ def _edited(item: dict, share: float, rng: random.Random, number: int) -> dict:
 
 @pytest.mark.parametrize("share", [0.03, 0.10])
 def test_copies_with_edited_words_point_to_the_original(store, articles, share):
-    near = NearDuplicates(store)
+    near = NearDuplicates(**DEFAULT)
     near(articles, store)
     assert not any(a.get("duplicate_of") for a in articles), "distinct articles are not copies of each other"
     rng = random.Random(1)
@@ -45,7 +49,7 @@ def test_copies_with_edited_words_point_to_the_original(store, articles, share):
 
 
 def test_unrelated_articles_are_not_duplicates(store, articles):
-    near = NearDuplicates(store)
+    near = NearDuplicates(**DEFAULT)
     near(articles[:20], store)
     later = [dict(a) for a in articles[20:]]
     near(later, store)
@@ -53,15 +57,15 @@ def test_unrelated_articles_are_not_duplicates(store, articles):
 
 
 def test_copies_are_found_against_items_of_an_earlier_run(store, articles):
-    NearDuplicates(store)(articles[:5], store)
-    restarted = NearDuplicates(store)  # a new process: the index is rebuilt from the store
+    NearDuplicates(**DEFAULT)(articles[:5], store)
+    restarted = NearDuplicates(**DEFAULT)  # a new process: the index is rebuilt from the store
     copy = _edited(articles[2], 0.03, random.Random(2), 99)
     restarted([copy], store)
     assert copy["duplicate_of"] == articles[2]["id"]
 
 
 def test_a_copy_of_a_copy_points_to_the_earliest_item(store, articles):
-    near = NearDuplicates(store)
+    near = NearDuplicates(**DEFAULT)
     near([articles[0]], store)
     first = _edited(articles[0], 0.03, random.Random(3), 1)
     near([first], store)
@@ -71,14 +75,16 @@ def test_a_copy_of_a_copy_points_to_the_earliest_item(store, articles):
 
 
 def test_earlier_days_signature_records_are_merged_and_still_found(store, articles):
-    NearDuplicates(store)(articles[:3], store)
-    NearDuplicates(store)(articles[3:6], store)
+    NearDuplicates(**DEFAULT)(articles[:3], store)
+    NearDuplicates(**DEFAULT)(articles[3:6], store)
     records = store.list_records("state", where={"kind": "minhash_batch"})
     for record in records:  # make them yesterday's
         store.delete_record("state", record["id"])
         store.put_record("state", record["id"], {**record, "created_at": "2000-01-01T00:00:00Z"})
-    restarted = NearDuplicates(store, days=100000)
-    assert len(store.list_records("state", where={"kind": "minhash_batch"})) == 1
+    restarted = NearDuplicates(**{**DEFAULT, "days": 100000})
+    assert len(store.list_records("state", where={"kind": "minhash_batch"})) == 2, "building it writes nothing"
     copy = _edited(articles[4], 0.03, random.Random(5), 7)
     restarted([copy], store)
+    merged = [r for r in store.list_records("state", where={"kind": "minhash_batch"}) if r["created_at"] < "2001"]
+    assert len(merged) == 1, "the first batch merged yesterday's records into one"
     assert copy["duplicate_of"] == articles[4]["id"]

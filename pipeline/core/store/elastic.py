@@ -73,8 +73,8 @@ class _Sequence:
 
 def make_client(url: str, settings: Settings) -> Elasticsearch:
     options: dict[str, Any] = {
-        "request_timeout": float(settings.get("store.request_timeout", 30)),
-        "max_retries": int(settings.get("store.max_retries", 5)),
+        "request_timeout": settings.get_float("store.request_timeout"),
+        "max_retries": settings.get_int("store.max_retries"),
         "retry_on_timeout": True,
         # 429 is retried with back-off by the bulk helper; a node that is down or restarting, at once.
         "retry_on_status": (502, 503, 504),
@@ -115,12 +115,12 @@ class ElasticStore(Store):
     def __init__(self, url: str, settings: Settings | None = None, client: Elasticsearch | None = None):
         self.url = url
         self.settings = settings or Settings()
-        self.prefix = str(self.settings.get("store.index_prefix", "diemtin"))
+        self.prefix = self.settings.get_str("store.index_prefix")
         if not _PREFIX.match(self.prefix):
             raise StoreError(f"store.index_prefix must be lower-case letters, digits, - and _: {self.prefix!r}")
         self.client = client or make_client(url, self.settings)
         self.names = index_names(self.prefix)
-        self.refresh_each_batch = bool(self.settings.get("store.refresh_each_batch", True))
+        self.refresh_each_batch = self.settings.get_bool("store.refresh_each_batch")
         self._seq = _Sequence()
         self._vector_dims: dict[str, int] = {}
         try:
@@ -136,9 +136,9 @@ class ElasticStore(Store):
         written = 0
         failures: list[str] = []
         for ok, info in helpers.streaming_bulk(
-            self.client, actions, chunk_size=int(self.settings.get("store.bulk_chunk", 500)),
-            max_retries=int(self.settings.get("store.max_retries", 5)),
-            initial_backoff=float(self.settings.get("store.retry_backoff", 1.0)), max_backoff=60,
+            self.client, actions, chunk_size=self.settings.get_int("store.bulk_chunk"),
+            max_retries=self.settings.get_int("store.max_retries"),
+            initial_backoff=self.settings.get_float("store.retry_backoff"), max_backoff=60,
             raise_on_error=False, raise_on_exception=True,
         ):
             if ok:
@@ -254,7 +254,7 @@ class ElasticStore(Store):
         if not done and not failed:
             return
         now = iso(now_utc())
-        max_attempts = int(self.settings.get("pipeline.max_attempts", 3))
+        max_attempts = self.settings.get_int("pipeline.max_attempts")
         attempts: dict[str, int] = {}
         if failed:
             found = self.client.mget(index=self.names["raw"], ids=list(failed), source=["attempts"])
@@ -561,7 +561,7 @@ class ElasticStore(Store):
         """Re-derive every item's search fields from the item itself (after a normaliser change)."""
         count = 0
         items = self.iter_items()
-        size = int(self.settings.get("store.bulk_chunk", 500))
+        size = self.settings.get_int("store.bulk_chunk")
         while batch := list(itertools.islice(items, size)):
             self.upsert_items(batch)
             count += len(batch)

