@@ -13,7 +13,7 @@ from docx.shared import Pt
 
 from pipeline.reports.facts import period_query
 from pipeline.reports.periods import Period
-from tests.digest.seed import (
+from tests.reports.seed import (
     DAY,
     DAY_OUTLETS,
     FESTIVAL_SENTENCE,

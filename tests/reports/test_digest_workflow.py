@@ -23,8 +23,8 @@ from pipeline.reports.digests import (
     send_digest,
 )
 from pipeline.reports.periods import Period
-from tests.digest.conftest import make_home
-from tests.digest.seed import DAY, RELEVANT_DAY_COUNT
+from tests.reports.conftest import make_home
+from tests.reports.seed import DAY, RELEVANT_DAY_COUNT
 
 DAY_PERIOD = Period.containing("day", date.fromisoformat(DAY))
 # 25/11/2026 07:05 in Vietnam is 00:05 UTC.

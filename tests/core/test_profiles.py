@@ -168,7 +168,7 @@ def test_agencies_have_ids_names_and_what_they_handle():
 
 
 def test_agency_topics_are_topics_of_the_taxonomy():
-    taxonomy = yaml.safe_load((Path(__file__).resolve().parents[1] / "pipeline" / "core" / "taxonomy.yaml").read_text("utf-8"))
+    taxonomy = yaml.safe_load((Path(__file__).resolve().parents[2] / "pipeline" / "core" / "taxonomy.yaml").read_text("utf-8"))
     topic_ids = {t["id"] for t in taxonomy["topics"]}
     for pid in PROVINCE_IDS:
         for agency in load_profile(pid).agencies:

@@ -278,7 +278,7 @@ def test_benchmark_reports_throughput():
     assert 0.5 < figures["relevant"] / figures["items"] < 0.9
 
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the users' plans (../shared/seeds) are not on this machine")

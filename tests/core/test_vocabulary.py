@@ -13,7 +13,7 @@ from pipeline.core import vocabulary
 from pipeline.core.settings import DEFAULTS
 from pipeline.core.taxonomy import load_taxonomy
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PRODUCT = ("pipeline", "crawlers", "classifiers", "dashboard")
 STATUS_KINDS = ("statuses", "case_statuses", "digest_statuses", "model_statuses")
 # Functions of the vocabulary module whose first argument is a kind and second a code.

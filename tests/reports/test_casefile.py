@@ -15,7 +15,7 @@ from docx import Document as open_docx
 from pipeline.cli.main import main
 from pipeline.core.store.base import NotFound
 from pipeline.reports.casefile import MANIFEST, PHIEU, export_case, verify_case_zip
-from tests.digest.seed import HOSTILE_TITLE, html_of
+from tests.reports.seed import HOSTILE_TITLE, html_of
 
 CASE = "HS-20261124-001"
 EXPORTED = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ def write_batches(home_path: str, batches: int) -> None:
 
 
 def test_reading_while_the_pipeline_writes_raises_no_error(home: Home):
-    code = f"from tests.test_store_concurrency import write_batches; write_batches({str(home.path)!r}, {BATCHES})"
+    code = f"from tests.core.store.test_store_concurrency import write_batches; write_batches({str(home.path)!r}, {BATCHES})"
     writer = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stderr=subprocess.PIPE, text=True)
     seen_totals = []
     with home.open_store() as store:

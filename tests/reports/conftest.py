@@ -13,7 +13,7 @@ from pipeline.documents.formats import FORMATS, render
 from pipeline.office.setup import create_home
 from pipeline.reports.build import build_digest
 from pipeline.reports.periods import Period
-from tests.digest.seed import DAY, seed
+from tests.reports.seed import DAY, seed
 
 ISSUED_ON = date(2026, 11, 25)
 OFFICE = {

@@ -24,7 +24,7 @@ from pipeline.core.settings import Settings
 from pipeline.core.store import open_store
 from tests.conftest import json_lines
 
-FIXTURES = Path(__file__).parent / "fixtures" / "learn"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 # New texts (not in the samples), written as the press writes them: two sports reports, two health reports.
 SPORT_1 = {"title": "Đội tuyển Việt Nam thắng đậm Lào", "text": "Đội tuyển bóng đá Việt Nam thắng 4-0 trước Lào "

@@ -10,7 +10,7 @@ import pytest
 from pipeline.core.defaults import DEFAULTS
 from pipeline.core.settings import SettingError, Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULTS_FILE = REPO / "pipeline" / "core" / "defaults.py"
 PRODUCT = ("pipeline", "crawlers", "classifiers", "dashboard")
 # Sections whose keys a component reads as a whole (Scrapy's settings, the trainer's features, a document's

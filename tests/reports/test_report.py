@@ -12,7 +12,7 @@ from pipeline.documents.formats import render
 from pipeline.reports.build import build_report
 from pipeline.reports.facts import period_query
 from pipeline.reports.periods import Period
-from tests.digest.conftest import ISSUED_ON, make_home
+from tests.reports.conftest import ISSUED_ON, make_home
 
 QUARTER = Period.containing("quarter", date(2026, 11, 24))
 

@@ -12,7 +12,7 @@ from pipeline.core.store.base import ItemQuery
 from pipeline.reports.facts import period_query
 from pipeline.reports.items_export import COLUMNS, ExportError, export_items
 from pipeline.reports.periods import Period
-from tests.digest.seed import DAY, HOSTILE_TITLE, RELEVANT_DAY_COUNT
+from tests.reports.seed import DAY, HOSTILE_TITLE, RELEVANT_DAY_COUNT
 
 DAY_QUERY = period_query(Period.containing("day", date.fromisoformat(DAY)))
 

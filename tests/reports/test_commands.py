@@ -8,7 +8,7 @@ import json
 from docx import Document as open_docx
 
 from pipeline.cli.main import main
-from tests.digest.conftest import make_home
+from tests.reports.conftest import make_home
 
 LIGHT = {"digest": {"formats": ["docx", "md"]}}
 
