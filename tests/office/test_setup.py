@@ -18,7 +18,7 @@ def _counts(home: Home) -> tuple[int, int, int, int]:
 
 def test_a_new_home_has_the_profiles_sources_and_the_example_claims(tmp_path):
     home = create_home(tmp_path / "home", "cao-bang")
-    sources, claims, _ = _counts(home)
+    sources, claims, _, _ = _counts(home)
     assert sources == len(home.profile.default_sources) and claims >= 5
     with home.open_store() as store:
         assert all(claim["example"] for claim in list_claims(store))
