@@ -1,6 +1,7 @@
 """`diemtin bench crawl`: crawl speed and extraction cost against the fixture newsroom (a real HTTP server
 on 127.0.0.1, from the repository's tests/fixtures/newsroom), through the same `diemtin crawl` process the
-scheduler starts."""
+scheduler starts; then the extractor's field accuracy on the gold set of real-structure pages and on the
+held-out outlets (``crawlers.gold``), read from disk."""
 
 from __future__ import annotations
 
@@ -81,6 +82,20 @@ def bench_crawl(pages: int, concurrency: int) -> dict[str, Any]:
     }
 
 
+def bench_extraction() -> dict[str, Any]:
+    """Field accuracy on the gold set and, separately, on the held-out outlets."""
+    from crawlers.gold import GOLD_DIR, HELD_OUT_DIR, evaluate
+
+    out: dict[str, Any] = {}
+    for name, root in (("extraction_gold", GOLD_DIR), ("extraction_heldout", HELD_OUT_DIR)):
+        if not root.is_dir():
+            continue
+        result = evaluate(root)
+        out[name] = {key: result[key] for key in ("pages", "outlets", "fields", "key_fields", "all_fields")}
+        out[name]["failures"] = result["failures"][:10]
+    return out
+
+
 def cmd_bench_crawl(args: argparse.Namespace) -> int:
-    print_json(bench_crawl(args.pages, args.concurrency))
+    print_json({**bench_crawl(args.pages, args.concurrency), **bench_extraction()})
     return 0

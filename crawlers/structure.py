@@ -66,8 +66,10 @@ DATE_WORDS = {"date", "time", "datetime", "publish", "published", "publishdate",
 LOCATION_WORDS = {"location", "stamp", "locationstamp", "dateline", "diadanh"}
 BLOCK_TAGS = {"p", "div", "li", "section", "article", "td", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
               "figure", "figcaption", "ul", "ol", "table", "header", "footer", "aside", "nav", "main", "dl", "dd"}
-ALWAYS_CHROME_TAGS = {"script", "style", "noscript", "iframe", "form", "button", "input", "select", "textarea",
+ALWAYS_CHROME_TAGS = {"script", "style", "noscript", "iframe", "button", "input", "select", "textarea",
                       "svg", "canvas", "video", "audio", "object", "embed", "template"}
+# Chrome unless it holds the article: ASP.NET and SharePoint pages wrap the whole page in one <form>.
+GUARDED_CHROME_TAGS = {"form"}
 STRUCTURAL_CHROME_TAGS = {"nav", "footer", "aside"}
 
 # Lines of text that open a chrome block: what follows them is not the article.
@@ -476,7 +478,8 @@ def remove_chrome(tree: Any, *, keep: Iterable[Any] = (), drop: Iterable[Any] = 
         if node.tag in ALWAYS_CHROME_TAGS:
             doomed.append(node)
             continue
-        if node.tag in STRUCTURAL_CHROME_TAGS or node.tag == "header" or is_chrome_name(node):
+        if (node.tag in STRUCTURAL_CHROME_TAGS or node.tag in GUARDED_CHROME_TAGS or node.tag == "header"
+                or is_chrome_name(node)):
             if any(_contains(node, k) for k in keep):
                 continue
             inside = sum(len(p.text_content()) for p in node.iter("p"))
@@ -552,6 +555,11 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
     named, other = [], []
     for node in _date_elements(tree):
         distance = order.get(node, 0) - start
+        if abs(distance) > 400:
+            continue
+        raw = node.text_content() if node.tag == "time" or len(node) else (node.text or "")
+        if not _DATE_HINT.search(raw[:400]):
+            continue
         if chrome_ancestor(node, keep=[anchor], strong_only=abs(distance) <= 25) is not None:
             continue
         own = _own_text(node)
@@ -571,6 +579,10 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
             if best[0] <= 400:
                 return best[1], best[2]
     return None
+
+
+_DATE_HINT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|tháng|trước|hôm (?:nay|qua|kia)|"
+                        r"vừa xong", re.IGNORECASE)
 
 
 def _date_elements(tree: Any) -> Iterator[Any]:
@@ -629,3 +641,16 @@ def find_author(tree: Any, meta: PageMeta) -> str:
         if 2 <= len(text) <= 60 and not find_vn_dates(text):
             return text
     return ""
+
+
+def prune_tiny(tree: Any) -> int:
+    """Remove, bottom up, the elements that hold almost no text and no paragraph (a page of 100,000 empty
+    grid cells is not worth reading cell by cell); returns the elements left."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    for node in reversed(list(root.iter())):
+        if node is root or not isinstance(node.tag, str) or node.tag in ("p", "br", "img", "h1", "h2", "h3"):
+            continue
+        if len(node) == 0 and len((node.text or "").strip()) < 20:
+            _drop(node)
+    return sum(1 for _ in tree.iter())
