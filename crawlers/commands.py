@@ -98,7 +98,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from crawlers.middlewares import BlockedAddress, check_url, parse_networks
+    from crawlers.middlewares import BlockedAddress, HostUnresolved, check_url, parse_networks
     from crawlers.runner import run_crawls
 
     home = home_of(args)
@@ -106,6 +106,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         check_url(args.url, parse_networks(home.settings.get("crawl.allowed_networks") or []))
     except BlockedAddress as exc:
         raise CommandError(f"không thu thập địa chỉ này: {exc}") from exc
+    except HostUnresolved as exc:
+        raise CommandError(f"chưa phân giải được tên miền (lỗi mạng, hãy thử lại sau): {exc}") from exc
     with home.open_store() as store:
         if store.get_record("sources", SUBMITTED_SOURCE["id"]) is None:
             store.put_record("sources", SUBMITTED_SOURCE["id"], dict(SUBMITTED_SOURCE, config={}, health={}))

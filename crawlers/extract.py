@@ -51,6 +51,15 @@ class ExtractionError(ValueError):
     """The page holds no article text (an index page, an error page, an empty shell)."""
 
 
+class NotAnArticle(ExtractionError):
+    """The page is something else: a listing, a directory index, a tag or search page, a login wall or an
+    error page served with 200. ``reason`` says which (see ``crawlers.structure.not_an_article``)."""
+
+    def __init__(self, reason: str, url: str):
+        super().__init__(f"not an article ({reason}): {url}")
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Hints:
     """What a feed or listing already said about a page: used where the page itself says nothing."""
@@ -103,6 +112,8 @@ def extract_page(
     site_name = meta.site_name
     author = structure.find_author(tree, meta)
 
+    links, main_links = structure.headline_links(tree)
+    has_password = bool(tree.xpath("//input[@type='password']"))
     drop = [title_node, lead.node if lead else None, shown[1] if shown else None]
     structure.remove_chrome(tree, keep=[n for n in (title_node,) if n is not None], drop=drop)
     elements = sum(1 for _ in tree.iter())
@@ -119,6 +130,11 @@ def extract_page(
     if len(body_text) < 200 and len(meta.article_body) > 2 * max(len(body_text), 100):
         body_text = structure.clean_lines(meta.article_body, title=title, lead=lead_text)
     text = _with_lead(lead_text, body_text)
+    reason = structure.not_an_article(url=url, meta=meta, title=title, text=text, links=links, main_links=main_links,
+                                      has_password=has_password, has_date=page_moment is not None,
+                                      has_lead=lead is not None)
+    if reason:
+        raise NotAnArticle(reason, url)
     if not text:
         raise ExtractionError(f"no article text in {url}")
     published, date_source, rejected = choose_date(

@@ -1,10 +1,15 @@
-"""Downloader middlewares: the address guard, Retry-After back-off, conditional GET and challenge detection.
+"""Downloader middlewares: the address guard, retries with back-off, Retry-After, conditional GET and
+challenge detection.
 
 The address guard is the security boundary of the crawler: URLs come from operators and, through
 ``diemtin submit`` and redirects, from anyone. None may reach a private, loopback or link-local address
 (an office's router, a metadata service). Every request is checked, redirects included (Scrapy schedules a
 redirect as a new request, which passes through here again), after DNS resolution; and the resolver itself
 refuses such addresses at connection time, so a name that re-resolves differently is still stopped.
+
+Only an address that resolves to a refused network is "blocked". A name that does not resolve at all is a
+network fault (an office's internet is down, the DNS server hiccups): the request goes on, fails in the
+downloader with a DNS error, and is retried with back-off like a timeout or a reset connection.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
@@ -38,6 +44,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 class BlockedAddress(IgnoreRequest):
     """A URL whose host is, or resolves to, an address the crawler must not reach."""
+
+
+class HostUnresolved(OSError):
+    """A URL whose host name does not resolve now: a network fault, not a verdict on the address."""
 
 
 class ChallengeBlocked(IgnoreRequest):
@@ -89,7 +99,8 @@ def resolve_host(host: str) -> list[str]:
 
 
 def check_url(url: str, allowed: tuple[Network, ...] = (), resolver: Any = resolve_host) -> None:
-    """Raise BlockedAddress if the URL's host is, or resolves to, a refused address."""
+    """Raise BlockedAddress if the URL's host is, or resolves to, a refused address; HostUnresolved when
+    the name does not resolve (nothing is known about the address yet)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise BlockedAddress(f"scheme not allowed: {parts.scheme!r} in {url}")
@@ -99,7 +110,7 @@ def check_url(url: str, allowed: tuple[Network, ...] = (), resolver: Any = resol
     try:
         addresses = resolver(host)
     except OSError as exc:
-        raise BlockedAddress(f"cannot resolve {host}: {exc}") from exc
+        raise HostUnresolved(f"cannot resolve {host}: {exc}") from exc
     for address in addresses:
         why = address_refused(address, allowed)
         if why:
@@ -118,7 +129,12 @@ class AddressGuardMiddleware:
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, check_url, request.url, self.allowed)
+        try:
+            await loop.run_in_executor(None, check_url, request.url, self.allowed)
+        except HostUnresolved:
+            # Let the download fail on DNS (retried with back-off); GuardedResolver checks the address
+            # if the name resolves by then.
+            return None
 
 
 class GuardedResolver(CachingThreadedResolver):
@@ -140,6 +156,32 @@ class GuardedResolver(CachingThreadedResolver):
             return address
 
         return super().getHostByName(name, timeout).addCallback(check)
+
+
+# ------------------------------------------------------------------------------------------ back-off
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (network faults and 5xx answers), spaced out: what failed a moment ago (a DNS
+    server, a dropped link) usually fails again at once, so retry n waits base * 2**(n-1) seconds, capped.
+    The faults met are kept in request.meta["network_faults"] for the report."""
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self.base = settings.getfloat("DIEMTIN_RETRY_BACKOFF", 1.0)
+        self.cap = settings.getfloat("DIEMTIN_RETRY_BACKOFF_MAX", 60.0)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        delay = float(request.meta.get("backoff_delay") or 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        retry = super()._retry(request, reason)
+        if retry is not None:
+            attempt = int(retry.meta.get("retry_times", 1))
+            retry.meta["backoff_delay"] = min(self.cap, self.base * 2 ** (attempt - 1))
+            name = type(reason).__name__ if isinstance(reason, Exception) else str(reason)
+            retry.meta["network_faults"] = [*request.meta.get("network_faults", []), name]
+        return retry
 
 
 # ------------------------------------------------------------------------------------------ Retry-After

@@ -34,7 +34,8 @@ def _crawler_process(home: Home) -> CrawlerProcess:
 def _context(home: Home, store: Store | None, source: dict[str, Any]) -> CrawlContext:
     settings = home.settings
     state = CrawlState(store, source["id"], seen_limit=int(settings.get("crawl.seen_limit")),
-                       max_attempts=int(settings.get("crawl.max_url_attempts")))
+                       max_attempts=int(settings.get("crawl.max_url_attempts")),
+                       max_transient=int(settings.get("crawl.max_transient_url_attempts")))
     profile = home.profile if source.get("fetch") == "gnews" else None
     return CrawlContext(source=source, settings=settings, store=store, state=state,
                         report=RunReport(source_id=source["id"], started_at=now_utc()), profile=profile)
@@ -80,5 +81,10 @@ def finish(store: Store, context: CrawlContext) -> None:
         errors=report.errors, failed=report.failed, blocked=report.blocked, backoff_until=report.backoff_until,
         pages=report.pages, settings=context.settings,
     )
-    log.info("crawled %s: %d items, %d pages, %d errors", report.source_id, report.items, report.pages,
-             len(report.errors))
+    if report.skipped:
+        record = store.get_record("sources", report.source_id)
+        if record and record.get("health", {}).get("last_run") is not None:
+            record["health"]["last_run"]["skipped"] = report.skipped[-20:]
+            store.put_record("sources", report.source_id, record)
+    log.info("crawled %s: %d items, %d pages, %d errors, %d skipped", report.source_id, report.items, report.pages,
+             len(report.errors), len(report.skipped))

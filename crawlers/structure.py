@@ -654,3 +654,57 @@ def prune_tiny(tree: Any) -> int:
         if len(node) == 0 and len((node.text or "").strip()) < 20:
             _drop(node)
     return sum(1 for _ in tree.iter())
+
+
+# ------------------------------------------------------------------------------------------ not articles
+_INDEX_TITLE = re.compile(r"^(?:directory listing for|index of)\s*/", re.IGNORECASE)
+_ERROR_TITLE = re.compile(
+    r"\b(?:404|403|500|not found|page not found|error|lỗi|không tìm thấy|không tồn tại|đã bị xóa|đã bị gỡ|"
+    r"trang bạn tìm|bảo trì)\b", re.IGNORECASE)
+_LOGIN_TITLE = re.compile(r"\b(?:đăng nhập|login|log in|sign in|đăng ký tài khoản)\b", re.IGNORECASE)
+_TAG_PATH = re.compile(r"/(?:tag|tags|chu-de|tu-khoa|topic|topics|tim-kiem|search|timkiem|su-kien|danh-muc)(?:/|\.|$|-)",
+                       re.IGNORECASE)
+_SEARCH_QUERY = re.compile(r"[?&](?:q|query|keyword|keywords|s|tukhoa)=", re.IGNORECASE)
+
+
+def headline_links(tree: Any) -> tuple[set[str], int]:
+    """The texts of links that read as headlines (what a listing page is made of), and how many of them
+    stand outside menus, related boxes and sidebars (in the page's main part)."""
+    out = set()
+    main = 0
+    for link in tree.iter("a"):
+        text = flat(link.text_content())
+        if len(text) >= 20 and len(text.split()) >= 4:
+            out.add(text.lower())
+            if chrome_ancestor(link) is None:
+                main += 1
+    return out, main
+
+
+def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: set[str], main_links: int,
+                   has_password: bool, has_date: bool, has_lead: bool) -> str | None:
+    """Why a page is not an article ("index", "error", "login", "tag", "search", "listing"), or None."""
+    heading = flat(title or meta.doc_title)
+    if _INDEX_TITLE.match(heading) or _INDEX_TITLE.match(meta.doc_title):
+        return "index"
+    short = len(text) < 700
+    if short and (_ERROR_TITLE.search(heading) or _ERROR_TITLE.search(meta.doc_title)) and not has_date:
+        return "error"
+    if has_password and (short or _LOGIN_TITLE.search(heading)):
+        return "login"
+    articled = bool(meta.article_ld()) or meta.og_type == "article" or bool(meta.get("article:published_time"))
+    lines = [flat(line).lower() for line in text.split("\n") if flat(line)]
+    linked = sum(1 for line in lines if line in links or line.lstrip("- ").strip() in links)
+    listing_share = linked / len(lines) if lines else 0.0
+    path = url.split("?", 1)[0]
+    if _TAG_PATH.search(path) and not articled and (listing_share >= 0.3 or not has_date):
+        return "search" if re.search(r"tim-?kiem|search", path, re.IGNORECASE) else "tag"
+    if _SEARCH_QUERY.search(url) and listing_share >= 0.3 and not articled:
+        return "search"
+    if linked >= 5 and listing_share >= (0.8 if articled or has_lead else 0.5):
+        return "listing"
+    # Headlines in the page's main part with little text around them: a list of articles, not one.
+    per_link = len(text) / main_links if main_links else float("inf")
+    if main_links >= 6 and per_link < (60 if articled and has_date else 120):
+        return "listing"
+    return None
