@@ -81,10 +81,15 @@ def finish(store: Store, context: CrawlContext) -> None:
         errors=report.errors, failed=report.failed, blocked=report.blocked, backoff_until=report.backoff_until,
         pages=report.pages, settings=context.settings,
     )
-    if report.skipped:
+    # What record_run does not know: pages skipped as not articles, and whether a failed run failed on
+    # network faults alone (an outage to wait out, not a broken source).
+    transient = report.failed and bool(report.errors) and all(e.get("transient") for e in report.errors)
+    if report.skipped or transient:
         record = store.get_record("sources", report.source_id)
         if record and record.get("health", {}).get("last_run") is not None:
-            record["health"]["last_run"]["skipped"] = report.skipped[-20:]
+            if report.skipped:
+                record["health"]["last_run"]["skipped"] = report.skipped[-20:]
+            record["health"]["last_run"]["network_fault"] = transient
             store.put_record("sources", report.source_id, record)
     log.info("crawled %s: %d items, %d pages, %d errors, %d skipped", report.source_id, report.items, report.pages,
              len(report.errors), len(report.skipped))

@@ -83,7 +83,7 @@ CHROME_HEADINGS = re.compile(
 # Lines that are chrome wherever they stand (app banners, share prompts, "Xem thêm: <link>").
 CHROME_LINES = re.compile(
     r"^(?:\|?\s*tải ứng dụng\b.*|tải app\b.*|\|\s*báo điện tử.*|(?:xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*[:>»].*|"
-    r">>.*|»\s.*|chia sẻ(?: bài viết)?:?.*|lượt xem:?\s*[\d.,]+.*|nghe đọc bài.*|in bài.*|"
+    r">>.*|»\s.*|chia sẻ(?: bài viết)?:?.*|lượt xem:?\s*[\d.,]+.*|nghe (?:đọc )?bài(?: viết)?.*|in bài.*|"
     r"theo dõi .* trên google news.*)$",
     re.IGNORECASE,
 )
@@ -524,7 +524,7 @@ def clean_lines(text: str, *, title: str, lead: str) -> str:
             continue
         if CHROME_LINES.match(low):
             continue
-        if not out and (low == title_flat or _is_meta_line(line)):
+        if not out and (low == title_flat or _is_meta_line(line) or _is_label_line(line)):
             continue
         if line.startswith("- ") and _LISTED_DATE.search(line) and index > len(lines) / 2:
             continue
@@ -533,6 +533,11 @@ def clean_lines(text: str, *, title: str, lead: str) -> str:
 
 
 _LISTED_DATE = re.compile(r"\(\d{1,2}/\d{1,2}(?:/\d{2,4})?\)\s*$")
+
+
+def _is_label_line(line: str) -> bool:
+    """A short line above the body that is no sentence: a byline, a category, "Nghe bài viết"."""
+    return len(line) < 40 and len(line.split()) <= 6 and not _SENTENCE_END.search(line)
 
 
 def _is_meta_line(line: str) -> bool:

@@ -47,7 +47,7 @@ def test_dns_failure_is_retried_reported_as_network_fault_and_the_feed_entry_is_
     assert item["text"] == "Huyện Đồng Hỷ phát động Tết trồng cây, trồng mới 300 ha rừng sản xuất."
     assert item["date_source"] == "feed" and item["published_at"]
     assert item["meta"]["from_feed"] is True and item["meta"]["fetch_error"] == "dns"
-    assert summary["network_errors"] >= 2
+    assert summary["network_errors"] >= 2, summary["errors"]
 
 
 def test_a_slow_server_within_the_timeout_is_read(faults):
