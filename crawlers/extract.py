@@ -119,8 +119,9 @@ def extract_page(
     elements = sum(1 for _ in tree.iter())
     if elements > MAX_ELEMENTS:
         elements = structure.prune_tiny(tree)
+    # Metadata (title, author, date, site) is read above from the page itself: trafilatura reads the body.
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True, include_images=False,
         deduplicate=False, fast=elements > FAST_ABOVE_ELEMENTS,
     )
     body_text = normalize(getattr(doc, "text", "") or "")

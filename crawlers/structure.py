@@ -17,10 +17,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pipeline.dates import FoundDate, find_vn_dates
-from pipeline.text import normalize
+from pipeline.text import normalize, normalize_tone_marks
 
 # ------------------------------------------------------------------------------------------ names
 _WORDS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
@@ -119,8 +120,20 @@ def is_chrome_name(node: Any, *, strong_only: bool = False) -> bool:
     ``strong_only``: only names that are chrome wherever they stand (not "header", "author", "share")."""
     if not isinstance(node.tag, str):
         return False
-    words = CHROME_WORDS - WEAK_CHROME_WORDS if strong_only else CHROME_WORDS
-    for parts in _name_parts(node):
+    names = f"{node.get('class') or ''} {node.get('id') or ''}".strip()
+    if names and _chrome_names(names, strong_only):
+        return True
+    return node.get("type") in ("RelatedOneNews", "RelatedNewsBox", "RelatedNews", "link")
+
+
+_STRONG_CHROME_WORDS = CHROME_WORDS - WEAK_CHROME_WORDS
+
+
+@lru_cache(maxsize=4096)
+def _chrome_names(names: str, strong_only: bool) -> bool:
+    words = _STRONG_CHROME_WORDS if strong_only else CHROME_WORDS
+    for name in names.split():
+        parts = [p.lower() for p in _WORDS_SPLIT.split(name) if p]
         whole = "".join(parts)
         if whole in words or any(p in words for p in parts):
             return True
@@ -128,7 +141,7 @@ def is_chrome_name(node: Any, *, strong_only: bool = False) -> bool:
             return True
         if any(_has_phrase(parts, phrase) for phrase in CHROME_PHRASES):
             return True
-    return node.get("type") in ("RelatedOneNews", "RelatedNewsBox", "RelatedNews", "link")
+    return False
 
 
 def text_of(node: Any) -> str:
@@ -136,7 +149,8 @@ def text_of(node: Any) -> str:
 
 
 def flat(text: str) -> str:
-    return " ".join(normalize(text or "").split())
+    """Text for comparisons: NFC, one tone-mark style, single spaces (cheaper than a full normalize)."""
+    return " ".join(normalize_tone_marks(text or "").split())
 
 
 # ------------------------------------------------------------------------------------------ metadata
