@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from pipeline.core.store.base import Store
 
 
+# Failures of the network, not of the page: retried with back-off, and again on later runs.
+TRANSIENT_CODES = frozenset({"dns", "timeout", "connection", "connection_reset"})
+
+
 @dataclass
 class RunReport:
     source_id: str
@@ -25,6 +29,8 @@ class RunReport:
     listings_ok: int = 0
     listings_failed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    feed_items: int = 0
     lags: list[float] = field(default_factory=list)
     extraction_ms: list[float] = field(default_factory=list)
     blocked: bool = False
@@ -40,7 +46,14 @@ class RunReport:
             self.extraction_ms.append(ms)
 
     def error(self, code: str, message: str, url: str) -> None:
-        self.errors.append({"code": code, "message": message, "url": url})
+        entry = {"code": code, "message": message, "url": url}
+        if code in TRANSIENT_CODES:
+            entry["transient"] = True
+        self.errors.append(entry)
+
+    def skip(self, reason: str, message: str, url: str) -> None:
+        """A page fetched but not stored: not an article (a listing, an index, a login wall, an error page)."""
+        self.skipped.append({"reason": reason, "message": message, "url": url})
 
     @property
     def failed(self) -> bool:
@@ -50,7 +63,8 @@ class RunReport:
     def summary(self) -> dict[str, Any]:
         return {
             "source": self.source_id, "items": self.items, "pages": self.pages, "failed": self.failed,
-            "blocked": self.blocked, "errors": self.errors,
+            "blocked": self.blocked, "errors": self.errors, "skipped": self.skipped,
+            "network_errors": sum(1 for e in self.errors if e.get("transient")), "feed_items": self.feed_items,
             "extraction_ms": round(sum(self.extraction_ms) / len(self.extraction_ms), 1) if self.extraction_ms else None,
         }
 

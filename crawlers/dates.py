@@ -15,6 +15,7 @@ from typing import Any
 from dateutil import parser as dateparser
 from lxml import html as lxml_html
 
+from pipeline.core.dates import date_in_url, parse_vn_date
 from pipeline.core.timeutil import LOCAL_TZ
 
 DATE_SOURCES = ("page", "feed", "url", "none")
@@ -25,40 +26,44 @@ _META_NAMES = (
     "publish-date", "publish_date", "dc.date.issued", "dcterms.issued", "dc.date", "date", "sailthru.date",
     "parsely-pub-date", "article.published", "created", "dcterms.created",
 )
-_DMY = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[^\d]{1,6}(\d{1,2})[:hg](\d{2}))?")
-_URL_DATES = (
-    re.compile(r"(?<!\d)(20\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?!\d)"),
-    # Vietnamese CMSs end article URLs with a timestamp: "-20251124153000123.htm", "-20251124.html".
-    re.compile(r"-(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(\d{2})?(\d{2})?\d*\.html?$"),
-)
+_ISO_START = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
 def parse_date(value: Any) -> datetime | None:
-    """A datetime in UTC from ISO 8601, RFC 822 or Vietnamese day-first text; naive times are Vietnam time."""
+    """A datetime in UTC from ISO 8601, RFC 822 or Vietnamese day-first text (``pipeline.dates``); naive
+    times are Vietnam time."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         moment = value
     else:
         text = str(value).strip()
-        dmy = _DMY.search(text) if not re.match(r"^\d{4}-", text) else None
+        if not _ISO_START.match(text):
+            found = parse_vn_date(text)
+            if found is not None:
+                return found
         try:
-            if dmy:
-                day, month, year, hour, minute = dmy.groups()
-                moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
-            else:
-                moment = dateparser.parse(text)
+            moment = dateparser.parse(text)
         except (ValueError, OverflowError, TypeError):
             return None
         if moment is None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def page_date(tree: Any) -> datetime | None:
     """The publication time a page states in its metadata (meta tags, JSON-LD, itemprop, <time>)."""
+    return page_date_detail(tree)[0]
+
+
+def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:
+    """The publication time a page's metadata states, where it was read ("meta:article:published_time",
+    "jsonld", "itemprop", "time") and the raw value; (None, "", "") when the metadata says nothing."""
     metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
@@ -68,53 +73,49 @@ def page_date(tree: Any) -> datetime | None:
     for name in _META_NAMES:
         found = parse_date(metas.get(name))
         if found:
-            return found
+            return found, f"meta:{name}", metas[name]
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        found = _jsonld_date(script)
+        found, raw = _jsonld_date(script)
         if found:
-            return found
+            return found, "jsonld", raw
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
-        found = parse_date(node.get("content") or node.get("datetime") or node.text_content())
+        raw = node.get("content") or node.get("datetime") or node.text_content()
+        found = parse_date(raw)
         if found:
-            return found
+            return found, "itemprop", raw
     for node in tree.xpath("//time[@datetime]"):
+        if node.xpath("ancestor::*[contains(@class,'relate') or contains(@class,'lien-quan') or "
+                      "contains(@class,'other') or contains(@class,'comment')]"):
+            continue
         found = parse_date(node.get("datetime"))
         if found:
-            return found
-    return None
+            return found, "time", node.get("datetime")
+    return None, "", ""
 
 
-def _jsonld_date(text: str) -> datetime | None:
+def _jsonld_date(text: str) -> tuple[datetime | None, str]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)
     except ValueError:
-        return None
+        return None, ""
     stack = [data]
     while stack:
-        node = stack.pop()
+        node = stack.pop(0)
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            if node.get("datePublished"):
-                return parse_date(node["datePublished"])
+            for key in ("datePublished", "uploadDate", "dateCreated"):
+                if node.get(key):
+                    found = parse_date(node[key])
+                    if found:
+                        return found, str(node[key])
             stack.extend(v for v in node.values() if isinstance(v, dict | list))
-    return None
+    return None, ""
 
 
 def url_date(url: str) -> datetime | None:
     """The day a URL spells out (local midnight, or the time when the URL carries one)."""
-    for pattern in _URL_DATES:
-        found = pattern.search(url)
-        if found:
-            parts = [int(p) if p else 0 for p in found.groups()]
-            year, month, day = parts[:3]
-            hour, minute = (parts[3], parts[4]) if len(parts) >= 5 else (0, 0)
-            try:
-                return datetime(year, month, day, hour if hour < 24 else 0, minute if minute < 60 else 0,
-                                tzinfo=LOCAL_TZ).astimezone(UTC)
-            except ValueError:
-                return None
-    return None
+    return date_in_url(url)
 
 
 def choose_date(

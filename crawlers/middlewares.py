@@ -1,10 +1,15 @@
-"""Downloader middlewares: the address guard, Retry-After back-off, conditional GET and challenge detection.
+"""Downloader middlewares: the address guard, retries with back-off, Retry-After, conditional GET and
+challenge detection.
 
 The address guard is the security boundary of the crawler: URLs come from operators and, through
 ``diemtin submit`` and redirects, from anyone. None may reach a private, loopback or link-local address
 (an office's router, a metadata service). Every request is checked, redirects included (Scrapy schedules a
 redirect as a new request, which passes through here again), after DNS resolution; and the resolver itself
 refuses such addresses at connection time, so a name that re-resolves differently is still stopped.
+
+Only an address that resolves to a refused network is "blocked". A name that does not resolve at all is a
+network fault (an office's internet is down, the DNS server hiccups): the request goes on, fails in the
+downloader with a DNS error, and is retried with back-off like a timeout or a reset connection.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
-from twisted.internet.error import DNSLookupError
 
 from pipeline.core.netguard import (
     AddressRefused,
@@ -38,7 +43,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 log = logging.getLogger(__name__)
-
 
 
 class BlockedAddress(IgnoreRequest):
@@ -59,14 +63,15 @@ class RetryLater(IgnoreRequest):
 
 # ------------------------------------------------------------------------------------------ address guard
 def _guard(url: str, allowed: tuple[Network, ...]) -> None:
-    """The core's guard, in Scrapy's terms: a refused address ends the request; a name that does not resolve
-    is a DNS failure, which Scrapy's retry middleware retries and the crawl report records as temporary."""
+    """The core's guard, in Scrapy's terms: a refused address ends the request. A name that does not resolve
+    is let through to fail on DNS in the download (retried with back-off, recorded as a temporary fault);
+    GuardedResolver checks the address if the name resolves by then."""
     try:
         check_url(url, allowed)
     except AddressRefused as exc:
         raise BlockedAddress(str(exc)) from exc
-    except HostUnresolved as exc:
-        raise DNSLookupError(str(exc)) from exc
+    except HostUnresolved:
+        return
 
 
 class AddressGuardMiddleware:
@@ -103,6 +108,32 @@ class GuardedResolver(CachingThreadedResolver):
             return address
 
         return super().getHostByName(name, timeout).addCallback(check)
+
+
+# ------------------------------------------------------------------------------------------ back-off
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (network faults and 5xx answers), spaced out: what failed a moment ago (a DNS
+    server, a dropped link) usually fails again at once, so retry n waits base * 2**(n-1) seconds, capped.
+    The faults met are kept in request.meta["network_faults"] for the report."""
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self.base = settings.getfloat("DIEMTIN_RETRY_BACKOFF", 1.0)
+        self.cap = settings.getfloat("DIEMTIN_RETRY_BACKOFF_MAX", 60.0)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        delay = float(request.meta.get("backoff_delay") or 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        retry = super()._retry(request, reason)
+        if retry is not None:
+            attempt = int(retry.meta.get("retry_times", 1))
+            retry.meta["backoff_delay"] = min(self.cap, self.base * 2 ** (attempt - 1))
+            name = type(reason).__name__ if isinstance(reason, Exception) else str(reason)
+            retry.meta["network_faults"] = [*request.meta.get("network_faults", []), name]
+        return retry
 
 
 # ------------------------------------------------------------------------------------------ Retry-After

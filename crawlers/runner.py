@@ -34,7 +34,8 @@ def _crawler_process(home: Home) -> CrawlerProcess:
 def _context(home: Home, store: Store | None, source: dict[str, Any]) -> CrawlContext:
     settings = home.settings
     state = CrawlState(store, source["id"], seen_limit=settings.get_int("crawl.seen_limit"),
-                       max_attempts=settings.get_int("crawl.max_url_attempts"))
+                       max_attempts=settings.get_int("crawl.max_url_attempts"),
+                       max_transient=settings.get_int("crawl.max_transient_url_attempts"))
     profile = home.profile if source.get("fetch") == "gnews" else None
     return CrawlContext(source=source, settings=settings, store=store, state=state,
                         report=RunReport(source_id=source["id"], started_at=now_utc()), profile=profile)
@@ -80,5 +81,15 @@ def finish(store: Store, context: CrawlContext) -> None:
         errors=report.errors, failed=report.failed, blocked=report.blocked, backoff_until=report.backoff_until,
         pages=report.pages, settings=context.settings,
     )
-    log.info("crawled %s: %d items, %d pages, %d errors", report.source_id, report.items, report.pages,
-             len(report.errors))
+    # What record_run does not know: pages skipped as not articles, and whether a failed run failed on
+    # network faults alone (an outage to wait out, not a broken source).
+    transient = report.failed and bool(report.errors) and all(e.get("transient") for e in report.errors)
+    if report.skipped or transient:
+        record = store.get_record("sources", report.source_id)
+        if record and record.get("health", {}).get("last_run") is not None:
+            if report.skipped:
+                record["health"]["last_run"]["skipped"] = report.skipped[-20:]
+            record["health"]["last_run"]["network_fault"] = transient
+            store.put_record("sources", report.source_id, record)
+    log.info("crawled %s: %d items, %d pages, %d errors, %d skipped", report.source_id, report.items, report.pages,
+             len(report.errors), len(report.skipped))

@@ -46,6 +46,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         },
         "TWISTED_DNS_RESOLVER": "crawlers.middlewares.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawlers.middlewares.BackoffRetryMiddleware": 550,
             "crawlers.middlewares.AddressGuardMiddleware": 10,
             "crawlers.middlewares.ConditionalGetMiddleware": 420,
             "crawlers.middlewares.RetryAfterMiddleware": 560,
@@ -57,6 +59,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "LOG_ENABLED": True,
         "DIEMTIN_ALLOWED_NETWORKS": list(c["allowed_networks"] or []),
         "DIEMTIN_MAX_RETRY_AFTER": float(c["max_retry_after_seconds"]),
+        "DIEMTIN_RETRY_BACKOFF": float(c["retry_backoff_seconds"]),
+        "DIEMTIN_RETRY_BACKOFF_MAX": float(c["retry_backoff_max_seconds"]),
         "DIEMTIN_CHALLENGE_MARKERS": list(c["challenge_markers"]),
         "DIEMTIN_CHALLENGE_MAX_TEXT": int(c["challenge_max_text_chars"]),
     }

@@ -11,25 +11,37 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
-from crawlers.context import CrawlContext
-from crawlers.extract import ExtractionError, Hints, detect_language, extract_page, sha256_hex
+from crawlers.context import TRANSIENT_CODES, CrawlContext
+from crawlers.extract import ExtractionError, Hints, NotAnArticle, detect_language, extract_page, sha256_hex
 from crawlers.feeds import FeedError, parse_feed
 from crawlers.gnews import decode_article_url, resolve_from_page, search_urls, strip_publisher
 from crawlers.middlewares import BlockedAddress, ChallengeBlocked, RetryLater
 from crawlers.sitemaps import SitemapError, parse_sitemap
 from crawlers.telegram import parse_preview
 from pipeline.core.item import url_key
+from pipeline.core.netguard import HostUnresolved
 from pipeline.core.text import normalize
 from pipeline.core.timeutil import iso, now_utc
 
 Item = dict[str, Any]
+REASONS_VI = {"listing": "trang danh sách bài", "index": "trang mục lục thư mục", "tag": "trang thẻ/chủ đề",
+              "login": "trang đăng nhập", "error": "trang báo lỗi", "search": "trang tìm kiếm"}
 
 
 class SourceSpider(scrapy.Spider):
@@ -107,7 +119,9 @@ class SourceSpider(scrapy.Spider):
         if key in self.article_keys:
             return None
         if not force:
-            if self.context.state.done(url) or self._stored(key):
+            state = self.context.state
+            # A URL whose fetch failed before is fetched again although its feed entry is in the store.
+            if state.done(url) or (not state.pending(url) and self._stored(key)):
                 return None
             if self.articles_requested >= int(self.product_settings.get("crawl.max_articles_per_run")):
                 return None
@@ -289,12 +303,20 @@ class SourceSpider(scrapy.Spider):
                 response.body, response.url, content_type=self._content_type(response), hints=hints,
                 now=now_utc(), future_tolerance_minutes=int(self.product_settings.get("crawl.future_tolerance_minutes")),
             )
+        except NotAnArticle as exc:
+            report.skip(exc.reason, f"Bỏ qua, không phải bài viết ({REASONS_VI.get(exc.reason, exc.reason)}): "
+                                    f"{response.url}", response.url)
+            self.context.state.succeeded(article_url, response.url)  # nothing to fetch again
+            return
         except ExtractionError:
             report.error("no_text", f"Trang không có nội dung bài viết: {response.url}", response.url)
             self.context.state.failed(article_url)
             return
         canonical = record["canonical_url"]
-        if _same_site(canonical, response.url):
+        if self.context.state.stubbed(article_url):
+            # The feed's entry was queued under this URL when the page failed: the article replaces it.
+            record["meta"]["replaces_feed_item"] = True
+        elif _same_site(canonical, response.url):
             # One article under two URLs is one item: it is filed under the URL the site calls canonical.
             record["url"] = canonical
         done = {article_url, response.url, record["url"]}
@@ -333,20 +355,27 @@ class SourceSpider(scrapy.Spider):
             report.listings_failed += 1
             return
         article_url = request.meta.get("article_url", url)
+        state = self.context.state
         if code == "retry_later":
             return  # the site asked us to come back later: not a failure of the page
         if code in ("robots", "blocked_address"):
             # Not ours to fetch, now or later: remembered as given up.
-            for _ in range(self.context.state.max_attempts):
-                self.context.state.failed(article_url)
+            for _ in range(state.max_attempts):
+                state.failed(article_url)
             return
-        attempts = self.context.state.failed(article_url)
+        state.failed(article_url, transient=code in TRANSIENT_CODES)
         hints: Hints = request.meta.get("hints") or Hints()
-        if attempts >= self.context.state.max_attempts and hints.title and code != "js_challenge":
-            # Given up on the page: what the listing said about it still reaches the analysts.
-            yield self.direct_item(article_url, title=hints.title, text=hints.summary or hints.title,
-                                   published=hints.published, author=hints.author, image=hints.image,
-                                   capture=b"", meta={"fetch_error": code})
+        if hints.title and code != "js_challenge" and not state.stubbed(article_url):
+            # What the listing said about the page reaches the analysts now, marked as from the feed; the
+            # page is fetched again on later runs and, once read, replaces this item.
+            state.mark_stubbed(article_url)
+            self.context.report.feed_items += 1
+            item = self.direct_item(article_url, title=hints.title, text=hints.summary or hints.title,
+                                    published=hints.published, author=hints.author, image=hints.image,
+                                    capture=b"", meta={"from_feed": True, "fetch_error": code,
+                                                       "fetch_pending": not state.given_up(article_url)})
+            item["urls"] = []  # not done: the page itself is still to be fetched
+            yield item
 
 
 def _host(url: str) -> str:
@@ -370,6 +399,10 @@ def describe_failure(failure: Failure, settings: Any) -> tuple[str, str]:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", f"Lỗi HTTP {status}: {url}"
+    if isinstance(exc, CannotResolveHostError):
+        return "dns", f"Không phân giải được tên miền (lỗi mạng tạm thời, sẽ thử lại): {url}"
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return "connection", f"Không kết nối được (lỗi mạng tạm thời, sẽ thử lại): {url}"
     if isinstance(exc, DownloadTimeoutError | twisted_errors.TimeoutError | TimeoutError):
         return "timeout", f"Quá thời gian chờ ({settings.get('crawl.download_timeout')} giây): {url}"
     if isinstance(exc, DownloadCancelledError):
@@ -382,8 +415,13 @@ def describe_failure(failure: Failure, settings: Any) -> tuple[str, str]:
         if "redirect" in text.lower():
             return "redirect_loop", f"Chuyển hướng quá nhiều lần (vòng lặp chuyển hướng): {url}"
         return "ignored", f"Bỏ qua ({text}): {url}"
-    if isinstance(exc, twisted_errors.DNSLookupError):
-        return "dns", f"Không phân giải được tên miền: {url}"
+    if isinstance(exc, twisted_errors.DNSLookupError | HostUnresolved):
+        return "dns", f"Không phân giải được tên miền (lỗi mạng tạm thời, sẽ thử lại): {url}"
+    if isinstance(exc, twisted_errors.TCPTimedOutError):
+        return "timeout", f"Quá thời gian chờ kết nối (lỗi mạng tạm thời, sẽ thử lại): {url}"
+    if isinstance(exc, twisted_errors.ConnectionLost | twisted_errors.ConnectionDone | ResponseFailed
+                  | DownloadFailedError | ResponseDataLossError):
+        return "connection_reset", f"Kết nối bị ngắt giữa chừng (lỗi mạng tạm thời, sẽ thử lại): {url}"
     if isinstance(exc, twisted_errors.ConnectionRefusedError | twisted_errors.ConnectError):
         return "connection", f"Không kết nối được: {url}"
     return "fetch_error", f"Lỗi tải trang ({type(exc).__name__}: {exc}): {url}"

@@ -1,5 +1,7 @@
 """`diemtin bench crawl`: crawl speed and extraction cost against a synthetic newsroom (a real HTTP server on
-127.0.0.1, ``pipeline/bench/newsroom.py``), through the same `diemtin crawl` process the scheduler starts."""
+127.0.0.1, ``pipeline/bench/newsroom.py``), through the same `diemtin crawl` process the scheduler starts; then
+the extractor's field accuracy on the gold set of real-structure pages and on the held-out outlets
+(``crawlers.gold``), read from the repository's ``tests/fixtures`` when the command runs in a checkout."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ import yaml
 from pipeline.bench.newsroom import Newsroom
 from pipeline.core.console import CommandError, print_json
 from pipeline.office.setup import create_home
+
+# The gold pages are evaluation data of the repository, not of the installed product: read from the checkout.
+GOLD_ROOT = Path("tests") / "fixtures"
 
 
 def register_bench(bench_sub: argparse._SubParsersAction) -> None:
@@ -66,6 +71,22 @@ def bench_crawl(pages: int, concurrency: int) -> dict[str, Any]:
     }
 
 
+def bench_extraction() -> dict[str, Any]:
+    """Field accuracy on the gold set and, separately, on the held-out outlets."""
+    from crawlers.gold import evaluate
+
+    out: dict[str, Any] = {}
+    for name in ("extraction_gold", "extraction_heldout"):
+        root = GOLD_ROOT / name
+        if not root.is_dir():
+            out[name] = {"skipped": f"không thấy {root} (chạy lệnh trong thư mục mã nguồn)"}
+            continue
+        result = evaluate(root)
+        out[name] = {key: result[key] for key in ("pages", "outlets", "fields", "key_fields", "all_fields")}
+        out[name]["failures"] = result["failures"][:10]
+    return out
+
+
 def cmd_bench_crawl(args: argparse.Namespace) -> int:
-    print_json(bench_crawl(args.pages, args.concurrency))
+    print_json({**bench_crawl(args.pages, args.concurrency), **bench_extraction()})
     return 0

@@ -86,6 +86,11 @@ DEFAULTS: dict[str, Any] = {
         "max_redirects": 5,
         # Retries of a failed request within one run (connection reset, 5xx, DNS failure).
         "retry_times": 2,
+        # Network faults (DNS, timeouts, resets) and 5xx answers are retried after 2 s, then 4 s...: an
+        # instant retry meets the same fault.
+        "retry_backoff_seconds": 2.0,
+        # The longest wait between two retries within a run: a longer one belongs to the next run.
+        "retry_backoff_max_seconds": 60.0,
         # Retry-After up to this long is waited for within a run; longer, the source is skipped until then.
         "max_retry_after_seconds": 120,
         # How the crawler introduces itself to sites (with a way to reach the office).
@@ -105,6 +110,9 @@ DEFAULTS: dict[str, Any] = {
         # A failing article URL is retried on later runs this many times, then given up (the error stays in
         # the source's health, and a feed's own title and summary are queued so nothing is lost).
         "max_url_attempts": 3,
+        # Runs in which an article URL may fail on network faults alone (DNS, timeouts, resets) before it is
+        # given up: an outage of a day must not lose that day's news (its feed entry is queued meanwhile).
+        "max_transient_url_attempts": 12,
         # URLs remembered per source so that later runs do not fetch them again.
         "seen_limit": 20000,
         # Crawl subprocesses run at once by the scheduler, and how long one may take before it is stopped.
