@@ -39,8 +39,10 @@ browser:
 office:
 	@(command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null && fc-list | grep -qi "liberation serif") || (command -v apt-get >/dev/null && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui poppler-utils fonts-liberation2 >/dev/null) || echo "libreoffice/poppler/fonts not installed: document rendering tests will be skipped")
 
-test: install-test browser office
+lint: install-test
 	$(BIN)/ruff check .
+
+test: lint browser office
 	$(BIN)/pytest -q
 
 bench: install

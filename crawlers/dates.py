@@ -18,8 +18,6 @@ from lxml import html as lxml_html
 from pipeline.core.dates import date_in_url, parse_vn_date
 from pipeline.core.timeutil import LOCAL_TZ
 
-DATE_SOURCES = ("page", "feed", "url", "none")
-
 # Metadata that names the publication time, in order of trust.
 _META_NAMES = (
     "article:published_time", "og:article:published_time", "datepublished", "pubdate", "publishdate",
@@ -54,11 +52,6 @@ def parse_date(value: Any) -> datetime | None:
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
-
-
-def page_date(tree: Any) -> datetime | None:
-    """The publication time a page states in its metadata (meta tags, JSON-LD, itemprop, <time>)."""
-    return page_date_detail(tree)[0]
 
 
 def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:

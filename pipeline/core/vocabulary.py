@@ -15,7 +15,7 @@ import yaml
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 KINDS = ("flags", "flag_verdicts", "statuses", "tones", "case_statuses", "severities", "digest_statuses",
-         "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "evidence_kinds")
+         "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources", "evidence_kinds")
 
 
 class UnknownCode(KeyError):

@@ -185,14 +185,6 @@ class SqliteStore(Store):
             counts[state] = count
         return counts
 
-    def raw_failures(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT raw_id, payload, attempts, error FROM raw_queue WHERE state = 'failed' ORDER BY seq LIMIT ?",
-            (limit,),
-        )
-        return [{"raw_id": r[0], "url": json.loads(r[1]).get("url"), "attempts": r[2], "error": r[3]} for r in rows]
-
-    # ------------------------------------------------------------------ items
     def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
         if not items:
             return
