@@ -1,4 +1,4 @@
-"""Điểm tin: the digests and reports the scheduler issued (pipeline/digest), to read, download and approve."""
+"""Điểm tin: the digests and reports the scheduler issued (pipeline/reports), to read, download and approve."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Two backends implement it: the embedded default (SQLite records, a tantivy full-text index and an hnswlib
 vector index, all files in the home folder) and Elasticsearch for national scale. Both pass the same
-contract suite (tests/contract/), so nothing above this layer knows which one it runs on.
+contract suite (tests/core/store/contract/), so nothing above this layer knows which one it runs on.
 
 A backend implements the abstract methods: records (small JSON documents in named collections: sources,
 users, cases, digests, claims...), the raw queue, items, their search and counts, the append-only audit

@@ -1,4 +1,4 @@
-"""Fixtures for the Elasticsearch backend's own tests (the shared contract is in tests/contract/)."""
+"""Fixtures for the Elasticsearch backend's own tests (the shared contract is in tests/core/store/contract/)."""
 
 from __future__ import annotations
 
