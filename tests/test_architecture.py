@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("office", ("pipeline.office",)),
     ("documents", ("pipeline.documents",)),
     ("reports", ("pipeline.reports",)),
+    ("alerts", ("pipeline.alerts",)),
     ("areas", ("crawlers", "classifiers", "dashboard")),
     ("roof", ("pipeline.cli", "pipeline.bench")),
 )

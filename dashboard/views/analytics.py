@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import context, options, widgets
-from dashboard.context import store_for
-from dashboard.spikes import find_spikes
+from dashboard.context import home_for, store_for
+from pipeline.alerts.calendar import office_calendar
+from pipeline.alerts.spikes import Thresholds, explained_by_day, find_spikes
 from pipeline.core.store.base import ItemQuery
-from pipeline.core.timeutil import format_vn, now_utc
+from pipeline.core.timeutil import format_vn, local_day, now_utc
 
 ctx = context.page()
 labels = widgets.labels()
@@ -24,12 +26,25 @@ days = ranges[range_name]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _figures(home_path: str, days: int, period: int) -> dict[str, list[tuple[str, int]]]:
-    """Everything the charts need, in one cached bundle (``period`` expires it every dashboard.cache_seconds)."""
+def _figures(home_path: str, days: int, period: int) -> dict[str, Any]:
+    """Everything the charts need, in one cached bundle (``period`` expires it every dashboard.cache_seconds).
+    The daily counts reach back the spike baseline's weeks further than the chart, so that the first days shown
+    are judged against their own weekdays too."""
     store = store_for(home_path)
-    query = ItemQuery(relevant=True, limit=0, date_from=now_utc() - timedelta(days=days) if days else None)
-    out = {
-        "daily": store.histogram(query),
+    home = home_for(home_path)
+    now = now_utc()
+    start = now - timedelta(days=days) if days else None
+    query = ItemQuery(relevant=True, limit=0, date_from=start)
+    weeks = home.settings.get_int("dashboard.spike_baseline_weeks")
+    history = query.with_(date_from=start - timedelta(days=7 * weeks) if start else None)
+    daily = store.histogram(history)
+    first = datetime.fromisoformat(daily[0][0]).replace(tzinfo=UTC) if daily else now
+    explained, events = explained_by_day(store, history, office_calendar(home.profile), first, now)
+    out: dict[str, Any] = {
+        "history": daily,
+        "daily": [(day, count) for day, count in daily if not start or day >= local_day(start)],
+        "explained": explained,
+        "events": events,
         "topics": store.count_by("topics", query, size=30),
         "tone": store.count_by("tone", query, size=5),
         "source_kind": store.count_by("source_kind", query, size=10),
@@ -55,24 +70,41 @@ total = sum(count for _, count in daily)
 st.markdown(f"**{total:,}** tin liên quan từ {_day_label(daily[0][0])} đến {_day_label(daily[-1][0])}.".replace(",", "."))
 
 settings = ctx.settings
-spikes = find_spikes(daily, settings.get_int("dashboard.spike_baseline_days"),
-                     settings.get_float("dashboard.spike_factor"), settings.get_int("dashboard.spike_min_count"))
+thresholds = Thresholds(settings.get_float("dashboard.spike_factor"), settings.get_int("dashboard.spike_min_count"),
+                        settings.get_float("dashboard.spike_min_z"))
+shown = {day for day, _ in daily}
+spikes = [spike for spike in find_spikes(figures["history"], settings.get_int("dashboard.spike_baseline_weeks"),
+                                         thresholds, figures["explained"], figures["events"]) if spike.day in shown]
 spike_days = {spike.day for spike in spikes}
+event_days = {day for day in shown if figures["events"].get(day)}
+
+
+def _kind(day: str) -> str:
+    if day in spike_days:
+        return "Đột biến"
+    return "Có sự kiện trong lịch" if day in event_days else "Bình thường"
+
+
 volume = pd.DataFrame({"Ngày": pd.to_datetime([d for d, _ in daily]), "Số tin": [c for _, c in daily],
-                       "Đột biến": ["Đột biến" if d in spike_days else "Bình thường" for d, _ in daily]})
+                       "Đột biến": [_kind(d) for d, _ in daily],
+                       "Sự kiện": [", ".join(figures["events"].get(d, [])) for d, _ in daily]})
 st.subheader("Số tin theo ngày")
 bars = alt.Chart(volume).mark_bar().encode(
     x=alt.X("Ngày:T", title=None, axis=alt.Axis(format="%d/%m")),
     y=alt.Y("Số tin:Q"),
-    color=alt.Color("Đột biến:N", scale=alt.Scale(domain=["Bình thường", "Đột biến"], range=["#60a5fa", "#dc2626"]),
+    color=alt.Color("Đột biến:N", scale=alt.Scale(domain=["Bình thường", "Có sự kiện trong lịch", "Đột biến"],
+                                                  range=["#60a5fa", "#a78bfa", "#dc2626"]),
                     legend=alt.Legend(title=None, orient="top")),
-    tooltip=[alt.Tooltip("Ngày:T", format="%d/%m/%Y"), "Số tin:Q"],
+    tooltip=[alt.Tooltip("Ngày:T", format="%d/%m/%Y"), "Số tin:Q", "Sự kiện:N"],
 )
 st.altair_chart(bars, width="stretch")
+st.caption("Mỗi ngày được so với cùng thứ trong các tuần trước (trung vị). Tin về ngày lễ, kỷ niệm, lễ hội trong "
+           "lịch sự kiện được tính là bình thường; tin có cảnh báo không bao giờ được trừ đi.")
 if spikes:
-    st.markdown("**Ngày đột biến** (cao bất thường so với các ngày trước đó)")
-    st.dataframe(pd.DataFrame([{"Ngày": _day_label(s.day), "Số tin": s.count, "Mức thường ngày": s.baseline,
-                                "Gấp": round(s.ratio, 1)} for s in spikes]), hide_index=True)
+    st.markdown("**Ngày đột biến** (cao bất thường so với cùng thứ các tuần trước)")
+    st.dataframe(pd.DataFrame([{"Ngày": _day_label(s.day), "Số tin": s.count, "Mức thường ngày": round(s.baseline, 1),
+                                "Gấp": round(s.ratio, 1), "Tin về sự kiện (đã trừ)": s.explained,
+                                "Sự kiện": ", ".join(s.events)} for s in spikes]), hide_index=True)
 
 
 def _bar(pairs: list[tuple[str, int]], names: dict[str, str], title: str) -> None:

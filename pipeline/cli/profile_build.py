@@ -345,6 +345,7 @@ class ProvinceBuilder:
             "search_queries": queries,
             "matching": {k: self.common[k] for k in ("admin_prefixes", "non_place_prefixes", "person_titles", "common_words", "surnames")},
             "agencies": self.agencies(),
+            "events": list(self.spec.get("events") or []),
             "default_sources": self.default_sources(queries),
             "other_provinces": self.other_provinces(),
             "other_districts": self.other_districts(places),

@@ -266,13 +266,15 @@ DEFAULTS: dict[str, Any] = {
         "time_ranges": {"24 giờ qua": 1, "3 ngày qua": 3, "7 ngày qua": 7, "30 ngày qua": 30, "Tất cả": 0},
         # How long counts, charts and filter choices may be reused before asking the store again.
         "cache_seconds": 30,
-        # A spike: a day with at least spike_min_count items and spike_factor times the median of the
-        # spike_baseline_days before it (the median, so one earlier spike does not hide the next).
-        "spike_baseline_days": 14,
+        # The daily chart's spikes (pipeline/alerts/spikes.py): a day is compared with the same weekday of this
+        # many weeks before (median and median absolute deviation, so one earlier spike does not hide the next).
+        "spike_baseline_weeks": 8,
         # How many times its baseline a day must reach to count as a spike.
         "spike_factor": 3.0,
         # A spike needs at least this many items (a day with 3 items instead of 1 is noise).
         "spike_min_count": 10,
+        # ... and to stand this many robust spreads above its baseline (a noisy weekday needs a larger rise).
+        "spike_min_z": 3.0,
     },
     # Cases routed to agencies (pipeline/office/cases.py).
     "cases": {
@@ -324,8 +326,38 @@ DEFAULTS: dict[str, Any] = {
         # on false and hostile content; a classifier's flag alone never does.
         "verdict_flags": ["hostile", "likely_false", "sovereignty"],
     },
-    # Outgoing mail for digests. tls: none | starttls | ssl. Credentials belong in the environment
+    # Alerts pushed to the duty officer (pipeline/alerts/): rules are data in the store (`diemtin alerts`, the
+    # dashboard's "Cảnh báo" page); these are the defaults every rule starts from.
+    "alerts": {
+        # Spikes: the window of recent hours that is judged ...
+        "spike_window_hours": 3,
+        # ... against the same hours of the same weekday in this many weeks before (median: one holiday or one
+        # earlier spike among them moves nothing).
+        "spike_weeks": 8,
+        # A home needs items this many weeks old before anything can look unusual (a new office's first days
+        # are not a spike of everything).
+        "spike_min_weeks": 2,
+        # How many times its baseline a window must reach ...
+        "spike_factor": 3.0,
+        # ... with at least this many items (5 instead of 1 at night is noise) ...
+        "spike_min_count": 8,
+        # ... and this many robust spreads above the baseline.
+        "spike_min_z": 4.0,
+        # Series watched by a spike rule that names none: "total" (everything the rule matches) and facet fields
+        # of the store; a field the store does not count yet is skipped.
+        "spike_fields": ["total", "topics", "sections", "places", "flags"],
+        # Values counted per field (the largest): topics and flags are few, places many.
+        "spike_values": 200,
+        # Baselines of the weeks before are recounted this often (minutes), not on every tick.
+        "spike_step_minutes": 10,
+    },
+    # Outgoing mail for digests and alerts. tls: none | starttls | ssl. Credentials belong in the environment
     # (DIEMTIN_SMTP__PASSWORD), not in config.yaml.
     "smtp": {"host": "", "port": 587, "tls": "starttls", "user": "", "password": "", "sender": "", "to": [],
-             "timeout": 30},
+             "timeout": 30,
+             # A CA bundle (path) for a mail server with the office's own certificate authority; empty: the system's.
+             "ca_certs": "",
+             # tls none with a user: the password would cross the network in clear, so sending is refused unless
+             # this is true (a relay inside the office's own network that offers no TLS). Prefer starttls or ssl.
+             "allow_plaintext_auth": False},
 }

@@ -75,6 +75,9 @@ class Profile:
     # Former districts of the rest of the country, for "phường Phúc Tân, Hoàn Kiếm" checks.
     other_districts: list[str] = field(default_factory=list)
     code: str = ""
+    # The province's own festivals, anniversaries and planned announcements: entries of the alert calendar
+    # (pipeline/alerts/calendar.yaml says their form), so spikes expect the coverage they bring.
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def agency(self, agency_id: str) -> Agency:
         for agency in self.agencies:
@@ -129,6 +132,7 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
             other_provinces=list(data.get("other_provinces") or []),
             other_districts=list(data.get("other_districts") or []),
             code=str(data.get("code") or ""),
+            events=[dict(e) for e in data.get("events") or []],
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"Hồ sơ tỉnh {origin} không hợp lệ: thiếu hoặc sai trường {exc}") from exc

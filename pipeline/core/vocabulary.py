@@ -15,7 +15,8 @@ import yaml
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 KINDS = ("flags", "flag_verdicts", "statuses", "tones", "case_statuses", "severities", "digest_statuses",
-         "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources", "evidence_kinds")
+         "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources", "evidence_kinds",
+         "alert_kinds", "alert_states", "delivery_states", "alert_channels", "calendar_kinds")
 
 
 class UnknownCode(KeyError):

@@ -1,4 +1,5 @@
-"""Sending documents by e-mail over SMTP (settings "smtp": host, port, tls none|starttls|ssl, credentials)."""
+"""Sending e-mail over SMTP, for digests and alerts alike (settings "smtp": host, port, tls none|starttls|ssl,
+credentials, ca_certs, allow_plaintext_auth)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,39 @@ def build_message(sender: str, to: Sequence[str], subject: str, body: str,
     return message
 
 
-def send_message(smtp: dict[str, Any], message: EmailMessage) -> None:
-    host, port, tls = smtp.get("host"), int(smtp.get("port") or 0), smtp.get("tls", "starttls")
-    if not host:
+def _context(smtp: dict[str, Any]) -> ssl.SSLContext:
+    """Certificates are always verified: the system's authorities, or the office's own (smtp.ca_certs)."""
+    ca_certs = smtp.get("ca_certs") or None
+    try:
+        return ssl.create_default_context(cafile=ca_certs)
+    except (OSError, ssl.SSLError) as exc:
+        raise MailError(f"Không đọc được tệp chứng chỉ smtp.ca_certs ({ca_certs}): {exc}") from exc
+
+
+def check_settings(smtp: dict[str, Any]) -> None:
+    """Refuse, before connecting, what would be unsafe or cannot work: a password over an unencrypted
+    connection is never sent unless the office said so explicitly (smtp.allow_plaintext_auth)."""
+    tls = smtp.get("tls", "starttls")
+    if not smtp.get("host"):
         raise MailError("Chưa cấu hình máy chủ thư (smtp.host).")
     if tls not in ("none", "starttls", "ssl"):
         raise MailError(f"Chế độ TLS '{tls}' không hợp lệ; chọn none, starttls hoặc ssl.")
+    if tls == "none" and smtp.get("user") and smtp.get("allow_plaintext_auth") is not True:
+        raise MailError(
+            "Không gửi thư: smtp.tls là 'none' nên mật khẩu thư sẽ đi qua mạng không được mã hóa. "
+            "Hãy đặt smtp.tls là 'starttls' (cổng 587) hoặc 'ssl' (cổng 465). Chỉ khi máy chủ thư nằm trong mạng "
+            "nội bộ và không hỗ trợ TLS, mới đặt smtp.allow_plaintext_auth: true để chấp nhận rủi ro này."
+        )
+
+
+def send_message(smtp: dict[str, Any], message: EmailMessage) -> None:
+    """Send one message over SMTP: "ssl" is TLS from the first byte (port 465), "starttls" upgrades a plain
+    connection and fails if the server cannot (never falls back to clear text), "none" is for relays inside the
+    office's network and carries no password unless explicitly allowed."""
+    check_settings(smtp)
+    host, port, tls = smtp["host"], int(smtp.get("port") or 0), smtp.get("tls", "starttls")
     timeout = float(smtp.get("timeout") or 30)
-    context = ssl.create_default_context()
+    context = _context(smtp) if tls != "none" else None
     try:
         if tls == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, timeout=timeout, context=context)
@@ -43,9 +69,22 @@ def send_message(smtp: dict[str, Any], message: EmailMessage) -> None:
             client = smtplib.SMTP(host, port or 25, timeout=timeout)
         with client:
             if tls == "starttls":
-                client.starttls(context=context)
+                try:
+                    client.starttls(context=context)
+                except smtplib.SMTPNotSupportedError as exc:
+                    raise MailError(f"Máy chủ thư {host}:{port} không hỗ trợ STARTTLS; không gửi thư qua kết nối "
+                                    "không mã hóa. Kiểm tra smtp.port và smtp.tls (ssl cho cổng 465).") from exc
             if smtp.get("user"):
-                client.login(smtp["user"], smtp.get("password") or "")
+                try:
+                    client.login(smtp["user"], smtp.get("password") or "")
+                except smtplib.SMTPNotSupportedError as exc:
+                    raise MailError(f"Máy chủ thư {host}:{port} không nhận đăng nhập (AUTH); bỏ smtp.user nếu "
+                                    "máy chủ không cần đăng nhập.") from exc
             client.send_message(message)
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError(f"Chứng chỉ của máy chủ thư {host}:{port} không hợp lệ ({exc.verify_message}); "
+                        "nếu cơ quan dùng chứng chỉ riêng, đặt smtp.ca_certs là tệp CA của cơ quan.") from exc
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"Máy chủ thư {host}:{port} từ chối tên đăng nhập hoặc mật khẩu (smtp.user).") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"Không gửi được thư qua {host}:{port}: {exc}") from exc

@@ -1,4 +1,4 @@
-"""The queue as data: filters, story rows with outlet counts, "new since last looked", spikes, evidence."""
+"""The queue as data: filters, story rows with outlet counts, "new since last looked", evidence."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dashboard_seed import XSS_TITLE, seed_items
 
 from dashboard.evidence import Span, evidence_spans, highlight_html
 from dashboard.queue import QueueFilters, load_queue
-from dashboard.spikes import find_spikes
 from dashboard.widgets import labels, md
 from pipeline.core.item import item_id
 
@@ -93,12 +92,3 @@ def test_rumour_claim_evidence_and_flag_terms_are_highlighted():
     assert ("claim", "Thái Nguyên sắp xóa sổ xã Ba Bể") in kinds
     assert ("flag", "luận điệu xuyên tạc") in kinds
     assert ("place", "xã Ba Bể") in kinds
-
-
-def test_a_day_far_above_its_recent_median_is_a_spike():
-    daily = [(f"2026-11-{day:02d}", 10 + day % 3) for day in range(1, 21)]
-    daily[15] = ("2026-11-16", 60)
-    spikes = find_spikes(daily, baseline_days=14, factor=3.0, min_count=10)
-    assert [(s.day, s.count) for s in spikes] == [("2026-11-16", 60)]
-    assert find_spikes(daily[:3] + [("2026-11-04", 60)], baseline_days=14, factor=3.0, min_count=10) == []
-    assert find_spikes([(d, 1) for d, _ in daily[:10]] + [("2026-11-11", 5)], 14, 3.0, 10) == []

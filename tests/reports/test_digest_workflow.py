@@ -5,13 +5,10 @@ from __future__ import annotations
 import base64
 import email
 import hashlib
-import socket
 from datetime import UTC, date, datetime
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from pipeline.reports.digests import (
     DigestError,
@@ -25,6 +22,7 @@ from pipeline.reports.digests import (
 from pipeline.reports.periods import Period
 from tests.reports.conftest import make_home
 from tests.reports.seed import DAY, RELEVANT_DAY_COUNT
+from tests.servers import SMTP_PASSWORD, SMTP_USER, free_port, make_certificates, smtp_server
 
 DAY_PERIOD = Period.containing("day", date.fromisoformat(DAY))
 # 25/11/2026 07:05 in Vietnam is 00:05 UTC.
@@ -34,38 +32,16 @@ LIGHT = {"digest": {"formats": ["docx", "md"], "attach": ["docx"]}}
 DAWN = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # 05:30 local, before the digest hour (7)
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives and who logged in."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-        self.logins: list[tuple[bytes, bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.login == b"diemtin" and auth_data.password == b"mat-khau")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    return make_certificates(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
-def smtp_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(), authenticator=mailbox.authenticate,
-                            auth_require_tls=False)
-    controller.start()
-    try:
-        yield controller, mailbox
-    finally:
-        controller.stop()
+def smtp(certificates):
+    """A real SMTP server that takes the password only over STARTTLS, as an office's mail server does."""
+    with smtp_server("starttls", certificates) as server:
+        yield server
 
 
 def test_scheduler_issues_each_due_period_once(seeded):
@@ -105,7 +81,7 @@ def test_numbers_count_up_within_the_year(tmp_path):
     assert (first["number"], second["number"], again["number"]) == ("1", "2", "1")
 
 
-def test_only_a_lead_approves_and_only_an_approved_digest_is_sent(tmp_path, smtp_server):
+def test_only_a_lead_approves_and_only_an_approved_digest_is_sent(tmp_path, smtp):
     home, _ = make_home(tmp_path / "home", LIGHT)
     with home.open_store() as store:
         record = issue(home, store, DAY_PERIOD, actor="canbo", now=MORNING)
@@ -121,15 +97,14 @@ def test_only_a_lead_approves_and_only_an_approved_digest_is_sent(tmp_path, smtp
             issue(home, store, DAY_PERIOD, actor="canbo")  # an approved digest is never rebuilt
         actions = [a["action"] for a in store.list_audit("digest", record["id"])]
     assert actions == ["digest.issue", "digest.approve"]
-    assert smtp_server[1].envelopes == []
+    assert smtp.mailbox.envelopes == []
 
 
-def test_approved_digest_is_mailed_with_docx_and_pdf_attached(tmp_path, smtp_server):
-    controller, mailbox = smtp_server
-    home, _ = make_home(tmp_path / "home", {"smtp": {
-        "host": "127.0.0.1", "port": controller.port, "tls": "none", "user": "diemtin", "password": "mat-khau",
-        "sender": "diemtin@sovhttdl.thainguyen.gov.vn", "to": ["lanhdao@thainguyen.gov.vn", "vanphong@thainguyen.gov.vn"],
-    }})
+def test_approved_digest_is_mailed_with_docx_and_pdf_attached(tmp_path, smtp):
+    mailbox = smtp.mailbox
+    home, _ = make_home(tmp_path / "home", {"smtp": smtp.settings(
+        sender="diemtin@sovhttdl.thainguyen.gov.vn", to=["lanhdao@thainguyen.gov.vn", "vanphong@thainguyen.gov.vn"],
+    )})
     with home.open_store() as store:
         record = issue(home, store, DAY_PERIOD, actor="canbo", now=MORNING)
         approve_digest(store, record["id"], "truongphong")
@@ -137,7 +112,7 @@ def test_approved_digest_is_mailed_with_docx_and_pdf_attached(tmp_path, smtp_ser
         docx, pdf = digest_file(store, record["id"], "docx"), digest_file(store, record["id"], "pdf")
         assert store.get_record("digests", record["id"])["status"] == "sent"
     assert sent["status"] == "sent" and sent["sent_to"] == ["lanhdao@thainguyen.gov.vn", "vanphong@thainguyen.gov.vn"]
-    assert mailbox.logins == [(b"diemtin", b"mat-khau")]
+    assert mailbox.logins == [(SMTP_USER.encode(), SMTP_PASSWORD.encode(), True)]  # over STARTTLS
     [envelope] = mailbox.envelopes
     assert envelope.mail_from == "diemtin@sovhttdl.thainguyen.gov.vn"
     assert sorted(envelope.rcpt_tos) == ["lanhdao@thainguyen.gov.vn", "vanphong@thainguyen.gov.vn"]
@@ -150,7 +125,7 @@ def test_approved_digest_is_mailed_with_docx_and_pdf_attached(tmp_path, smtp_ser
 
 
 def test_sending_to_an_unreachable_server_fails_plainly_and_keeps_the_digest_approved(tmp_path):
-    home, _ = make_home(tmp_path / "home", {**LIGHT, "smtp": {"host": "127.0.0.1", "port": _free_port(),
+    home, _ = make_home(tmp_path / "home", {**LIGHT, "smtp": {"host": "127.0.0.1", "port": free_port(),
                                                               "tls": "none", "timeout": 5}})
     from pipeline.reports.mail import MailError
 
@@ -160,3 +135,19 @@ def test_sending_to_an_unreachable_server_fails_plainly_and_keeps_the_digest_app
         with pytest.raises(MailError, match="Không gửi được thư"):
             send_digest(home, store, record["id"], "truongphong")
         assert store.get_record("digests", record["id"])["status"] == "approved"
+
+
+def test_a_digest_is_never_sent_with_a_password_in_clear(tmp_path):
+    """smtp.tls none with a user: refused with a Vietnamese message before connecting; the digest stays approved."""
+    from pipeline.reports.mail import MailError
+
+    with smtp_server("none") as server:
+        home, _ = make_home(tmp_path / "home", {**LIGHT, "smtp": server.settings(
+            user=SMTP_USER, password=SMTP_PASSWORD, to=["lanhdao@thainguyen.gov.vn"])})
+        with home.open_store() as store:
+            record = issue(home, store, DAY_PERIOD, actor="canbo", now=MORNING)
+            approve_digest(store, record["id"], "truongphong")
+            with pytest.raises(MailError, match="không được mã hóa"):
+                send_digest(home, store, record["id"], "truongphong")
+            assert store.get_record("digests", record["id"])["status"] == "approved"
+        assert server.mailbox.logins == [] and server.mailbox.envelopes == []

@@ -23,7 +23,8 @@ from typing import Any
 from pipeline.core.timeutil import iso, now_utc
 
 # Collections of records that the product keeps; a backend must accept exactly these names.
-COLLECTIONS = ("sources", "users", "sessions", "cases", "digests", "claims", "labels", "models", "state")
+COLLECTIONS = ("sources", "users", "sessions", "cases", "digests", "claims", "labels", "models", "state",
+               "alert_rules", "alerts", "alert_outbox", "dead_letters")
 
 # Item fields the search index filters and counts on. Lists are multi-valued keyword fields.
 KEYWORD_FIELDS = ("source", "source_kind", "reputation", "lang", "status", "assignee", "tone", "cluster_id")
