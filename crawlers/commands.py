@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, add_json_flag, home_of, number, print_json, say
 from pipeline.core.timeutil import format_vn, now_utc
 from pipeline.office.sources import (
     FETCH_KINDS,
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("crawl", help="thu thập tin từ các nguồn")
     p.add_argument("--source", action="append", help="chỉ nguồn này (id; lặp lại được)")
     p.add_argument("--once", action="store_true", help="thu thập một lần rồi dừng (mặc định: chạy theo lịch)")
+    add_json_flag(p)
     p.set_defaults(handler=cmd_crawl)
 
     p = sub.add_parser("submit", help="gửi một đường dẫn để thu thập ngay")
@@ -81,20 +82,44 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         tick = home.settings.get_float("scheduler.tick_seconds")
         while True:
             result = poll_due_sources(home, now_utc(), only=args.source)
-            if result["due"]:
+            if result["due"] and args.json:
                 print_json(result)
+            elif result["due"]:
+                say(f"[{format_vn(now_utc())}] {number(result['due'])} nguồn đến hạn, {number(result['items'])} tin mới.")
             time.sleep(tick)
     from crawlers.runner import run_crawls
 
     with home.open_store() as store:
         try:
             sources = [get_source(store, s) for s in args.source] if args.source else list_sources(store, enabled=True)
+            if not args.json:
+                say(f"Đang thu thập {number(len(sources))} nguồn...")
             reports = run_crawls(home, sources, store)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
+        names = {s["id"]: s.get("name") or s["id"] for s in sources}
     for report in reports:
-        print_json(report.summary())
+        if args.json:
+            print_json(report.summary())
+        else:
+            say(crawl_line(report.summary(), names.get(report.source_id, report.source_id)))
+    if not args.json:
+        total = sum(r.items for r in reports)
+        errors = sum(len(r.errors) for r in reports)
+        say(f"Xong: {number(len(reports))} nguồn, {number(total)} tin đưa vào hàng đợi, {number(errors)} lỗi. "
+            f"Chi tiết trong nhật ký; `--json` in báo cáo đầy đủ.")
     return 0
+
+
+def crawl_line(summary: dict[str, Any], name: str) -> str:
+    """One source's run in one Vietnamese line (the first errors and skipped pages under it)."""
+    state = "lỗi" if summary.get("failed") else ("bị chặn" if summary.get("blocked") else "xong")
+    line = (f"- {name}: {state}, {number(summary.get('pages') or 0)} trang, {number(summary.get('items') or 0)} tin mới"
+            f"{', ' + number(summary['network_errors']) + ' lỗi mạng tạm thời' if summary.get('network_errors') else ''}"
+            f"{', bỏ qua ' + number(len(summary['skipped'])) + ' trang không phải bài viết' if summary.get('skipped') else ''}")
+    for error in (summary.get("errors") or [])[:2]:
+        line += f"\n    {error.get('code', '')}: {error.get('message', '')[:160]}"
+    return line
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

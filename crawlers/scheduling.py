@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def crawl_command(home: Home, source_id: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl", "--source", source_id, "--once"]
+    return [sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl", "--source", source_id, "--once", "--json"]
 
 
 def due_sources(home: Home, now: datetime, only: list[str] | None = None) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.actions import BulkResult
 from pipeline.core import vocabulary
+from pipeline.core.item import published_text
 from pipeline.core.store.base import StoreError
 from pipeline.core.timeutil import format_vn
 from pipeline.office.accounts import AuthError
@@ -105,7 +106,7 @@ def badges_html(item: dict[str, Any], is_new: bool = False, outlets: int = 1,
 def _meta_bits(item: dict[str, Any]) -> list[str]:
     bits = [
         item.get("site_name") or item.get("source") or "",
-        format_vn(item.get("published_at") or item.get("fetched_at")),
+        published_text(item),
         label("source_kinds", item.get("source_kind")),
         label("languages", item.get("lang")),
     ]

@@ -65,7 +65,9 @@ class Urgency:
 
 
 def _age_hours(item: dict[str, Any], now: datetime) -> float | None:
-    stamp = item.get("published_at") or item.get("fetched_at")
+    """Hours since publication; None for an item whose date is unknown: an old article fetched today is not
+    news, so it never earns recency from its fetch time."""
+    stamp = item.get("published_at") if item.get("date_source") != "none" else None
     if not stamp:
         return None
     try:

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import actions, context, options, widgets
 from dashboard.evidence import evidence_spans, highlight_html
 from pipeline.core import vocabulary
-from pipeline.core.item import item_id
+from pipeline.core.item import item_id, published_text
 from pipeline.core.store.base import ItemQuery
 from pipeline.core.timeutil import LOCAL_TZ, format_vn
 from pipeline.office.cases import SEVERITIES, list_cases, suggest_agency
@@ -258,4 +258,4 @@ with side:
         st.caption("Không có bản lưu trữ HTML cho tin này.")
 
 st.caption(f"Mã tin: {item['id']} · lấy về {format_vn(item.get('fetched_at'))} · "
-           f"đăng {format_vn(item.get('published_at'))}")
+           f"đăng {published_text(item)}")

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, Progress, add_json_flag, home_of, number, print_json, say
+from pipeline.core.dates import item_date
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.store.query import QueryError
-from pipeline.core.timeutil import local_day_bounds, parse_iso
+from pipeline.core.timeutil import iso, local_day_bounds, parse_iso
 from pipeline.office.accounts import first_admin
 from pipeline.office.setup import create_home
 
@@ -27,12 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--store-url", default="embedded", help="'embedded' (mặc định) hoặc URL Elasticsearch")
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("ingest", help="đưa các mục từ tệp JSONL vào hàng đợi")
+    p = sub.add_parser(
+        "ingest", help="đưa các mục từ tệp JSONL vào hàng đợi",
+        description="Mỗi dòng là một đối tượng JSON. Trường đọc: url (bắt buộc, http/https); title; text hoặc html "
+                    "(html được trích xuất như trang báo); published_at hoặc date (ISO 8601, hoặc cách viết ngày của "
+                    "báo Việt Nam: '07/03/2026 08:47', 'Thứ bảy, 7/3/2026', '2 giờ trước'; không múi giờ = giờ Việt Nam; "
+                    "không có ngày: tin hiện là 'không rõ ngày'); source (mã nguồn); lang; author; canonical_url; "
+                    "meta (đối tượng). Trường khác được giữ trong meta.")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("process", help="xử lý hàng đợi (chuẩn hóa, liên quan, trùng lặp, phân loại)")
     p.add_argument("--limit", type=int, default=None)
+    add_json_flag(p)
     p.set_defaults(handler=cmd_process)
 
     p = sub.add_parser("items", help="liệt kê các mục đã lưu")
@@ -56,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--once", action="store_true", help="chạy một vòng rồi dừng")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    add_json_flag(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -111,6 +120,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- ingest
+# Fields a line may give its publication date in, first found wins (`published_at` is what crawlers write).
+DATE_FIELDS = ("published_at", "date")
+
+
 def validate_payload(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(payload, dict):
         return None, "mỗi dòng phải là một đối tượng JSON"
@@ -119,11 +132,15 @@ def validate_payload(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "thiếu 'url' (http/https)"
     if not any(isinstance(payload.get(k), str) and payload.get(k).strip() for k in ("text", "html", "title")):
         return None, "cần 'text' hoặc 'html' (hoặc ít nhất 'title')"
-    if payload.get("published_at"):
-        try:
-            parse_iso(payload["published_at"])
-        except ValueError:
-            return None, f"'published_at' không phải ISO 8601: {payload['published_at']!r}"
+    for key in DATE_FIELDS:
+        if payload.get(key):
+            try:
+                moment = item_date(payload[key])
+            except ValueError:
+                return None, (f"'{key}' không đọc được là ngày: {payload[key]!r} (dùng ISO 8601 như "
+                              f"2026-03-07T08:47:00+07:00 hoặc cách viết ngày Việt Nam như 07/03/2026 08:47)")
+            # Stored as ISO, so a relative date ("2 giờ trước") keeps the meaning it had when it was ingested.
+            return {**payload, "published_at": iso(moment)}, None
     return payload, None
 
 
@@ -137,10 +154,10 @@ def ingest_file(store: Store, path: Path, batch: int = 1000) -> dict[str, Any]:
         summary["already_queued"] += len(pending) - added
         pending.clear()
 
-    for number, payload, error in read_jsonl(path, validate_payload):
+    for line_no, payload, error in read_jsonl(path, validate_payload):
         summary["lines"] += 1
         if error:
-            summary["errors"].append({"line": number, "error": error})
+            summary["errors"].append({"line": line_no, "error": error})
             continue
         pending.append(payload)
         if len(pending) >= batch:
@@ -166,8 +183,28 @@ def cmd_process(args: argparse.Namespace) -> int:
 
     home = home_of(args)
     with home.open_store() as store:
-        print_json(process_queue(home, store, args.limit))
+        pending = store.raw_counts().get("pending", 0)
+        total = min(pending, args.limit) if args.limit else pending
+        if not args.json:
+            say(f"Hàng đợi có {number(pending)} tin chờ xử lý." if pending else "Hàng đợi trống: không có gì để xử lý.")
+        with Progress("Đang xử lý", total, enabled=None if not args.json else False) as bar:
+            summary = process_queue(home, store, args.limit, on_batch=lambda _summary, claimed: bar.advance(claimed))
+    if args.json:
+        print_json(summary)
+    elif summary["claimed"]:
+        say(process_line(summary))
     return 0
+
+
+def process_line(summary: dict[str, Any]) -> str:
+    """What one `process` run did, in one Vietnamese line."""
+    queue = summary.get("queue") or {}
+    line = (f"Đã xử lý {number(summary['claimed'])} tin trong {number(summary['seconds'], 1)} giây: "
+            f"{number(summary['relevant'])} liên quan đến tỉnh, {number(summary['duplicates'])} trùng lặp, "
+            f"{number(summary['failed'])} lỗi; còn {number(queue.get('pending', 0))} tin chờ.")
+    for error in summary.get("errors", [])[:3]:
+        line += f"\n  lỗi: {error.get('url')}: {error.get('error')}"
+    return line
 
 
 # ---------------------------------------------------------------------------- reading
@@ -230,4 +267,4 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.cli.scheduler import run_main_job
 
     return run_main_job(home_of(args), dashboard=not args.no_dashboard, once=args.once,
-                        host=args.host, port=args.port)
+                        host=args.host, port=args.port, as_json=args.json)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import logging.handlers
 import sys
 from pathlib import Path
 
 from pipeline.core.console import CommandError
-from pipeline.core.home import HomeError, default_home
+from pipeline.core.home import Home, HomeError, default_home
 
 # Top-level commands and the module that registers each (with `register(subparsers)`). Only the module of
 # the command being run is imported: the others pull in Scrapy, Streamlit, torch... and a command should
@@ -68,16 +69,43 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+LOG_FORMAT = '{"at": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", "event": %(message)r}'
+
+
+def configure_logging(home_path: Path, verbose: bool) -> None:
+    """Log events go to the home's log file, one JSON line each; a person at the terminal sees the commands'
+    own Vietnamese lines, not the libraries' English ones (Scrapy, WeasyPrint...), unless they ask with -v.
+    Without a home yet (before `init`), warnings and errors go to the terminal."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    formatter = logging.Formatter(LOG_FORMAT)
+    home = Home(home_path)
+    if home.exists():
+        path = home.path / home.settings.get_str("log.file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=home.settings.get_int("log.max_bytes"), backupCount=home.settings.get_int("log.backups"),
+            encoding="utf-8")
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    if verbose or not home.exists():
+        terminal = logging.StreamHandler(sys.stderr)
+        terminal.setFormatter(formatter)
+        terminal.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        root.addHandler(terminal)
+    logging.captureWarnings(True)
+    if not verbose:
+        for noisy in ("scrapy", "urllib3", "elastic_transport", "filelock", "httpx", "tornado", "weasyprint",
+                      "fontTools", "trafilatura", "htmldate", "py.warnings"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format='{"at": "%(asctime)s", "level": "%(levelname)s", "logger": "%(name)s", "event": %(message)r}',
-        stream=sys.stderr,
-    )
-    for noisy in ("scrapy", "urllib3", "elastic_transport", "filelock", "httpx", "tornado"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(args.home, args.verbose)
     try:
         return int(args.handler(args) or 0)
     except (CommandError, HomeError) as exc:

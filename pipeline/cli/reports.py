@@ -8,7 +8,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core import vocabulary
+from pipeline.core.console import CommandError, add_json_flag, home_of, number, print_json, say
+from pipeline.core.timeutil import format_vn
 from pipeline.documents.formats import FORMATS
 from pipeline.reports.digests import (
     DigestError,
@@ -56,8 +58,14 @@ def _make(args: argparse.Namespace) -> int:
         data = digest_file(store, record["id"], fmt)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_bytes(data)
-    print_json({"id": record["id"], "status": record["status"], "number": f"{record['number']}/{record['symbol']}",
-                "file": str(args.output), "items": record["figures"].get("items")})
+    report = {"id": record["id"], "status": record["status"], "number": f"{record['number']}/{record['symbol']}",
+              "file": str(args.output), "items": record["figures"].get("items")}
+    if args.json:
+        print_json(report)
+    else:
+        say(f"{(record.get('title') or 'điểm tin').capitalize()} {record.get('subtitle') or ''}".strip()
+            + f": số {report['number']}, {number(report['items'] or 0)} tin, "
+            f"{vocabulary.text('digest_statuses', record['status'])}; đã ghi {args.output}.")
     return 0
 
 
@@ -69,9 +77,13 @@ def _digest(args: argparse.Namespace) -> int:
         with home.open_store() as store:
             if args.action == "list":
                 for record in list_digests(store):
-                    print_json({k: record.get(k) for k in ("id", "period", "status", "number", "symbol", "created_at",
-                                                           "approved_by", "sent_at")}
-                               | {"formats": sorted(record["files"])})
+                    row = {k: record.get(k) for k in ("id", "period", "status", "number", "symbol", "created_at",
+                                                      "approved_by", "sent_at")} | {"formats": sorted(record["files"])}
+                    if args.json:
+                        print_json(row)
+                    else:
+                        say(f"{row['id']}: số {row['number']}/{row['symbol']}, "
+                            f"{vocabulary.text('digest_statuses', row['status'])}, lập {format_vn(row['created_at'])}")
                 return 0
             if not args.id:
                 raise CommandError(f"Cần mã điểm tin: diemtin digest {args.action} MÃ --user TÊN_ĐĂNG_NHẬP.")
@@ -80,7 +92,12 @@ def _digest(args: argparse.Namespace) -> int:
                 record = approve_digest(store, args.id, args.user)
             else:
                 record = send_digest(home, store, args.id, args.user, to=args.to or None)
-            print_json({k: record.get(k) for k in ("id", "status", "approved_by", "sent_at", "sent_to")})
+            result = {k: record.get(k) for k in ("id", "status", "approved_by", "sent_at", "sent_to")}
+            if args.json:
+                print_json(result)
+            else:
+                say(f"Điểm tin {result['id']}: {vocabulary.text('digest_statuses', result['status'])}"
+                    + (f", gửi tới {', '.join(result['sent_to'])}" if result.get("sent_to") else "") + ".")
             return 0
     except (DigestError, MailError) as exc:
         raise CommandError(str(exc)) from exc
@@ -128,6 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     digest.add_argument("-o", "--output", help="tệp kết quả")
     digest.add_argument("--user", default=user, help="tên đăng nhập người thực hiện (mặc định $DIEMTIN_USER)")
     digest.add_argument("--to", action="append", help="người nhận (thay cho smtp.to); lặp lại được")
+    add_json_flag(digest)
     digest.set_defaults(handler=_digest, action=None)
 
     report = subparsers.add_parser("report", help="báo cáo quý, 6 tháng, năm")
@@ -136,6 +154,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--format", choices=FORMATS)
     report.add_argument("-o", "--output", required=True)
     report.add_argument("--user", default=user)
+    add_json_flag(report)
     report.set_defaults(handler=_digest, action=None, id=None, to=None)
 
     case = subparsers.add_parser("case", help="hồ sơ chuyển xử lý: xuất phiếu và bằng chứng, kiểm tra bằng chứng")

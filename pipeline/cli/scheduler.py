@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from pipeline.core.console import number, print_json, say
 from pipeline.core.home import Home
-from pipeline.core.timeutil import now_utc
+from pipeline.core.timeutil import format_vn, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,34 @@ def tick(home: Home, now: datetime | None = None,
     return report
 
 
+def tick_line(report: dict[str, Any]) -> str:
+    """One tick in one Vietnamese line: sources crawled, items new, items processed, digests, errors."""
+    at = format_vn(report.get("at"))
+    crawl = report.get("crawl") or {}
+    process = report.get("process") or {}
+    digests = report.get("digests") or []
+    cases = report.get("cases") or []
+    failed = [name for name in ("crawl", "process", "digests", "cases")
+              if isinstance(report.get(name), dict) and report[name].get("error")]
+    crawl_errors = sum(len(r.get("errors") or []) for r in (crawl.get("sources") or {}).values() if isinstance(r, dict))
+    parts = [f"[{at}]", f"thu thập {number(crawl.get('due', 0))} nguồn đến hạn, {number(crawl.get('items', 0))} tin mới"]
+    if process.get("claimed"):
+        parts.append(f"xử lý {number(process['claimed'])} tin ({number(process.get('relevant', 0))} liên quan)")
+    else:
+        parts.append("không có tin chờ xử lý")
+    if isinstance(digests, list) and digests:
+        parts.append(f"lập {len(digests)} điểm tin")
+    if isinstance(cases, list) and cases:
+        parts.append(f"{len(cases)} hồ sơ quá hạn được báo")
+    errors = crawl_errors + len(process.get("errors") or []) + len(failed)
+    parts.append(f"{number(errors)} lỗi" + (f" (bước lỗi: {', '.join(failed)})" if failed else ""))
+    return "; ".join(parts[:2]) + "; " + "; ".join(parts[2:]) + "."
+
+
 def run_main_job(home: Home, dashboard: bool = True, once: bool = False, host: str | None = None,
-                 port: int | None = None) -> int:
-    from pipeline.core.console import print_json
+                 port: int | None = None, as_json: bool = False) -> int:
+    """Tick until stopped: one line per tick for a person (the full report with ``as_json``, and always in the
+    home's log file)."""
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -82,10 +108,18 @@ def run_main_job(home: Home, dashboard: bool = True, once: bool = False, host: s
         web = start_dashboard(home, host or home.settings.get("dashboard.host"),
                               port or home.settings.get_int("dashboard.port"))
         log.info("dashboard started %s", {"pid": web.pid, "port": port or home.settings.get("dashboard.port")})
+        if not as_json:
+            say(f"Bảng điều khiển: http://{host or home.settings.get_str('dashboard.host')}:"
+                f"{port or home.settings.get_int('dashboard.port')} (dừng bằng Ctrl+C).")
     interval = home.settings.get_float("scheduler.tick_seconds")
     try:
         while not stop.is_set():
-            print_json(tick(home))
+            report = tick(home)
+            log.info("tick %s", report)
+            if as_json:
+                print_json(report)
+            else:
+                say(tick_line(report))
             if once:
                 break
             stop.wait(interval)

@@ -250,3 +250,27 @@ _URL_DATES = (
     # site id before a two-digit-year timestamp: "-185260307084712345.htm" is 2026-03-07 08:47.
     re.compile(r"-\d{3}(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])([0-5]\d)[0-5]\d\d{3}\.(?:html?|chn)(?:$|[?#])"),
 )
+
+
+def item_date(value: object, *, now: datetime | None = None) -> datetime | None:
+    """A raw record's publication date, in UTC: an ISO 8601 string (a zone-less one is Vietnam time), a
+    datetime, or a date as Vietnamese pages and people write it ("07/03/2026 08:47", "Thứ bảy, 7/3/2026",
+    "2 giờ trước"). None when empty; ValueError when given but unreadable, so a bad date is reported, never
+    silently replaced by the fetch time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)).astimezone(UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)).astimezone(UTC)
+    found = parse_vn_date(text, now=now)
+    if found is None:
+        raise ValueError(f"not a date: {value!r}")
+    return found

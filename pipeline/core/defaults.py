@@ -351,6 +351,15 @@ DEFAULTS: dict[str, Any] = {
         # Baselines of the weeks before are recounted this often (minutes), not on every tick.
         "spike_step_minutes": 10,
     },
+    # The log of every command and of the main job: one JSON event per line, in the home.
+    "log": {
+        # Relative to the home. A person at the terminal sees the commands' own lines; details are here.
+        "file": "logs/diemtin.log",
+        # Rotated at this size, so a year of ticks does not fill the disk.
+        "max_bytes": 10 * 1024 * 1024,
+        # Rotated files kept.
+        "backups": 5,
+    },
     # Outgoing mail for digests and alerts. tls: none | starttls | ssl. Credentials belong in the environment
     # (DIEMTIN_SMTP__PASSWORD), not in config.yaml.
     "smtp": {"host": "", "port": 587, "tls": "starttls", "user": "", "password": "", "sender": "", "to": [],

@@ -14,9 +14,12 @@ both backends agree on ids. Fields (all optional but ``id`` and ``url``)::
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline.core import vocabulary
 from pipeline.core.text import fold
+from pipeline.core.timeutil import format_vn
 
 # Query parameters that only track where a reader came from; they never change the page.
 TRACKING_PARAMS = frozenset({
@@ -57,3 +60,11 @@ def content_hash(title: str, text: str) -> str:
     differ freely."""
     body = " ".join(fold(f"{title}\n{text}").split())
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+def published_text(item: dict[str, Any], with_time: bool = True) -> str:
+    """When an item was published, as the interface and the documents show it; "không rõ ngày" when the page,
+    its feed and its URL said nothing (the fetch time is never shown as a publication date)."""
+    if item.get("published_at") and item.get("date_source") != "none":
+        return format_vn(item["published_at"], with_time=with_time)
+    return vocabulary.text("date_sources", "none")

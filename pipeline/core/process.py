@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pipeline.core.dates import item_date
 from pipeline.core.home import Home
 from pipeline.core.item import content_hash, normalize_url, url_key
 from pipeline.core.plugins import load_object
 from pipeline.core.relevance import RelevanceMatcher
 from pipeline.core.store.base import RawRecord, Store
 from pipeline.core.text import normalize
-from pipeline.core.timeutil import iso, now_utc, parse_iso
+from pipeline.core.timeutil import iso, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class Pipeline:
         if not title and not text:
             raise RawItemError("no title and no text")
         now = now_utc()
-        published = _checked_date(fields.get("published_at"), now)
+        published = _checked_date(fields.get("published_at") or fields.get("date"), now)
         source = self._source(fields.get("source"))
         key = url_key(url)
         item: dict[str, Any] = {
@@ -182,7 +183,9 @@ class Pipeline:
                 item["duplicate_of"] = original
 
     # ------------------------------------------------------------------ the queue
-    def run(self, limit: int | None = None) -> BatchSummary:
+    def run(self, limit: int | None = None,
+            on_batch: Callable[[BatchSummary, int], None] | None = None) -> BatchSummary:
+        """Process the queue (or ``limit`` records of it); ``on_batch(summary, claimed)`` follows the progress."""
         summary = BatchSummary()
         started = time.perf_counter()
         while limit is None or summary.claimed < limit:
@@ -191,14 +194,18 @@ class Pipeline:
             if not records:
                 break
             self.process_batch(records, summary)
+            if on_batch is not None:
+                on_batch(summary, len(records))
         self.store.refresh()  # everything processed is searchable when the command returns
         summary.seconds = time.perf_counter() - started
+        log.info("queue processed %s", {"claimed": summary.claimed, "stored": summary.stored, "failed": summary.failed,
+                                        "batches": summary.batches, "seconds": round(summary.seconds, 3)})
         return summary
 
 
 def _checked_date(value: Any, now: Any) -> Any:
     try:
-        moment = parse_iso(value) if value else None
+        moment = item_date(value, now=now)
     except ValueError:
         return None
     if moment is not None and moment > now + FUTURE_TOLERANCE:
@@ -226,5 +233,6 @@ def configured_stages(home: Home, store: Store) -> list[Stage]:
     return stages
 
 
-def process_queue(home: Home, store: Store, limit: int | None = None) -> dict[str, Any]:
-    return Pipeline(home, store).run(limit).as_dict(store)
+def process_queue(home: Home, store: Store, limit: int | None = None,
+                  on_batch: Callable[[BatchSummary, int], None] | None = None) -> dict[str, Any]:
+    return Pipeline(home, store).run(limit, on_batch).as_dict(store)

@@ -128,7 +128,11 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
     settings, profile = home.settings, home.profile
     limit = settings.get_int("digest.max_items_per_section")
     names = outlet_names(store)
-    items = fetch_items(store, period_query(period))
+    fetched = fetch_items(store, period_query(period))
+    # An item whose publication date nobody knows may be years old: it is counted, never listed as the period's
+    # news (the queue shows it as "không rõ ngày" for an analyst to judge).
+    items = [i for i in fetched if i.get("published_at") and i.get("date_source") != "none"]
+    undated = len(fetched) - len(items)
     current = overview(store, period)
     stories = group_stories(items, names)
     by_case = cases_by_item(store)
@@ -141,6 +145,9 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
         f"{office.province_name(profile)} trong {period.label} như sau:")]
     blocks.append(Heading("I. TỔNG QUAN"))
     blocks.extend(_overview_blocks(store, period, current, len(stories)))
+    if undated:
+        blocks.append(Paragraph(f"Ngoài ra có {undated} tin, bài không rõ ngày đăng được thu thập trong kỳ; các tin "
+                                f"này không đưa vào điểm tin, cán bộ xem trên hệ thống."))
     if current.items and period.kind != "day":
         blocks.append(_daily_figure(store, period, 2))
 
@@ -171,7 +178,8 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
     blocks.extend(_by_topic(stories, shown, names, limit))
     document = _document(home, period, "ĐIỂM TIN BÁO CHÍ", f"Về tỉnh {office.province_name(profile)}, {period.label}",
                          blocks, issued_on, number)
-    figures = {**current.as_dict(), "stories": len(stories), "positive": len(positive), "problems": len(problems),
+    figures = {**current.as_dict(), "stories": len(stories), "undated": undated, "positive": len(positive),
+               "problems": len(problems),
                "confirmed": len(confirmed), "date_from": iso(start), "date_to": iso(end)}
     return document, figures
 

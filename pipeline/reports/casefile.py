@@ -20,6 +20,7 @@ from typing import Any
 
 from pipeline.core import vocabulary
 from pipeline.core.home import Home
+from pipeline.core.item import published_text
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import format_vn, iso, local_day, now_utc
 from pipeline.documents import letterhead as office
@@ -62,10 +63,10 @@ def case_document(home: Home, store: Store, case: dict[str, Any], items: list[di
     agencies = {a.id: a.name for a in profile.agencies}
     agency = agencies.get(case.get("agency") or "", case.get("agency") or "chưa xác định")
     entries = [Entry(outlet=outlet_of(i, names), title=i.get("title") or i["url"],
-                     date=format_vn(i.get("published_at"), with_time=False), url=i["url"],
+                     date=published_text(i, with_time=False), url=i["url"],
                      summary=summarize(i.get("title") or "", i.get("text") or "", i.get("lead") or ""),
                      notes=_why_item(i)) for i in items]
-    where_when = [[n, outlet_of(i, names), i["url"], format_vn(i.get("published_at")),
+    where_when = [[n, outlet_of(i, names), i["url"], published_text(i),
                    format_vn((captures.get(i["id"]) or {}).get("fetched_at")) or "không có bản lưu"]
                   for n, i in enumerate(items, 1)]
     evidence = [[n, (captures.get(i["id"]) or {}).get("sha256") or "không có bản lưu"] for n, i in enumerate(items, 1)]

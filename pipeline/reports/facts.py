@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core import vocabulary
+from pipeline.core.item import published_text
 from pipeline.core.store.base import ItemQuery, Store
-from pipeline.core.timeutil import format_vn
 from pipeline.documents.document import Entry
 from pipeline.office.cases import CASE_STATUSES, agency_options
 from pipeline.reports.periods import Period
@@ -102,7 +102,7 @@ def entry(story: Story, names: dict[str, str], notes: list[str] | None = None) -
     return Entry(
         outlet=outlet_of(item, names),
         title=item.get("title") or item.get("url", ""),
-        date=format_vn(item.get("published_at") or item.get("fetched_at"), with_time=False),
+        date=published_text(item, with_time=False),
         url=item.get("url", ""),
         summary=summarize(item.get("title") or "", item.get("text") or "", item.get("lead") or ""),
         outlet_count=len(story.outlets),

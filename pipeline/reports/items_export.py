@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core import vocabulary
+from pipeline.core.item import published_text
 from pipeline.core.store.base import ItemQuery, Store
-from pipeline.core.timeutil import format_vn
 from pipeline.reports.facts import FLAGS, TONES, fetch_items, outlet_names, outlet_of, tone_of
 
 COLUMNS = ("Mã tin", "Ngày đăng", "Nguồn", "Tiêu đề", "Đường dẫn", "Chủ đề", "Sắc thái", "Cảnh báo", "Mức khẩn",
@@ -30,7 +30,7 @@ def item_row(item: dict[str, Any], names: dict[str, str]) -> list[Any]:
     places = ", ".join(sorted({p.get("name", "") for p in item.get("places") or [] if isinstance(p, dict)}))
     status = item.get("status") or "new"
     return [
-        item["id"], format_vn(item.get("published_at")), outlet_of(item, names), item.get("title") or "",
+        item["id"], published_text(item), outlet_of(item, names), item.get("title") or "",
         item.get("url") or "", topics, TONES.get(tone_of(item), tone_of(item)),
         ", ".join(FLAGS.get(f, f) for f in vocabulary.raised_flag_names(item)), round(float(item.get("urgency") or 0), 3),
         vocabulary.text("statuses", status), item.get("assignee") or "", places, item.get("cluster_id") or "",

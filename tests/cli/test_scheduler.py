@@ -44,5 +44,5 @@ def test_a_failing_step_does_not_stop_the_others(home: Home):
 
 def test_run_once_without_dashboard_prints_the_tick_report(home: Home):
     _offline(home)
-    report = json_lines(run_cli("run", "--once", "--no-dashboard", home=home).stdout)[-1]
+    report = json_lines(run_cli("run", "--once", "--no-dashboard", "--json", home=home).stdout)[-1]
     assert set(report) >= {"at", "crawl", "process", "digests", "cases"}

@@ -57,7 +57,7 @@ def test_ingest_reports_bad_lines_by_number_and_queues_the_rest(home: Home, tmp_
 
 def test_process_stores_items_with_relevance_evidence_and_exact_duplicates(home: Home, tmp_path: Path):
     run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", ARTICLES + [COPY])), home=home)
-    summary = json_lines(run_cli("process", home=home).stdout)[-1]
+    summary = json_lines(run_cli("process", "--json", home=home).stdout)[-1]
     assert summary["stored"] == 4 and summary["failed"] == 0 and summary["queue"]["pending"] == 0
     items = {i["url"]: i for i in json_lines(run_cli("items", "--json", "--include-duplicates", home=home).stdout)}
     flood = items[ARTICLES[0]["url"]]
@@ -80,13 +80,13 @@ def test_process_stores_items_with_relevance_evidence_and_exact_duplicates(home:
 def test_processing_again_changes_nothing_and_keeps_analyst_decisions(home: Home, tmp_path: Path):
     source = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
     run_cli("ingest", str(source), home=home)
-    run_cli("process", home=home)
+    run_cli("process", "--json", home=home)
     with home.open_store() as store:
         target = next(i for i in store.iter_items() if "FDI" in i["title"])
         store.update_item(target["id"], {"status": "verified"}, actor="lan", action="status")
         # The same page arrives again (a later crawl): it is queued, processed, and stays one item.
         store.enqueue_raw([dict(ARTICLES[1], text=ARTICLES[1]["text"] + " Cập nhật.")])
-    run_cli("process", home=home)
+    run_cli("process", "--json", home=home)
     with home.open_store() as store:
         assert store.count_items() == 3
         again = store.get_item(target["id"])
@@ -99,7 +99,7 @@ def test_url_variants_are_one_item(home: Home, tmp_path: Path):
         "http://www.vnexpress.net/kinh-doanh/fdi-thai-nguyen-456.html?utm_campaign=x#binh-luan",
     )]
     run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", variants)), home=home)
-    run_cli("process", home=home)
+    run_cli("process", "--json", home=home)
     with home.open_store() as store:
         assert store.count_items() == 1
 
@@ -131,7 +131,7 @@ def test_killed_process_resumes_without_loss_or_doubling(home: Home, tmp_path: P
     rows = list(synthetic_items(home.profile, 3000, seed=5))
     source = write_jsonl(tmp_path / "in.jsonl", rows)
     run_cli("ingest", str(source), home=home)
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "process"], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "process", "--json"], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = home.path / "store.sqlite3"
     deadline = time.monotonic() + 120
@@ -143,7 +143,7 @@ def test_killed_process_resumes_without_loss_or_doubling(home: Home, tmp_path: P
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    summary = json_lines(run_cli("process", home=home).stdout)[-1]
+    summary = json_lines(run_cli("process", "--json", home=home).stdout)[-1]
     assert summary["queue"] == {"pending": 0, "done": 3000, "failed": 0}
     with home.open_store() as store:
         assert store.count_items() == len({r["url"] for r in rows})
@@ -153,7 +153,7 @@ def test_killed_process_resumes_without_loss_or_doubling(home: Home, tmp_path: P
 
 def test_search_command_is_diacritic_insensitive(home: Home, tmp_path: Path):
     run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", ARTICLES)), home=home)
-    run_cli("process", home=home)
+    run_cli("process", "--json", home=home)
     for query in ("sạt lở", "sat lo", "SẠT LỞ"):
         hits = json_lines(run_cli("search", query, "--json", home=home).stdout)
         assert [h["url"] for h in hits] == [ARTICLES[0]["url"]]
@@ -163,7 +163,7 @@ def test_search_command_is_diacritic_insensitive(home: Home, tmp_path: Path):
 
 def test_reindex_rebuilds_the_index_from_the_records(home: Home, tmp_path: Path):
     run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", ARTICLES)), home=home)
-    run_cli("process", home=home)
+    run_cli("process", "--json", home=home)
     import shutil
 
     shutil.rmtree(home.path / "index")

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def crawl(home: Home, *args: str) -> list[dict[str, Any]]:
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl", "--once", *args],
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl", "--once", "--json", *args],
                           capture_output=True, text=True, timeout=180, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
