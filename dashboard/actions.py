@@ -296,3 +296,57 @@ def set_user_disabled(store: Store, actor: Actor, login: str, disabled: bool) ->
 def reset_password(store: Store, actor: Actor, login: str, password: str) -> None:
     require(actor, "user.manage")
     accounts.set_password(store, login, password, by=actor.login)
+
+
+# ----------------------------------------------------------------------------------------- alerts
+def create_alert_rule(store: Store, actor: Actor, settings: Settings, data: Mapping[str, Any],
+                      known_topics: Collection[str] | None = None) -> dict[str, Any]:
+    """A lead or an admin saves a rule (search, urgency or spike) with its recipients and channels."""
+    from pipeline.alerts.rules import create_rule
+
+    require(actor, "alert.manage")
+    return create_rule(store, settings, data, by=actor.login, known_topics=known_topics)
+
+
+def set_alert_rule_enabled(store: Store, actor: Actor, rule_id: str, enabled: bool, reason: str = "") -> dict[str, Any]:
+    from pipeline.alerts.rules import set_enabled
+
+    require(actor, "alert.manage")
+    return set_enabled(store, rule_id, enabled, by=actor.login, reason=reason)
+
+
+def acknowledge_alert(store: Store, actor: Actor, alert_id: str, token: str | None = None) -> dict[str, Any]:
+    """Someone takes an alert in hand (from the list, or from the link in the message: ``token``); its
+    escalation stops."""
+    from pipeline.alerts.delivery import acknowledge
+
+    require(actor, "alert.ack")
+    return acknowledge(store, alert_id, by=actor.login, via="link" if token else "dashboard", token=token)
+
+
+def resend_dead_letter(store: Store, actor: Actor, dead_id: str) -> dict[str, Any]:
+    from pipeline.alerts.delivery import resend
+
+    require(actor, "alert.manage")
+    return resend(store, dead_id, by=actor.login)
+
+
+def send_alert_test(home: Home, store: Store, actor: Actor, rule_id: str) -> list[dict[str, Any]]:
+    """A test message to every recipient of a rule over every channel: does the configuration reach people?"""
+    from pipeline.alerts.evaluate import send_test
+    from pipeline.alerts.rules import get_rule
+
+    require(actor, "alert.manage")
+    results = send_test(home, store, get_rule(store, rule_id))
+    store.audit(actor.login, "alert_rule.test", "alert_rule", rule_id,
+                after={"ok": sum(1 for r in results if r["ok"]), "failed": sum(1 for r in results if not r["ok"])})
+    return results
+
+
+def set_alert_contact(store: Store, actor: Actor, login: str, email: str | None, telegram: str | None
+                      ) -> dict[str, Any]:
+    """Where an account receives alerts; one's own, or anyone's for a lead or an admin."""
+    from pipeline.alerts.contacts import set_contact
+
+    require(actor, "view" if login == actor.login else "alert.manage")
+    return set_contact(store, login, email=email, telegram=telegram, by=actor.login)

@@ -19,6 +19,7 @@ if ctx.actor is None:
 else:
     work = [
         st.Page("views/queue.py", title="Hàng đợi tin", icon=":material/inbox:", default=True),
+        st.Page("views/alerts.py", title="Cảnh báo", icon=":material/notifications_active:", url_path="alerts"),
         st.Page("views/item.py", title="Chi tiết tin", icon=":material/article:"),
         st.Page("views/cases.py", title="Hồ sơ xử lý", icon=":material/folder_open:"),
         st.Page("views/knowledge.py", title="Kho thông tin sai", icon=":material/menu_book:"),
@@ -37,6 +38,10 @@ else:
         if st.button("Đăng xuất", key="logout"):
             context.log_out(ctx)
             st.rerun()
+    if ctx.actor.can("alert.ack"):
+        waiting = [a for a in ctx.store.list_records("alerts", where={"state": "open", "urgent": True})]
+        if waiting:
+            st.error(f"{len(waiting)} cảnh báo khẩn chưa ai xác nhận: xem trang Cảnh báo.")
     if ctx.actor.can("case.escalations"):
         late = overdue_cases(ctx.store)
         if late:

@@ -13,6 +13,8 @@ from pipeline.office import accounts
 ctx = context.page()
 actor = ctx.actor
 assert actor is not None
+if st.query_params.get("item"):  # a link to an item (alert messages: "/?item=<id>") opens that item
+    st.switch_page("views/item.py", query_params={"id": st.query_params["item"]})
 page_size = ctx.settings.get_int("dashboard.page_size")
 labels = widgets.labels()
 

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,12 @@ class Calendar:
     def occurrences(self, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
         """Occurrences whose coverage overlaps [start, end), earliest first."""
         local_start, local_end = start.astimezone(LOCAL_TZ).date(), end.astimezone(LOCAL_TZ).date()
+        return [o for o in self._around(local_start, local_end) if o.start < end and o.end > start]
+
+    @lru_cache(maxsize=256)  # noqa: B019 - a calendar lives as long as its office's settings; few distinct days
+    def _around(self, local_start: dt.date, local_end: dt.date) -> tuple[Occurrence, ...]:
+        """Occurrences whose coverage touches the local days [local_start, local_end] (what ticks of one day
+        share: computed once per day, not on every tick)."""
         found = []
         for event in self.events:
             for first in event.first_days(local_start, local_end):
@@ -192,9 +198,9 @@ class Calendar:
                     first - dt.timedelta(days=event.before),
                     first + dt.timedelta(days=event.days - 1 + event.after),
                 )
-                if occurrence.start < end and occurrence.end > start:
+                if occurrence.coverage_start <= local_end and occurrence.coverage_end >= local_start:
                     found.append(occurrence)
-        return sorted(found, key=lambda o: (o.first, o.event.id))
+        return tuple(sorted(found, key=lambda o: (o.first, o.event.id)))
 
     def active(self, moment: dt.datetime) -> list[Occurrence]:
         """Occurrences whose coverage runs at ``moment``."""

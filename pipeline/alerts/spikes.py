@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,12 +45,18 @@ class Baseline:
     samples: tuple[float, ...]
 
 
+def _median(values: list[float]) -> float:
+    values.sort()
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def robust_baseline(samples: Sequence[float]) -> Baseline:
     """Median and scaled median absolute deviation, the spread floored at the Poisson spread of the median."""
     if not samples:
         return Baseline(0.0, 1.0, ())
-    expected = float(statistics.median(samples))
-    mad = float(statistics.median(abs(s - expected) for s in samples)) * _MAD_TO_SIGMA
+    expected = float(_median([float(s) for s in samples]))
+    mad = float(_median([abs(s - expected) for s in samples])) * _MAD_TO_SIGMA
     return Baseline(expected, max(mad, math.sqrt(max(expected, 1.0))), tuple(float(s) for s in samples))
 
 
@@ -254,6 +259,14 @@ def _floor(moment: datetime, minutes: int) -> datetime:
     return datetime.fromtimestamp(int(moment.timestamp()) // step * step, tz=moment.tzinfo)
 
 
+def _anchor(now: datetime, minutes: int, k: int, weeks: int) -> datetime:
+    """Where week ``k``'s baseline window ends (before shifting it back k weeks): ``now`` floored to the step,
+    each week offset by a fraction of the step, so that the weeks are recounted on different ticks instead of
+    all on one."""
+    offset = timedelta(seconds=max(1, minutes) * 60 * (k % max(weeks, 1)) / max(weeks, 1))
+    return _floor(now - offset, minutes) + offset
+
+
 def detect(store: Store, base: ItemQuery, now: datetime, settings: SpikeSettings, calendar: Calendar | None = None,
            cache_key: Any = None) -> list[Finding]:
     """The series of ``base`` that spike in the window ending ``now``, largest rise first.
@@ -263,7 +276,6 @@ def detect(store: Store, base: ItemQuery, now: datetime, settings: SpikeSettings
     """
     window = timedelta(hours=settings.window_hours)
     start = now - window
-    anchor = _floor(now, settings.step_minutes)
     base = base.with_(limit=0, offset=0, sort="published_at")
     if not _has_history(store, base, now, settings, cache_key):
         return []
@@ -275,10 +287,11 @@ def detect(store: Store, base: ItemQuery, now: datetime, settings: SpikeSettings
             continue
         weeks = []
         for k in range(1, settings.weeks + 1):
-            shift = timedelta(days=7 * k)
-            key = (cache_key, repr(base), name, anchor, k, settings.window_hours, settings.size)
-            weeks.append(BASELINES.get(key, lambda s=shift, n=name: _counts(
-                store, base.with_(date_from=anchor - s - window, date_to=anchor - s), n, settings.size)))
+            at = _anchor(now, settings.step_minutes, k, settings.weeks)
+            end = at - timedelta(days=7 * k)
+            key = (cache_key, repr(base), name, at, k, settings.window_hours, settings.size)
+            weeks.append(BASELINES.get(key, lambda e=end, n=name: _counts(
+                store, base.with_(date_from=e - window, date_to=e), n, settings.size)))
         explained = _explained(store, base, name, start, now, active, settings.size)
         for value, count in current.items():
             set_aside = explained.get(value, 0)
@@ -407,7 +420,7 @@ def explain(store: Store, base: ItemQuery, finding: Finding, weeks: int, sample:
         lead = store.search(window.with_(cluster_id=(cluster_id,), limit=1, sort="urgency")).items
         if lead:
             stories.append({"item_id": lead[0]["id"], "title": lead[0].get("title") or lead[0].get("url"),
-                            "items": count, "url": lead[0].get("url")})
+                            "items": count, "url": lead[0].get("url"), "cluster_id": cluster_id})
     return {
         "terms": [{"term": term, "items": df} for term, df in top_terms(items, history)],
         "stories": stories,

@@ -23,7 +23,7 @@ from pipeline.core.taxonomy import load_taxonomy
 from pipeline.office.setup import create_home
 
 # Other areas add their benchmarks (bench crawl, bench classify, bench dashboard) through register_bench.
-BENCH_MODULES = ("pipeline.bench.crawl", "pipeline.bench.classify", "pipeline.bench.dashboard")
+BENCH_MODULES = ("pipeline.bench.crawl", "pipeline.bench.classify", "pipeline.bench.dashboard", "pipeline.bench.alerts")
 
 SEARCH_QUERIES = {
     "term": ["sạt lở", "FDI", "biên giới", "lễ hội", "ô nhiễm", "công nhân", "đại hội", "xúc tiến"],

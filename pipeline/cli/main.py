@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("pipeline.cli.reports", "điểm tin ngày, tuần, tháng"),
     "report": ("pipeline.cli.reports", "báo cáo quý, 6 tháng, năm"),
     "case": ("pipeline.cli.reports", "hồ sơ chuyển xử lý: xuất và kiểm tra"),
+    "alerts": ("pipeline.cli.alerts", "cảnh báo: quy tắc, người nhận, lịch sự kiện, tin nhắn lỗi"),
 }
 
 

@@ -1,5 +1,5 @@
-"""The main job (`diemtin run`): every tick, crawl the sources that are due, process what arrived, make the
-digests that are due; the dashboard runs beside it as its own process.
+"""The main job (`diemtin run`): every tick, crawl the sources that are due, process what arrived, evaluate the
+alert rules and send what is due, make the digests that are due; the dashboard runs beside it as its own process.
 
 Each crawl runs in a subprocess (crawlers.scheduling), and each step of a tick is isolated, so one failing
 source, page or digest is logged and retried on a later tick instead of stopping the office's monitoring.
@@ -37,6 +37,13 @@ def _process(home: Home, now: datetime) -> Any:
         return process_queue(home, store)
 
 
+def _alerts(home: Home, now: datetime) -> Any:
+    from pipeline.alerts.evaluate import run_alerts
+
+    with home.open_store() as store:
+        return run_alerts(home, store, now)
+
+
 def _digests(home: Home, now: datetime) -> Any:
     from pipeline.reports.digests import run_due_digests
 
@@ -52,7 +59,7 @@ def _cases(home: Home, now: datetime) -> Any:
 
 
 STEPS: tuple[tuple[str, Callable[[Home, datetime], Any]], ...] = (
-    ("crawl", _crawl), ("process", _process), ("digests", _digests), ("cases", _cases),
+    ("crawl", _crawl), ("process", _process), ("alerts", _alerts), ("digests", _digests), ("cases", _cases),
 )
 
 
@@ -70,13 +77,14 @@ def tick(home: Home, now: datetime | None = None,
 
 
 def tick_line(report: dict[str, Any]) -> str:
-    """One tick in one Vietnamese line: sources crawled, items new, items processed, digests, errors."""
+    """One tick in one Vietnamese line: sources crawled, items new, items processed, alerts, digests, errors."""
     at = format_vn(report.get("at"))
     crawl = report.get("crawl") or {}
     process = report.get("process") or {}
     digests = report.get("digests") or []
     cases = report.get("cases") or []
-    failed = [name for name in ("crawl", "process", "digests", "cases")
+    alerts = report.get("alerts") or {}
+    failed = [name for name in ("crawl", "process", "alerts", "digests", "cases")
               if isinstance(report.get(name), dict) and report[name].get("error")]
     crawl_errors = sum(len(r.get("errors") or []) for r in (crawl.get("sources") or {}).values() if isinstance(r, dict))
     parts = [f"[{at}]", f"thu thập {number(crawl.get('due', 0))} nguồn đến hạn, {number(crawl.get('items', 0))} tin mới"]
@@ -84,11 +92,16 @@ def tick_line(report: dict[str, Any]) -> str:
         parts.append(f"xử lý {number(process['claimed'])} tin ({number(process.get('relevant', 0))} liên quan)")
     else:
         parts.append("không có tin chờ xử lý")
+    outbox = alerts.get("outbox") or {}
+    if alerts.get("alerts") or outbox.get("sent"):
+        parts.append(f"{number(alerts.get('alerts', 0))} cảnh báo mới, {number(outbox.get('sent', 0))} tin nhắn đã gửi")
+    if outbox.get("dead"):
+        parts.append(f"{number(outbox['dead'])} tin nhắn không gửi được")
     if isinstance(digests, list) and digests:
         parts.append(f"lập {len(digests)} điểm tin")
     if isinstance(cases, list) and cases:
         parts.append(f"{len(cases)} hồ sơ quá hạn được báo")
-    errors = crawl_errors + len(process.get("errors") or []) + len(failed)
+    errors = crawl_errors + len(process.get("errors") or []) + len(alerts.get("errors") or {}) + len(failed)
     parts.append(f"{number(errors)} lỗi" + (f" (bước lỗi: {', '.join(failed)})" if failed else ""))
     return "; ".join(parts[:2]) + "; " + "; ".join(parts[2:]) + "."
 

@@ -275,6 +275,9 @@ DEFAULTS: dict[str, Any] = {
         "spike_min_count": 10,
         # ... and to stand this many robust spreads above its baseline (a noisy weekday needs a larger rise).
         "spike_min_z": 3.0,
+        # The address people open the dashboard at (the office's reverse proxy in front of it): links in alert
+        # messages point there ("?item=<id>" opens an item, "alerts?alert=<id>" an alert).
+        "public_url": "http://127.0.0.1:8501",
     },
     # Cases routed to agencies (pipeline/office/cases.py).
     "cases": {
@@ -329,6 +332,17 @@ DEFAULTS: dict[str, Any] = {
     # Alerts pushed to the duty officer (pipeline/alerts/): rules are data in the store (`diemtin alerts`, the
     # dashboard's "Cảnh báo" page); these are the defaults every rule starts from.
     "alerts": {
+        # An item first seen by the office within this many minutes before the last evaluation is looked at
+        # again: a batch that took long to process becomes searchable after the tick that should have seen it.
+        "overlap_minutes": 30,
+        # Items published longer ago than this do not alert when first crawled (an old article found by a
+        # sitemap is not news); items without a date do.
+        "max_item_age_hours": 72,
+        # Items a rule looks at per tick (most urgent first); a larger wave is one more reason to open the queue.
+        "max_items_per_tick": 500,
+        # An item alert is urgent (quiet hours do not hold it; unacknowledged, it escalates) when its rule says
+        # so or the item's urgency reaches this.
+        "urgent_urgency": 0.8,
         # Spikes: the window of recent hours that is judged ...
         "spike_window_hours": 3,
         # ... against the same hours of the same weekday in this many weeks before (median: one holiday or one
@@ -350,6 +364,28 @@ DEFAULTS: dict[str, Any] = {
         "spike_values": 200,
         # Baselines of the weeks before are recounted this often (minutes), not on every tick.
         "spike_step_minutes": 10,
+        # A series still high within this many hours of its alert updates that alert instead of sending another.
+        "spike_cooldown_hours": 6,
+        # Messages one rule may send one recipient per hour; more wait for the hour to pass and go as one
+        # message. Each rule may set its own.
+        "rate_limit_per_hour": 6,
+        # An urgent alert nobody acknowledged in this many minutes goes to the rule's next recipient.
+        "escalate_minutes": 30,
+        # Attempts of one message before it is given up and kept as a dead letter for an operator.
+        "max_attempts": 5,
+        # Seconds before the first retry of a failed message; each later retry waits twice as long.
+        "retry_seconds": 60,
+        # Seconds a channel (Telegram, a webhook) may take to answer.
+        "timeout": 15,
+        # The Telegram Bot API (tests and offices behind a relay set their own).
+        "telegram_api": "https://api.telegram.org",
+        # The bot's token, from @BotFather. A secret: set DIEMTIN_ALERTS__TELEGRAM_TOKEN, not config.yaml.
+        "telegram_token": "",
+        # Webhooks by name -> URL (Zalo OA bridge, the office's own system); a rule names the ones it posts to.
+        "webhooks": {},
+        # Key of the HMAC-SHA256 signature of every webhook body (header X-DiemTin-Signature: sha256=...), so the
+        # receiver knows the post is ours. A secret: DIEMTIN_ALERTS__WEBHOOK_SECRET.
+        "webhook_secret": "",
     },
     # The log of every command and of the main job: one JSON event per line, in the home.
     "log": {

@@ -132,6 +132,7 @@ def _leap_month_offset(a11: int, tz: float) -> int:
             return i - 1
 
 
+@lru_cache(maxsize=4096)
 def to_solar(day: int, month: int, year: int, leap: bool = False, tz: float = VN_TIMEZONE) -> date:
     """The solar date of a lunar date (``year`` is the lunar year that starts at Tết of that solar year)."""
     if not (1 <= month <= 12 and 1 <= day <= 30):

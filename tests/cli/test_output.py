@@ -48,3 +48,5 @@ def test_a_tick_is_one_line_a_person_can_read():
         assert part in line, (part, line)
     failing = tick_line({**report, "digests": {"error": "OSError: disk full"}})
     assert "bước lỗi: digests" in failing
+    alerted = tick_line({**report, "alerts": {"alerts": 2, "errors": {}, "outbox": {"sent": 3, "dead": 1}}})
+    assert "2 cảnh báo mới, 3 tin nhắn đã gửi" in alerted and "1 tin nhắn không gửi được" in alerted

@@ -22,7 +22,7 @@ def test_a_tick_processes_what_arrived_and_runs_every_step(home: Home):
     with home.open_store() as store:
         store.enqueue_raw(list(synthetic_items(home.profile, 30, seed=2)))
     report = tick(home, datetime(2025, 7, 12, 3, 0, tzinfo=UTC))
-    assert [name for name, _ in STEPS] == ["crawl", "process", "digests", "cases"]
+    assert [name for name, _ in STEPS] == ["crawl", "process", "alerts", "digests", "cases"]
     assert all("error" not in (report[name] if isinstance(report[name], dict) else {}) for name, _ in STEPS), report
     assert report["process"]["stored"] == 30
     assert tick(home)["process"] == {"claimed": 0}
@@ -45,4 +45,4 @@ def test_a_failing_step_does_not_stop_the_others(home: Home):
 def test_run_once_without_dashboard_prints_the_tick_report(home: Home):
     _offline(home)
     report = json_lines(run_cli("run", "--once", "--no-dashboard", "--json", home=home).stdout)[-1]
-    assert set(report) >= {"at", "crawl", "process", "digests", "cases"}
+    assert set(report) >= {"at", "crawl", "process", "alerts", "digests", "cases"}

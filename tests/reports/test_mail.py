@@ -27,6 +27,17 @@ def _received(server) -> email.message.EmailMessage:
     return email.message_from_bytes(envelope.original_content, policy=policy.default)
 
 
+def test_a_long_vietnamese_subject_arrives_whole():
+    """Python's header folder loses the space between two encoded words of a long Vietnamese subject."""
+    subject = "[Điểm tin] [KHẨN] Sạt lở đất vùi lấp nhà dân ở xã Ba Bể, hàng chục hộ phải di dời khẩn cấp trong đêm"
+    with smtp_server("none") as server:
+        send_message(server.settings(), _message(subject + "\r\nBcc: ke-la@example.com"))
+        received = _received(server)
+        assert received["Subject"] == subject + " Bcc: ke-la@example.com"  # one line: no header smuggled in
+        assert received["Bcc"] is None
+        assert all(len(line) <= 78 for line in server.mailbox.envelopes[0].original_content.splitlines())
+
+
 def test_plain_relay_without_a_password_delivers():
     with smtp_server("none") as server:
         send_message(server.settings(), _message())

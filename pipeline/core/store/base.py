@@ -30,6 +30,9 @@ COLLECTIONS = ("sources", "users", "sessions", "cases", "digests", "claims", "la
 KEYWORD_FIELDS = ("source", "source_kind", "reputation", "lang", "status", "assignee", "tone", "cluster_id")
 LIST_FIELDS = ("topics", "flags", "places")
 FACET_FIELDS = KEYWORD_FIELDS + LIST_FIELDS
+# Item dates the index keeps: when it was published (or fetched, for an undated item), fetched, and first seen
+# by the office (``ingested_at``: what an alert rule asks for, "new since I last looked").
+DATE_FIELDS = ("published_at", "fetched_at", "ingested_at")
 
 
 class StoreError(Exception):
@@ -45,7 +48,8 @@ class ItemQuery:
     """What the queue, search, exports and analytics ask of the items.
 
     ``text`` is a full-text query: words match with or without diacritics, "quoted phrases" match in
-    order, and AND / OR / NOT (or +word / -word) combine them.
+    order, and AND / OR / NOT (or +word / -word) combine them. ``date_from``/``date_to`` bound ``date_field``
+    (one of DATE_FIELDS): the publication date by default.
     """
 
     text: str | None = None
@@ -53,6 +57,7 @@ class ItemQuery:
     include_duplicates: bool = False
     date_from: datetime | None = None
     date_to: datetime | None = None
+    date_field: str = "published_at"
     source: tuple[str, ...] = ()
     source_kind: tuple[str, ...] = ()
     reputation: tuple[str, ...] = ()
@@ -68,6 +73,10 @@ class ItemQuery:
     sort: str = "published_at"  # published_at | urgency | relevance | fetched_at
     limit: int = 50
     offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.date_field not in DATE_FIELDS:
+            raise StoreError(f"cannot filter by date {self.date_field!r}; dates are {', '.join(DATE_FIELDS)}")
 
     def with_(self, **changes: Any) -> ItemQuery:
         return replace(self, **changes)

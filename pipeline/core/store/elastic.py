@@ -32,6 +32,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 import index_config
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import (
+    DATE_FIELDS,
     FACET_FIELDS,
     ItemQuery,
     RawRecord,
@@ -51,7 +52,6 @@ from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
 MAX_WINDOW = 10_000
 # knn: k and num_candidates may not exceed this.
 MAX_KNN = 10_000
-DATE_FIELDS = ("published_at", "fetched_at")
 _SPACE = re.compile(r"^[a-z0-9_]+$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -124,10 +124,17 @@ class ElasticStore(Store):
         self._seq = _Sequence()
         self._vector_dims: dict[str, int] = {}
         try:
-            if not self.client.indices.exists_alias(name=self.names["items"]):
+            if not self.client.indices.exists_alias(name=self.names["items"]) or self._mapping_is_older():
                 apply_index_config(self.client, self.settings)
         except (ApiError, TransportError) as exc:
             raise StoreError(f"Elasticsearch at {url}: {_describe(exc)}") from exc
+
+    def _mapping_is_older(self) -> bool:
+        """Whether an items index lacks a field this code writes (a cluster set up by an older version): the
+        new fields are then added in place, as `diemtin store setup` would, before anything is written."""
+        mappings = self.client.indices.get_mapping(index=self.names["items"])
+        return any("ingested_at" not in (body.get("mappings") or {}).get("properties", {})
+                   for body in mappings.values())
 
     # ------------------------------------------------------------------ writing helpers
     def _bulk(self, actions: Iterable[dict[str, Any]], *, conflicts_ok: bool = False) -> int:
@@ -313,6 +320,7 @@ class ElasticStore(Store):
             "relevant": values["relevant"] == "1", "duplicate": values["duplicate"] == "1",
             "urgency": values["urgency"],
             "published_at": _es_date(values["published_at"]), "fetched_at": _es_date(values["fetched_at"]),
+            "ingested_at": _es_date(values["ingested_at"]),
             "item": item,
         }
         for name in FACET_FIELDS:
@@ -396,7 +404,7 @@ class ElasticStore(Store):
                 bounds["gte"] = _es_date(query.date_from)
             if query.date_to:
                 bounds["lt"] = _es_date(query.date_to)
-            filters.append({"range": {"published_at": bounds}})
+            filters.append({"range": {query.date_field: bounds}})
         if not must and not filters:
             return {"match_all": {}}
         return {"bool": {"must": must, "filter": filters}}

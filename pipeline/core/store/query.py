@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.core.text import fold, normalize, words
 
@@ -148,8 +149,10 @@ class _Parser:
         return _leaf(kind, value)
 
 
+@lru_cache(maxsize=2048)
 def parse_query(text: str) -> Node | None:
-    """The query's tree, or None for a query with no words. Raises QueryError for malformed input."""
+    """The query's tree, or None for a query with no words. Raises QueryError for malformed input. Trees are
+    immutable, so a query asked again (alert rules every tick, the dashboard's filters) is parsed once."""
     parser = _Parser(_lex(text or ""))
     node = parser.parse_or()
     if parser.peek() == ")":

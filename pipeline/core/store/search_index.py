@@ -20,12 +20,13 @@ from typing import Any
 
 import tantivy
 
-from pipeline.core.store.base import FACET_FIELDS, LIST_FIELDS, ItemQuery
+from pipeline.core.store.base import DATE_FIELDS, FACET_FIELDS, LIST_FIELDS, ItemQuery
 from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
 from pipeline.core.text import fold
 from pipeline.core.timeutil import parse_iso
 
-SCHEMA_VERSION = 1
+# 2: ingested_at (when the office first saw an item) is indexed, for alert rules.
+SCHEMA_VERSION = 2
 # Title words weigh more than body words: a place in the headline is what the item is about.
 TITLE_BOOST = 2.0
 # Vietnam is UTC+7 all year: day buckets start at 17:00 UTC.
@@ -44,8 +45,8 @@ def _build_schema() -> tantivy.Schema:
     builder.add_text_field("body", tokenizer_name="default", index_option="position")
     for name in FACET_FIELDS + ("relevant", "duplicate"):
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
-    builder.add_date_field("published_at", indexed=True, fast=True)
-    builder.add_date_field("fetched_at", indexed=True, fast=True)
+    for name in DATE_FIELDS:
+        builder.add_date_field(name, indexed=True, fast=True)
     builder.add_float_field("urgency", indexed=True, fast=True)
     return builder.build()
 
@@ -75,6 +76,7 @@ def index_values(item: dict[str, Any]) -> dict[str, Any]:
         "urgency": float(item.get("urgency") or 0.0),
         "published_at": item.get("published_at") or item.get("fetched_at") or item.get("ingested_at"),
         "fetched_at": item.get("fetched_at") or item.get("ingested_at"),
+        "ingested_at": item.get("ingested_at") or item.get("fetched_at"),
     }
     for name in FACET_FIELDS:
         if name in LIST_FIELDS:
@@ -104,7 +106,9 @@ class SearchIndex:
         self.path = path
         self.path.mkdir(parents=True, exist_ok=True)
         version_file = self.path / "SCHEMA_VERSION"
-        if version_file.exists() and version_file.read_text().strip() != str(SCHEMA_VERSION):
+        # An index of an older schema is dropped; the store rebuilds it from its records (it is only a cache).
+        self.reset = version_file.exists() and version_file.read_text().strip() != str(SCHEMA_VERSION)
+        if self.reset:
             shutil.rmtree(self.path)
             self.path.mkdir(parents=True)
         self.schema = _build_schema()
@@ -146,7 +150,7 @@ class SearchIndex:
         values = index_values(item)
         doc = tantivy.Document()
         for name, value in values.items():
-            if name in ("published_at", "fetched_at"):
+            if name in DATE_FIELDS:
                 moment = _date(value)
                 if moment is not None:
                     doc.add_date(name, moment)
@@ -192,7 +196,7 @@ class SearchIndex:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", list(query.ids))))
         if query.date_from or query.date_to:
             clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
-                self.schema, "published_at", tantivy.FieldType.Date,
+                self.schema, query.date_field, tantivy.FieldType.Date,
                 _date(query.date_from) or datetime(1970, 1, 1), _date(query.date_to) or datetime(2200, 1, 1),
                 include_lower=True, include_upper=False,
             )))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import sqlite3
 import threading
 import zlib
@@ -33,6 +34,8 @@ from pipeline.core.store.base import (
 from pipeline.core.store.search_index import IndexBusy, SearchIndex
 from pipeline.core.store.vectors import VectorSpace, to_blob
 from pipeline.core.timeutil import iso, now_utc
+
+log = logging.getLogger(__name__)
 
 # Schema migrations, applied in order; PRAGMA user_version records how many have run.
 MIGRATIONS: tuple[str, ...] = (
@@ -88,6 +91,9 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._migrate()
         self.index = SearchIndex(self.home / INDEX_DIR)
+        if self.index.reset and self.count_items():
+            log.warning("search index of an older schema rebuilt %s", {"items": self.count_items()})
+            self.reindex()
 
     # ------------------------------------------------------------------ connection and schema
     @property

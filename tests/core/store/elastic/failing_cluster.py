@@ -55,6 +55,9 @@ class FailingCluster:
         if route.startswith("/_alias/"):  # the items alias and its one backing index
             name = route.split("/")[2]
             return 200, {f"{name}-000001": {"aliases": {name: {"is_write_index": True}}}}
+        if route.endswith("/_mapping"):  # a cluster set up by this version: nothing to add on open
+            name = route.split("/")[1]
+            return 200, {f"{name}-000001": {"mappings": {"properties": {"ingested_at": {"type": "date"}}}}}
         if route.endswith("/_mget"):
             docs = json.loads(body or b"{}").get("docs", [])
             return 200, {"docs": [{"_index": d["_index"], "_id": d["_id"], "found": False} for d in docs]}

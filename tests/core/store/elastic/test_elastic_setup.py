@@ -83,3 +83,26 @@ def test_store_setup_command_prints_what_it_did(es_url: str, tmp_path, cli):
     finally:
         drop_indices(client, prefix)
         client.close()
+
+
+def test_a_cluster_set_up_by_an_older_version_gets_the_new_fields_on_open(es_store: ElasticStore):
+    """A field added to the items mapping (ingested_at) is added in place when the store opens, before anything
+    is written: with strict mappings, writing it into an older index would fail every batch."""
+    template = index_config.index_templates(es_store.prefix, replicas=0)[f"{es_store.prefix}-items"]["template"]
+    old = template["mappings"]
+    old["properties"].pop("ingested_at")
+    client = es_store.client
+    legacy_prefix = f"{es_store.prefix}-old"
+    drop_indices(client, legacy_prefix)
+    client.indices.create(index=f"{legacy_prefix}-items-000001", settings=template["settings"], mappings=old,
+                          aliases={f"{legacy_prefix}-items": {"is_write_index": True}})
+    try:
+        store = ElasticStore(es_store.url, Settings({"store": {"index_prefix": legacy_prefix, "replicas": 0}}))
+        mapping = client.indices.get_mapping(index=f"{legacy_prefix}-items")
+        assert all("ingested_at" in body["mappings"]["properties"] for body in mapping.values())
+        store.upsert_items([{"id": "a1", "url": "https://a.vn/1", "title": "Lũ", "text": "Mưa",
+                             "published_at": "2025-07-10T03:00:00Z", "ingested_at": "2025-07-12T03:00:00Z"}])
+        store.refresh()
+        assert store.search(ItemQuery(date_field="ingested_at", date_from="2025-07-12T00:00:00Z")).ids == ["a1"]
+    finally:
+        drop_indices(client, legacy_prefix)
