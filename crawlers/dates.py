@@ -67,10 +67,9 @@ def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:
         found = parse_date(metas.get(name))
         if found:
             return found, f"meta:{name}", metas[name]
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        found, raw = _jsonld_date(script)
-        if found:
-            return found, "jsonld", raw
+    found, raw = _jsonld_date(tree.xpath('//script[@type="application/ld+json"]/text()'))
+    if found:
+        return found, "jsonld", raw
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
         raw = node.get("content") or node.get("datetime") or node.text_content()
         found = parse_date(raw)
@@ -86,24 +85,51 @@ def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:
     return None, "", ""
 
 
-def _jsonld_date(text: str) -> tuple[datetime | None, str]:
+def _jsonld_date(scripts: list[str]) -> tuple[datetime | None, str]:
+    """The article's datePublished from the page's JSON-LD blocks: an Article's (NewsArticle, BlogPosting...)
+    before any other object's (a VideoObject's uploadDate, a WebPage's date), whatever order the blocks
+    come in."""
+    best: tuple[int, datetime, str] | None = None
+    for text in scripts:
+        data = loads_lenient(text)
+        if data is None:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop(0)
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                kind = node.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                rank = 0 if any(isinstance(k, str) and k.endswith(("Article", "Posting", "Report")) for k in kinds) else 1
+                for key in ("datePublished", "uploadDate", "dateCreated"):
+                    if node.get(key) and (best is None or rank < best[0]):
+                        found = parse_date(node[key])
+                        if found:
+                            best = (rank, found, str(node[key]))
+                            break
+                if best is not None and best[0] == 0:
+                    return best[1], best[2]
+                stack.extend(v for v in node.values() if isinstance(v, dict | list))
+    return (best[1], best[2]) if best else (None, "")
+
+
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$")
+
+
+def loads_lenient(text: str) -> Any:
+    """JSON-LD as pages ship it: wrapped in CDATA or an HTML comment, with raw newlines in strings or
+    trailing commas. None when it still cannot be read."""
+    text = _CDATA.sub("", text or "")
     try:
-        data = json.loads(text, strict=False)
+        return json.loads(text, strict=False)
     except ValueError:
-        return None, ""
-    stack = [data]
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            for key in ("datePublished", "uploadDate", "dateCreated"):
-                if node.get(key):
-                    found = parse_date(node[key])
-                    if found:
-                        return found, str(node[key])
-            stack.extend(v for v in node.values() if isinstance(v, dict | list))
-    return None, ""
+        pass
+    try:
+        return json.loads(re.sub(r",\s*([}\]])", r"\1", text.replace("\n", " ")), strict=False)
+    except ValueError:
+        return None
 
 
 def url_date(url: str) -> datetime | None:

@@ -114,7 +114,7 @@ def extract_page(
 
     links, main_links = structure.headline_links(tree)
     has_password = bool(tree.xpath("//input[@type='password']"))
-    drop = [title_node, lead.node if lead else None, shown[1] if shown else None]
+    drop = [title_node, structure.kicker_of(title_node), lead.node if lead else None, shown[1] if shown else None]
     structure.remove_chrome(tree, keep=[n for n in (title_node,) if n is not None], drop=drop)
     elements = sum(1 for _ in tree.iter())
     if elements > MAX_ELEMENTS:
@@ -133,7 +133,8 @@ def extract_page(
     text = _with_lead(lead_text, body_text)
     reason = structure.not_an_article(url=url, meta=meta, title=title, text=text, links=links, main_links=main_links,
                                       has_password=has_password, has_date=page_moment is not None,
-                                      has_lead=lead is not None)
+                                      has_lead=lead is not None,
+                                      headed=structure.headed_article(title_node, lead, page_moment is not None, url))
     if reason:
         raise NotAnArticle(reason, url)
     if not text:

@@ -12,14 +12,15 @@ shows today's date. This module reads those parts from an lxml tree by name and 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+from crawlers.dates import loads_lenient
 from pipeline.core.dates import FoundDate, find_vn_dates
 from pipeline.core.text import normalize, normalize_tone_marks
 
@@ -51,6 +52,9 @@ CHROME_PHRASES = (
     ("date", "today"), ("current", "date"), ("date", "now"), ("time", "now"), ("top", "date"), ("today",),
     ("header", "date"), ("header", "time"), ("current", "time"),
 )
+# Of those, the phrases that also name the article's own header block ("sc-longform-header-date" next to the
+# headline): chrome far from the headline only.
+WEAK_CHROME_PHRASES = {("header", "date"), ("header", "time")}
 # Chrome words long and distinctive enough to be recognised inside a longer name ("box-tinlienquanv2",
 # "boxRelatedNews", "commentWrapper").
 CHROME_SUBSTRINGS = ("related", "lienquan", "tinkhac", "xemthem", "docthem", "binhluan", "comment",
@@ -85,7 +89,7 @@ CHROME_HEADINGS = re.compile(
 CHROME_LINES = re.compile(
     r"^(?:\|?\s*tải ứng dụng\b.*|tải app\b.*|\|\s*báo điện tử.*|(?:xem thêm|đọc thêm|tin liên quan|bài liên quan)\s*[:>»].*|"
     r">>.*|»\s.*|chia sẻ(?: bài viết)?:?.*|lượt xem:?\s*[\d.,]+.*|nghe (?:đọc )?bài(?: viết)?.*|in bài.*|"
-    r"theo dõi .* trên google news.*)$",
+    r"theo dõi .* trên google news.*|mời (?:quý )?(?:độc giả|bạn đọc) gửi (?:bài|tin|ý kiến|câu hỏi).*)$",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
@@ -134,7 +138,8 @@ def _chrome_names(names: str, strong_only: bool) -> bool:
             return True
         if any(sub in whole for sub in CHROME_SUBSTRINGS):
             return True
-        if any(_has_phrase(parts, phrase) for phrase in CHROME_PHRASES):
+        if any(_has_phrase(parts, phrase) for phrase in CHROME_PHRASES
+               if not (strong_only and phrase in WEAK_CHROME_PHRASES)):
             return True
     return False
 
@@ -211,14 +216,10 @@ def read_meta(tree: Any) -> PageMeta:
 
 
 def _jsonld_objects(text: str) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(text, strict=False)
-    except ValueError:
-        # Real pages ship JSON-LD with raw newlines and trailing commas; one more, forgiving, try.
-        try:
-            data = json.loads(re.sub(r",\s*([}\]])", r"\1", text.replace("\n", " ")), strict=False)
-        except ValueError:
-            return []
+    # Real pages ship JSON-LD in CDATA or comments, with raw newlines and trailing commas.
+    data = loads_lenient(text)
+    if data is None:
+        return []
     out: list[dict[str, Any]] = []
     stack = [data]
     while stack and len(out) < 50:
@@ -473,7 +474,10 @@ def remove_chrome(tree: Any, *, keep: Iterable[Any] = (), drop: Iterable[Any] = 
     the headline or most of the page's paragraphs), link boxes inside the body, app banners, and the
     elements already read separately (``drop``: the headline, the sapo, the date line)."""
     keep = [k for k in keep if k is not None]
-    for node in [d for d in drop if d is not None]:
+    drop = [d for d in drop if d is not None]
+    # The blocks that hold the article's head (headline, lead, date line): never a teaser card.
+    head_blocks = {a for node in keep + drop for a in node.iterancestors()}
+    for node in drop:
         if node.getparent() is not None:
             _drop(node)
     body = tree.find(".//body")
@@ -491,6 +495,10 @@ def remove_chrome(tree: Any, *, keep: Iterable[Any] = (), drop: Iterable[Any] = 
                 or is_chrome_name(node)):
             if any(_contains(node, k) for k in keep):
                 continue
+            if node in head_blocks and node.tag not in STRUCTURAL_CHROME_TAGS and node.tag != "header":
+                # The column that holds the headline, whatever its name (VnExpress calls its main column
+                # "sidebar-1"): its chrome is judged element by element.
+                continue
             inside = sum(len(p.text_content()) for p in node.iter("p"))
             if inside > 0.5 * total and total > 400:
                 continue
@@ -498,9 +506,55 @@ def remove_chrome(tree: Any, *, keep: Iterable[Any] = (), drop: Iterable[Any] = 
             continue
         if node.tag in ("p", "div", "li") and _is_link_box(node):
             doomed.append(node)
+        elif node.tag in _TEASER_HEADINGS and _is_teaser_heading(node):
+            doomed.append(_teaser_card(node, root, head_blocks))
     for node in doomed:
         if node.getparent() is not None and not any(_contains(node, k) for k in keep):
             _drop(node)
+
+
+_TEASER_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+def _is_teaser_heading(heading: Any) -> bool:
+    """A heading that is a link to another article: the headline of a teaser card. CMSs insert such
+    cards in the middle of the body under names that say nothing (VietNamNet's "ck-cms-insert-neww-group"
+    of <article class="ck-cms-insert-news">)."""
+    text = flat(heading.text_content())
+    if len(text) < 15:
+        return False
+    linked = sum(len(flat(a.text_content())) for a in heading.iter("a") if (a.get("href") or "").strip())
+    return linked >= 0.7 * len(text)
+
+
+def _teaser_card(heading: Any, root: Any, head_blocks: set[Any]) -> Any:
+    """The card a teaser headline heads: its small enclosing block (headline, picture, excerpt), never a
+    block that holds the article's own head."""
+    card = heading
+    for _ in range(3):
+        parent = card.getparent()
+        if parent is None or parent is root or parent in head_blocks:
+            break
+        if len(parent.text_content()) > 600 or len(parent.xpath(".//p")) > 3:
+            break
+        card = parent
+    return card
+
+
+def kicker_of(title_node: Any | None) -> Any | None:
+    """The short label printed right above the headline ("Trung Quốc:", "Video:", a rubric): part of the
+    headline block, never of the article's text."""
+    if title_node is None:
+        return None
+    previous = title_node.getprevious()
+    while previous is not None and (not isinstance(previous.tag, str) or not flat(previous.text_content())):
+        previous = previous.getprevious()
+    if previous is None or previous.tag not in ("h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "div"):
+        return None
+    text = flat(previous.text_content())
+    if len(text) > 60 or len(text.split()) > 8 or len(previous) > 3 or find_vn_dates(text):
+        return None
+    return previous
 
 
 def _is_link_box(node: Any) -> bool:
@@ -576,6 +630,8 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
             continue
         if chrome_ancestor(node, keep=[anchor], strong_only=abs(distance) <= 25) is not None:
             continue
+        if _in_listing_item(node, anchor):
+            continue
         own = _own_text(node)
         if not own or len(own) > 160:
             continue
@@ -586,13 +642,35 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
         entry = (abs(distance) + (0 if distance >= 0 else 5), pick, node)
         (named if words_of(node) & DATE_WORDS or node.tag == "time" else other).append(entry)
     for pool in (named, other):
-        with_time = [e for e in pool if e[1].has_time]
-        pool = with_time or pool
-        if pool:
-            best = min(pool, key=lambda e: e[0])
-            if best[0] <= 400:
+        # A time the page states outright (even in the byline under the body) over one counted back from the
+        # reading time ("2 giờ trước" in the meta bar), and either over a bare day.
+        exact = [e for e in pool if e[1].has_time and not e[1].relative]
+        relative = [e for e in pool if e[1].relative]
+        for group in (exact, relative, pool):
+            if group:
+                best = min(group, key=lambda e: e[0])
                 return best[1], best[2]
     return None
+
+
+def _in_listing_item(node: Any, anchor: Any | None) -> bool:
+    """Is this date the date of another article: does it share a small block (a teaser in "Dòng sự kiện",
+    a related-news card) with a headline link to another page? The article's own header block (the one
+    holding the headline) never counts."""
+    current = node.getparent()
+    for _ in range(3):
+        if current is None or not isinstance(current.tag, str) or current.tag in ("body", "html"):
+            return False
+        if anchor is not None and _contains(current, anchor):
+            return False
+        if len(current.text_content()) > 600:
+            return False
+        for link in current.iter("a"):
+            text = flat(link.text_content())
+            if len(text) >= 20 and len(text.split()) >= 4 and (link.get("href") or "").strip():
+                return True
+        current = current.getparent()
+    return False
 
 
 _DATE_HINT = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|tháng|trước|hôm (?:nay|qua|kia)|"
@@ -695,9 +773,26 @@ def headline_links(tree: Any) -> tuple[set[str], int]:
     return out, main
 
 
+def headed_article(title_node: Any | None, lead: Lead | None, has_date: bool, url: str = "") -> bool:
+    """Does the page show one article's head: a headline that links nowhere else, the lead printed under
+    it (not a teaser's excerpt in a list) and a date? Real article pages carry dozens of teaser links in
+    their "Tin mới", "Xem nhiều" and "Đọc tiếp" boxes; with such a head they are articles however many
+    links surround them."""
+    if title_node is None or lead is None or lead.node is None or not has_date:
+        return False
+    heading = flat(title_node.text_content())
+    path = urlsplit(url).path.rstrip("/")
+    elsewhere = [a for a in title_node.iter("a") if (a.get("href") or "").strip()
+                 and not (path and urlsplit(a.get("href").strip()).path.rstrip("/") == path)]
+    if heading and sum(len(flat(a.text_content())) for a in elsewhere) >= 0.7 * len(heading):
+        return False
+    return not _in_listing_item(lead.node, title_node) and not _in_listing_item(title_node, None)
+
+
 def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: set[str], main_links: int,
-                   has_password: bool, has_date: bool, has_lead: bool) -> str | None:
-    """Why a page is not an article ("index", "error", "login", "tag", "search", "listing"), or None."""
+                   has_password: bool, has_date: bool, has_lead: bool, headed: bool = False) -> str | None:
+    """Why a page is not an article ("index", "error", "login", "tag", "search", "listing"), or None.
+    ``headed``: the page shows an article's head (see :func:`headed_article`)."""
     heading = flat(title or meta.doc_title)
     if _INDEX_TITLE.match(heading) or _INDEX_TITLE.match(meta.doc_title):
         return "index"
@@ -719,6 +814,6 @@ def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: se
         return "listing"
     # Headlines in the page's main part with little text around them: a list of articles, not one.
     per_link = len(text) / main_links if main_links else float("inf")
-    if main_links >= 6 and per_link < (60 if articled and has_date else 120):
+    if not headed and main_links >= 6 and per_link < (60 if articled and has_date else 120):
         return "listing"
     return None

@@ -51,7 +51,7 @@ def bench_crawl(pages: int, concurrency: int) -> dict[str, Any]:
                                    "urls": [room.url("/rss.xml")]}, home.settings)
             started = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "pipeline.cli", "--home", str(home.path), "crawl",
-                                   "--source", "bench", "--once"], capture_output=True, text=True, check=False)
+                                   "--source", "bench", "--once", "--json"], capture_output=True, text=True, check=False)
             wall = time.perf_counter() - started
             if done.returncode != 0:
                 raise CommandError(f"bench crawl failed: {done.stderr[-500:]}")

@@ -126,3 +126,19 @@ def test_huge_markup_is_extracted_within_bounds():
     record = extract_page(page("<script>" + "var a=1;" * 500_000 + "</script>", body), "https://bao.vn/a.html", now=NOW)
     assert time.perf_counter() - started < 10
     assert "Đoạn thân bài số 0" in record["text"]
+
+
+def test_a_section_page_of_teasers_stays_a_listing_even_with_a_date_and_excerpts():
+    """Articles with big teaser boxes are articles (gold: vnexpress/video-sidebars.html); a section page whose
+    only "headline" and "lead" are a teaser's own is still a listing."""
+    from crawlers.extract import NotAnArticle
+
+    items = "".join(
+        f'<article class="item-news"><h3 class="title-news"><a href="/tin-{i}.html">Bản tin thời sự số {i} về một sự việc '
+        f'trong ngày</a></h3><p class="description">Mô tả ngắn của bản tin số {i}, kể lại vài chi tiết đáng chú ý vừa '
+        f'xảy ra.</p><span class="time">07/03/2026 0{i % 10}:15</span></article>' for i in range(12))
+    head = '<title>Thời sự - Báo</title><meta name="pubdate" content="2026-03-07T10:00:00+07:00">'
+    with pytest.raises(NotAnArticle) as refused:
+        extract_page(page(head, f'<h1 class="title-page">Thời sự</h1><div class="list-news-subfolder">{items}</div>'),
+                     "https://bao.vn/thoi-su", now=NOW)
+    assert refused.value.reason == "listing"
