@@ -6,7 +6,9 @@ case, length-preserving, so offsets map back), with one compiled trie-shaped reg
 aliases (longest alias first at each position). The rules then read the original text around each hit:
 case and diacritics (lower-case "cao bằng" means "as high as"), the administrative word before the name
 ("xã", "huyện", "tỉnh"...), another province named after it ("xã Quang Trung, tỉnh Thanh Hóa"), and, for
-names that also belong elsewhere, an unambiguous place of the province close by.
+names that also belong elsewhere, an unambiguous place of the province close by. Spellings meant to dodge
+filters (look-alike letters from other scripts, letters split by dots or spaces) are read as a reader reads
+them (:mod:`pipeline.core.skeleton`), with offsets into the text as written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from pipeline.core.profiles import Place, Profile
 from pipeline.core.settings import Settings
+from pipeline.core.skeleton import match_view
 from pipeline.core.text import fold, normalize
 
 # Order in which a name shared by several places is attributed when nothing in the text decides.
@@ -209,9 +212,13 @@ class RelevanceMatcher:
         """Offsets are into ``normalize(title)`` and ``normalize(text)``; pass ``normalized=True`` when the
         caller has normalised them already (the pipeline has), which skips a second, costly pass."""
         if normalized:
-            fields = {"title": title or "", "text": text or ""}
+            written = {"title": title or "", "text": text or ""}
         else:
-            fields = {"title": normalize(title or ""), "text": normalize(text or "")}
+            written = {"title": normalize(title or ""), "text": normalize(text or "")}
+        # Names hidden from filters ("Тhái Nguyên" with a Cyrillic Т, "T.h.á.i N.g.u.y.ê.n") are matched on the
+        # text as a reader reads it; offsets are mapped back to the text as written.
+        views = {name: match_view(value) for name, value in written.items()}
+        fields = {name: view.text for name, view in views.items()}
         hits = {name: self._hits(name, value) for name, value in fields.items()}
         accepted: list[_Hit] = []
         rejected: list[_Hit] = []
@@ -222,6 +229,11 @@ class RelevanceMatcher:
                 if not hit.why and hit.ambiguous:
                     self._judge_ambiguous(hit, fields[name], strong)
                 (rejected if hit.why else accepted).append(hit)
+        for hit in accepted + rejected:
+            view = views[hit.field]
+            if view.changed:
+                hit.start, hit.end = view.span(hit.start, hit.end)
+                hit.surface = view.original[hit.start:hit.end]
         accepted.sort(key=lambda h: (h.field != "title", h.start))
         return Relevance(
             relevant=bool(accepted),
@@ -298,6 +310,11 @@ class RelevanceMatcher:
                 hit.not_a_name = True
             elif hit.ambiguous or _key(surface) in self._common:
                 hit.why = "viết thường không dấu, tên dễ nhầm với từ thường hoặc nơi khác"
+                hit.not_a_name = True
+            elif not hit.prefix and not any(e.place.kind in ("province", "former_province") for e in hit.entries):
+                # "la bang", "cho ra" in text without diacritics are words ("là bằng", "cho ra đời"): a commune
+                # written in lower case without diacritics counts only after "xa", "huyen"...
+                hit.why = "viết thường không dấu, không có “xã”, “huyện”… đứng trước"
                 hit.not_a_name = True
             return
         if not any(e.place.kind in _NAMED_ALONE for e in hit.entries) and (

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.core.skeleton import skeleton
 from pipeline.core.text import fold, normalize, words
 
 
@@ -80,7 +81,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
 
 
 def _leaf(kind: str, value: str) -> Node | None:
-    folded = [fold(w) for w in words(normalize(value, keep_newlines=False))]
+    folded = [fold(w) for w in words(skeleton(normalize(value, keep_newlines=False)))]
     if not folded:
         return None
     if kind == "phrase" and len(folded) > 1:

@@ -20,6 +20,7 @@ from typing import Any
 
 import tantivy
 
+from pipeline.core.skeleton import skeleton
 from pipeline.core.store.base import DATE_FIELDS, FACET_FIELDS, LIST_FIELDS, ItemQuery
 from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
 from pipeline.core.text import fold
@@ -52,8 +53,10 @@ def _build_schema() -> tantivy.Schema:
 
 
 def folded_text(value: str | None) -> str:
-    """Items are normalised by the pipeline before they are stored; the index only folds them."""
-    return fold(value or "")
+    """Items are normalised by the pipeline before they are stored; the index reads them as a reader does
+    (look-alike letters and split-up words undone, :mod:`pipeline.core.skeleton`) and folds them, so a search
+    for "Thái Nguyên" finds "Тhái Nguyên" and "T.h.á.i N.g.u.y.ê.n" on both backends."""
+    return fold(skeleton(value or ""))
 
 
 def _date(value: Any) -> datetime | None:

@@ -303,3 +303,15 @@ def test_hybrid_search_ranks_full_text_candidates_by_similarity(store: Store, ne
     assert [item["id"] for item, _ in ranked] == [ids[2], ids[0]]
     assert ranked[0][1] > ranked[1][1]
     assert store.hybrid_search(ItemQuery(text="không có từ này"), probe) == []
+
+
+def test_search_reads_spellings_that_dodge_filters(store: Store):
+    """Look-alike letters and split-up words are indexed as a reader reads them, on every backend."""
+    store.upsert_items([
+        make_item("https://fb.example/a", "Тhái Nguyên: vỡ đập", "Chia sẻ gấp, vỡ đập ở Тhái Nguyên."),
+        make_item("https://fb.example/b", "Tin nóng", "Lũ về T.h.á.i N.g.u.y.ê.n trong đêm."),
+        make_item("https://fb.example/c", "Tin khác", "Lũ về Hà Nội trong đêm."),
+    ])
+    store.refresh()
+    found = set(store.search(ItemQuery(text='"Thái Nguyên"')).ids)
+    assert found == {item_id("https://fb.example/a"), item_id("https://fb.example/b")}
