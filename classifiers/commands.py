@@ -1,10 +1,12 @@
-"""`diemtin classifier train|eval|benchmark`: trainable text classifiers from the command line.
+"""`diemtin classifier train|eval|refresh|benchmark`: trainable text classifiers from the command line.
 
 train --out DIR      trains on a JSONL file into a folder (evaluated on --dev when given);
 train (no --out)     trains a new version in the home's registry from the analysts' labels (store collection
                      "labels") plus any JSONL given, and makes it current only if it is not worse;
 eval                 prints the metrics of a model on a labelled JSONL file as one JSON line (the last line);
-benchmark            reproduces classifiers/EVALUATION.md on the public data.
+refresh              retrains the flag models from the analysts' decisions plus the shipped data, keeping a new
+                     model only if it is not worse on held-out rows;
+benchmark            reproduces classifiers/EVALUATION.md: public data, the flags, evasion.
 """
 
 from __future__ import annotations
@@ -38,11 +40,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--positive", help="nhãn dương để tính ROC AUC (nhiệm vụ hai nhãn)")
     e.set_defaults(handler=cmd_eval)
 
+    r = commands.add_parser("refresh", help="huấn luyện lại mô hình các cờ từ quyết định của cán bộ; "
+                                           "chỉ dùng mô hình mới nếu không kém hơn trên dữ liệu giữ lại")
+    r.add_argument("--flag", action="append", default=[], choices=["likely_false", "scam", "incitement", "sovereignty"],
+                   help="chỉ cờ này (mặc định: mọi cờ có quyết định của cán bộ)")
+    r.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train",
+                   help="thư mục chứa vntc_train.jsonl và vihos/ (dữ liệu được phép dùng cho mô hình đi kèm)")
+    r.set_defaults(handler=cmd_refresh)
+
     b = commands.add_parser("benchmark", help="đo lại các số liệu của EVALUATION.md trên dữ liệu công khai")
     b.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train",
                    help="thư mục chứa vihsd_*.jsonl và vntc_train.jsonl")
-    b.add_argument("--only", choices=["vihsd", "vntc"], action="append", default=[],
-                   help="chỉ chạy bộ dữ liệu này (mặc định: tất cả)")
+    b.add_argument("--only", choices=["vihsd", "vntc", "flags", "evasion"], action="append", default=[],
+                   help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc (mô hình huấn luyện), flags (các cờ "
+                        "trên tập giữ lại, cặp quan điểm, ViHSD dev, VFND, tin thật), evasion (liên quan khi viết lách)")
     b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
     b.add_argument("--no-lexicon", action="store_true", help="đo khi không dùng danh sách từ xúc phạm")
     b.set_defaults(handler=cmd_benchmark)
@@ -125,9 +136,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
+    from classifiers.training.flag_benchmark import run as run_flags
     from classifiers.training.public_benchmark import run_benchmarks
 
-    for result in run_benchmarks(args.data, only=args.only or None, sample=args.sample,
-                                 lexicon=not args.no_lexicon):
-        print_json(result)
+    wanted = set(args.only or ("vihsd", "vntc", "flags", "evasion"))
+    if wanted & {"flags", "evasion"}:
+        for result in run_flags(args.data, only=wanted & {"flags", "evasion"}):
+            print_json(result)
+    if wanted & {"vihsd", "vntc"}:
+        for result in run_benchmarks(args.data, only=sorted(wanted & {"vihsd", "vntc"}), sample=args.sample,
+                                     lexicon=not args.no_lexicon):
+            print_json(result)
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from classifiers.training.flag_models import FLAGS, refresh
+    from classifiers.training.learn import TrainingError
+
+    home = home_of(args)
+    with home.open_store() as store:
+        for flag in args.flag or FLAGS:
+            try:
+                print_json(refresh(home.path, store, flag, args.data, home.settings))
+            except (TrainingError, FileNotFoundError) as exc:
+                raise CommandError(f"không huấn luyện lại được cờ {flag}: {exc}") from exc
     return 0

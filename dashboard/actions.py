@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.core import vocabulary
 from pipeline.core.home import Home
 from pipeline.core.netguard import AddressRefused, HostUnresolved, check_url, parse_networks
+from pipeline.core.plugins import load_object
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import NotFound, Store
 from pipeline.core.timeutil import iso, now_utc
@@ -114,7 +115,12 @@ def add_note(store: Store, actor: Actor, item_id: str, text: str) -> dict[str, A
 
 
 def label_flag(store: Store, actor: Actor, item_id: str, flag: str, verdict: str, reason: str = "") -> dict[str, Any]:
-    """Confirm or reject one flag of an item: the decision is shown on the item and kept as a training label."""
+    """Confirm or reject one flag of an item: the decision is shown on the item and kept as a training label.
+
+    A rejected flag stops counting everywhere — urgency (recomputed now), the queue's filters and counts,
+    exports, digests and routing (:func:`pipeline.core.vocabulary.flag_stands`) — and stays on the item with
+    its decision, and in the audit trail, as history. Confirming it again makes it count again.
+    """
     require(actor, "item.label")
     if verdict not in vocabulary.codes("flag_verdicts"):
         raise ActionError(f"Quyết định không hợp lệ: {verdict}.")
@@ -129,8 +135,50 @@ def label_flag(store: Store, actor: Actor, item_id: str, flag: str, verdict: str
     label = {"id": f"{item_id}|flag:{flag}", "item_id": item_id, "task": f"flag:{flag}", "label": verdict,
              "actor": actor.login, "at": at}
     store.put_record("labels", label["id"], label)
-    store.update_item(item_id, {"flags": flags}, actor=actor.login, action=f"item.flag.{verdict}", reason=reason)
+    store.update_item(item_id, {"flags": flags, **_urgency({**item, "flags": flags}, store)}, actor=actor.login,
+                      action=f"item.flag.{verdict}", reason=reason)
     return label
+
+
+def add_flag(store: Store, actor: Actor, item_id: str, flag: str, note: str) -> dict[str, Any]:
+    """Add a flag the classifiers missed, with the analyst's note as its evidence. It counts at once (urgency,
+    filters, exports, digests, routing) and becomes a "confirmed" training label for ``diemtin classifier
+    refresh``; re-processing the item keeps it."""
+    require(actor, "item.label")
+    if flag not in vocabulary.codes("flags"):
+        raise ActionError(f"Cảnh báo không hợp lệ: {flag}.")
+    note = (note or "").strip()
+    if not note:
+        raise ActionError("Cần ghi chú vì sao thêm cảnh báo này (ví dụ: dấu hiệu, nguồn xác minh).")
+    item = _item(store, item_id)
+    flags = [dict(entry) for entry in item.get("flags") or []]
+    at = iso(now_utc())
+    decision = {"label": "confirmed", "actor": actor.login, "at": at}
+    evidence = {"kind": "analyst", "text": note, "start": None, "end": None,
+                "detail": f"cán bộ {actor.login} thêm cảnh báo: {note}"}
+    existing = next((entry for entry in flags if entry.get("name") == flag), None)
+    if existing is not None:
+        existing.update(raised=True, decision=decision, origin="analyst", note=note)
+        existing["evidence"] = [evidence, *(existing.get("evidence") or [])]
+    else:
+        flags.append({"name": flag, "score": 1.0, "raised": True, "origin": "analyst", "note": note,
+                      "evidence": [evidence], "decision": decision})
+    label = {"id": f"{item_id}|flag:{flag}", "item_id": item_id, "task": f"flag:{flag}", "label": "confirmed",
+             "actor": actor.login, "at": at, "note": note, "added": True}
+    store.put_record("labels", label["id"], label)
+    store.update_item(item_id, {"flags": flags, **_urgency({**item, "flags": flags}, store)}, actor=actor.login,
+                      action="item.flag.added", reason=note)
+    return label
+
+
+def _urgency(item: dict[str, Any], store: Store) -> dict[str, Any]:
+    """The item's urgency after a change of its flags, by the classifiers' rule (named in settings)."""
+    try:
+        rescore = load_object(Settings().get_str("pipeline.urgency_rescorer"))
+    except (ImportError, AttributeError, ValueError):
+        return {}
+    urgency, reasons = rescore(item, store)
+    return {"urgency": urgency, "urgency_reasons": reasons}
 
 
 def _item(store: Store, item_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.core.text import fold
+from pipeline.core.vocabulary import flag_stands
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def evidence_spans(item: dict[str, Any], field_name: str, labels: dict[str, dict
             if entry.get("kind", "term") == "term":
                 add(entry, "topic", f"Chủ đề: {topic.get('label') or topic.get('id', '')}")
     for flag in item.get("flags") or []:
-        if not flag.get("raised", True):
+        if not flag_stands(flag):  # below threshold, or rejected by an analyst (kept as history only)
             continue
         name = labels.get("flags", {}).get(flag.get("name", ""), flag.get("name", ""))
         for entry in flag.get("evidence") or []:

@@ -25,14 +25,16 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifiers.runtime import offensive_lexicon
 from pipeline.core.text import fold, normalize
+
+if TYPE_CHECKING:  # scipy and scikit-learn load only to fit or transform: scoring a compact model needs neither
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 FIELDS = ("title", "text")
 # A letter repeated three or more times is the same word stretched ("quáaaa", "đẹppppp"): keep two.
@@ -183,6 +185,8 @@ class FeatureBuilder:
 
     def _lexicon_columns(self, docs: list[Prepared]) -> sparse.csr_matrix:
         """Two indicator columns, "uses a listed phrase" and "uses none", so a linear model can weigh both."""
+        from scipy import sparse
+
         if not self.lexicon:
             return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
         column = np.array([0 if d.lexicon_hits else 1 for d in docs])
@@ -190,6 +194,8 @@ class FeatureBuilder:
                                  shape=(len(docs), 2))
 
     def _vectorizers(self, n_rows: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         cfg = self.config
         # On a few hundred rows most useful terms occur once; pruning them would leave nothing to learn from.
         min_df = int(cfg["min_df"]) if n_rows >= int(cfg["min_df_from_rows"]) else 1
@@ -202,12 +208,16 @@ class FeatureBuilder:
         return word, char
 
     def fit_transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         self.word, self.char = self._vectorizers(len(docs))
         xw = self.word.fit_transform(docs)
         xc = self.char.fit_transform(docs)
         return sparse.hstack([xw, xc, self._lexicon_columns(docs)], format="csr")
 
     def transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         if self.word is None or self.char is None:
             raise RuntimeError("FeatureBuilder used before fit")
         return sparse.hstack([self.word.transform(docs), self.char.transform(docs), self._lexicon_columns(docs)],

@@ -7,9 +7,11 @@ relevance does for places, so the dashboard can highlight them in place.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from classifiers.runtime.lexicon import Match, TermMatcher, written_with_diacritics
+from pipeline.core.skeleton import match_view, skeleton
 from pipeline.core.text import fold
 
 FIELDS = ("title", "text")
@@ -18,6 +20,9 @@ POSITIVE_LABELS = ("confirmed", "yes", "1", "true", "positive")
 
 
 class ItemText:
+    """An item's title and text as matchers read them: spellings that dodge filters undone
+    (:mod:`pipeline.core.skeleton`), while every match's offsets and text are those of the text as written."""
+
     def __init__(self, item: dict[str, Any]):
         self.fields: dict[str, str] = {}
         for name in FIELDS:
@@ -26,14 +31,18 @@ class ItemText:
                 self.fields[name] = value
         if "text" not in self.fields and item.get("lead"):
             self.fields["text"] = item["lead"]
-        self._folded = {name: fold(value) for name, value in self.fields.items()}
-        sample = " ".join(value[:3000] for value in self.fields.values())
+        self.views = {name: match_view(value) for name, value in self.fields.items()}
+        self._folded = {name: fold(view.text) for name, view in self.views.items()}
+        sample = " ".join(view.text[:3000] for view in self.views.values())
         self.exact_diacritics = written_with_diacritics(sample)
 
     def find(self, matcher: TermMatcher) -> list[tuple[str, Match]]:
         out = []
-        for name, value in self.fields.items():
-            for match in matcher.find(value, folded=self._folded[name], exact_diacritics=self.exact_diacritics):
+        for name, view in self.views.items():
+            for match in matcher.find(view.text, folded=self._folded[name], exact_diacritics=self.exact_diacritics):
+                if view.changed:
+                    start, end = view.span(match.start, match.end)
+                    match = Match(start, end, view.original[start:end], match.term)
                 out.append((name, match))
         return out
 
@@ -43,8 +52,15 @@ class ItemText:
 
 
 def needs_classification(item: dict[str, Any]) -> bool:
-    """Relevant items that are not copies go through the classifiers; a copy joins its original's story."""
+    """Relevant items that are not copies get topics and tone (toward the province); a copy joins its
+    original's story."""
     return item.get("relevant") is not False and not item.get("duplicate_of")
+
+
+def needs_triage(item: dict[str, Any]) -> bool:
+    """Every item that is not a copy gets flags and claim matching, whether or not it names the province: a
+    viral false claim or a scam matters before it reaches the province (the national view, "Toàn quốc")."""
+    return not item.get("duplicate_of")
 
 
 def headline(item: dict[str, Any], max_chars: int = 400) -> str:
@@ -58,6 +74,27 @@ def headline(item: dict[str, Any], max_chars: int = 400) -> str:
         lead = lead[len(title):].strip()
     joined = f"{title}. {lead}" if title and lead else title or lead
     return joined[:max_chars]
+
+
+# A preamble before the claim itself: "Tin nóng:", "CHIA SẺ GẤP!!!", "Theo một nguồn tin riêng,".
+_PREAMBLE = re.compile(r"(?i)^\s*(?:(?:tin nóng|tin khẩn|khẩn|nóng|chia sẻ gấp|share gấp|cảnh báo|mới nhất|"
+                       r"breaking|tin hot|hot|nghe nói|nghe đồn)\b[\s:!.\-–—]*)+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+CLAIM_WINDOWS = 4
+
+
+def claim_windows(item: dict[str, Any], max_chars: int = 120) -> list[str]:
+    """What claim matching embeds for an item: its headline (title and lead, as the thresholds were calibrated
+    on), then up to three sentences of the title and lead on their own, preambles cut, so a claim stated after
+    "Tin nóng: theo một nguồn tin riêng, ..." or in the second sentence is compared as it is written."""
+    first = skeleton(headline(item, max_chars))
+    out = [first]
+    text = (item.get("lead") or item.get("text") or "")[:600]
+    for part in [item.get("title") or "", *_SENTENCE_END.split(text)]:
+        sentence = _PREAMBLE.sub("", skeleton(part)).strip()
+        if len(sentence) >= 20 and sentence[:max_chars] not in out and len(out) < CLAIM_WINDOWS:
+            out.append(sentence[:max_chars])
+    return out
 
 
 def evidence_of(field_name: str, match: Match, detail: str, kind: str = "term") -> dict[str, Any]:

@@ -20,38 +20,70 @@ an item:
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 
+from pipeline.core.skeleton import skeleton
 from pipeline.core.text import fold
 
 STORY_DIM = 384
-_STORY_HASHER = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=STORY_DIM,
-                                  alternate_sign=True, binary=True, norm="l2")
+# scikit-learn's default word pattern (words of two characters or more), as the prefilter was calibrated with.
+_WORDS = re.compile(r"(?u)\b\w\w+\b")
+
+
+@cache
+def _story_hasher() -> Any:
+    """Built on first use: importing scikit-learn costs seconds, and `classify` never clusters stories."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=STORY_DIM, alternate_sign=True,
+                             binary=True, norm="l2")
 
 
 def story_vectors(texts: Sequence[str]) -> np.ndarray:
     """(n, STORY_DIM) float32 unit vectors; their dot product approximates the cosine of the word sets."""
     if not texts:
         return np.zeros((0, STORY_DIM), dtype=np.float32)
-    return _STORY_HASHER.transform([fold(t) for t in texts]).toarray().astype(np.float32)
+    return _story_hasher().transform([fold(t) for t in texts]).toarray().astype(np.float32)
+
+
+def _grams(text: str) -> Counter[str]:
+    words = _WORDS.findall(fold(skeleton(text)))
+    return Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
 
 
 def prefilter_similarities(claims: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """(len(texts), len(claims)) TF-IDF cosines of folded word 1-2-grams, IDF over claims and texts together."""
+    """(len(texts), len(claims)) TF-IDF cosines of folded word 1-2-grams, IDF over claims and texts together
+    (smoothed idf, sublinear tf, l2 norm: scikit-learn's TfidfVectorizer, computed here without loading it)."""
+    out = np.zeros((len(texts), len(claims)), dtype=np.float32)
     if not claims or not texts:
-        return np.zeros((len(texts), len(claims)), dtype=np.float32)
-    folded_claims = [fold(c) for c in claims]
-    folded_texts = [fold(t) for t in texts]
-    vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)
-    try:
-        vectorizer.fit(folded_claims + folded_texts)
-    except ValueError:  # nothing but punctuation: no word to compare
-        return np.zeros((len(texts), len(claims)), dtype=np.float32)
-    sims = vectorizer.transform(folded_texts) @ vectorizer.transform(folded_claims).T
-    return np.asarray(sims.toarray(), dtype=np.float32)
+        return out
+    docs = [_grams(c) for c in claims] + [_grams(t) for t in texts]
+    df: Counter[str] = Counter()
+    for doc in docs:
+        df.update(doc.keys())
+    n = len(docs)
+    idf = {gram: math.log((1 + n) / (1 + count)) + 1.0 for gram, count in df.items()}
+
+    def vector(doc: Counter[str]) -> dict[str, float]:
+        weights = {gram: (1.0 + math.log(count)) * idf[gram] for gram, count in doc.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {gram: w / norm for gram, w in weights.items()}
+
+    claim_vectors = [vector(doc) for doc in docs[:len(claims)]]
+    for i, doc in enumerate(docs[len(claims):]):
+        text_vector = vector(doc)
+        for j, claim_vector in enumerate(claim_vectors):
+            small, large = (text_vector, claim_vector) if len(text_vector) < len(claim_vector) else (claim_vector,
+                                                                                                    text_vector)
+            out[i, j] = sum(w * large.get(gram, 0.0) for gram, w in small.items())
+    return out
 
 
 class ClaimPrefilter:

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from classifiers.runtime.lexicon import load_yaml
+from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.timeutil import now_utc, parse_iso
 
 URGENCY_FILE = "urgency.yaml"
-FLAG_VN = {"hostile": "xấu độc", "likely_false": "có thể sai sự thật", "sovereignty": "sai lệch chủ quyền",
-           "sensitive": "nhạy cảm"}
+FLAG_VN = {code: label[:1].lower() + label[1:] for code, label in vocabulary.labels("flags").items()}
 
 
 class Urgency:
@@ -34,7 +34,8 @@ class Urgency:
 
     def score(self, item: dict[str, Any], outlets: int = 1, now: datetime | None = None) -> tuple[float, list[str]]:
         parts: list[tuple[float, str]] = []
-        flags = [(f["score"] * self.flag_weights.get(f["name"], 0.5), f) for f in item.get("flags") or []]
+        # Only flags that stand count: a flag an analyst rejected stays on the item as history, not here.
+        flags = [(f["score"] * self.flag_weights.get(f["name"], 0.5), f) for f in vocabulary.raised_flags(item)]
         if flags:
             value, strongest = max(flags, key=lambda x: x[0])
             others = [FLAG_VN.get(f["name"], f["name"]) for _, f in flags if f is not strongest]
@@ -82,3 +83,15 @@ def _age_vn(hours: float) -> str:
     if hours < 48:
         return f"{int(hours)} giờ trước"
     return f"{int(hours // 24)} ngày trước"
+
+
+def rescore(item: dict[str, Any], store: Any) -> tuple[float, list[str]]:
+    """An item's urgency again, after an analyst added or rejected a flag (setting ``pipeline.urgency_rescorer``):
+    the same parts as the pipeline's, with the story's outlet count as stored."""
+    from classifiers.runtime.clusters import cluster_record_id
+
+    outlets = 1
+    if item.get("cluster_id"):
+        record = store.get_record("state", cluster_record_id(item["cluster_id"]))
+        outlets = int(record.get("outlet_count", 1)) if record else 1
+    return Urgency().score(item, outlets)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from classifiers import MODELS_DIR
+from classifiers.runtime.linear import export_compact
 from classifiers.training.learn import (
     TrainingError,
     evaluate,
@@ -30,7 +32,6 @@ from pipeline.core.timeutil import iso, now_utc
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = "models"
 CURRENT_FILE = "CURRENT"
 COLLECTION = "models"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -118,6 +119,7 @@ def retrain(home_path: str | Path, store: Store, task: str, rows: Sequence[dict[
     model.meta["version"] = version
     model.meta["comparison"] = comparison
     path = model.save(folder / version, train_keys=(row_key(row) for row in train_rows))
+    export_compact(model, path)  # what the pipeline loads: no scikit-learn at start-up
     record = {
         "id": f"{task}@{version}", "task": task, "version": version,
         "path": str(path.relative_to(Path(home_path))), "created_at": model.meta["created_at"],

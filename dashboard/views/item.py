@@ -144,14 +144,18 @@ with side:
                         widgets.flash(f"Đã chuyển sang “{vocabulary.text('statuses', target)}”.")
                         st.rerun()
 
-    flags = vocabulary.raised_flags(item)
+    # Standing flags, and rejected ones as history (they no longer count; confirming one again restores it).
+    flags = [f for f in item.get("flags") or [] if isinstance(f, dict) and (vocabulary.flag_stands(f) or f.get("decision"))]
     if flags:
         st.markdown("**Cảnh báo** (xác nhận hoặc bác bỏ: dùng để huấn luyện lại)")
     for flag in flags:
         name = flag.get("name", "")
         decision = flag.get("decision") or {}
         with st.container(border=True):
-            st.markdown(f"{widgets.md(widgets.label('flags', name))} — điểm {float(flag.get('score') or 0):.2f}")
+            struck = "~~" if not vocabulary.flag_stands(flag) else ""
+            added = " — cán bộ thêm" if flag.get("origin") == "analyst" else ""
+            st.markdown(f"{struck}{widgets.md(widgets.label('flags', name))}{struck} — điểm "
+                        f"{float(flag.get('score') or 0):.2f}{added}")
             for entry in flag.get("evidence") or []:
                 kind = widgets.label("evidence_kinds", entry.get("kind"))
                 st.caption(f"{widgets.md(kind)}: {widgets.md(entry.get('text') or entry.get('detail'))}")
@@ -166,6 +170,19 @@ with side:
                         actions.label_flag(ctx.store, actor, item["id"], name, verdict)
                         widgets.flash(f"Đã ghi nhận quyết định về cảnh báo {widgets.label('flags', name)}.")
                         st.rerun()
+
+    with st.form("add_flag_form", clear_on_submit=True):
+        st.markdown("**Thêm cảnh báo** mà bộ phân loại bỏ sót (kèm ghi chú; trở thành nhãn huấn luyện)")
+        choices = [code for code in vocabulary.codes("flags") if code not in {f.get("name") for f in flags
+                                                                              if vocabulary.flag_stands(f)}]
+        new_flag = st.selectbox("Cảnh báo", choices, key="add_flag_name",
+                                format_func=lambda code: vocabulary.label("flags", code)) if choices else None
+        flag_note = st.text_area("Ghi chú (bắt buộc)", key="add_flag_note", height=68)
+        if st.form_submit_button("Thêm cảnh báo", disabled=not actor.can("item.label") or not choices):
+            with widgets.action_feedback():
+                actions.add_flag(ctx.store, actor, item["id"], str(new_flag), flag_note)
+                widgets.flash(f"Đã thêm cảnh báo {widgets.label('flags', str(new_flag))}.")
+                st.rerun()
 
     people = options.facet_choices(ctx)["assignees"]
     with st.form("assign_form"):

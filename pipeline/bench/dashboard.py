@@ -106,7 +106,7 @@ def time_apptest(home: Home, runs: int) -> dict[str, Any]:
     measure("queue_s", lambda: None)
     measure("queue_search_s", lambda: at.text_input(key="f_text").set_value("sạt lở"))
     measure("queue_flag_filter_s", lambda: (at.text_input(key="f_text").set_value(""),
-                                            at.multiselect(key="f_flags").set_value(["hostile"])))
+                                            at.multiselect(key="f_flags").set_value(["incitement"])))
     at.multiselect(key="f_flags").set_value([])
     at.run()
     measure("queue_page_2_s", lambda: at.session_state.__setitem__("queue_page", 1))

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("pipeline.cli.commands", "tạo thư mục làm việc (home) cho một tỉnh"),
     "ingest": ("pipeline.cli.commands", "đưa các mục từ tệp JSONL vào hàng đợi"),
     "process": ("pipeline.cli.commands", "xử lý hàng đợi (chuẩn hóa, liên quan, trùng lặp, phân loại)"),
+    "classify": ("pipeline.cli.classify", "phân loại văn bản từ tệp JSONL mà không lưu (liên quan, cảnh báo, chủ đề)"),
     "items": ("pipeline.cli.commands", "liệt kê hoặc xuất các mục đã lưu"),
     "search": ("pipeline.cli.commands", "tìm kiếm toàn văn (không phân biệt dấu)"),
     "reindex": ("pipeline.cli.commands", "dựng lại chỉ mục tìm kiếm từ bản ghi"),

@@ -1,4 +1,5 @@
-"""`diemtin store setup|migrate`: preparing an Elasticsearch cluster and moving a store onto it (or back)."""
+"""`diemtin store setup|migrate|upgrade`: preparing an Elasticsearch cluster, moving a store onto it (or back),
+and upgrading a home's stored data after a release (retired flags)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="to_home", type=Path, help="home đích (kho nhúng)")
     p.add_argument("--verify-only", action="store_true", help="chỉ so sánh số lượng và checksum")
     p.set_defaults(handler=cmd_migrate)
+
+    p = actions.add_parser("upgrade", help="nâng cấp dữ liệu đã lưu (ví dụ: chuyển các cờ đã bỏ vào lịch sử)")
+    p.set_defaults(handler=cmd_upgrade)
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from pipeline.core.console import home_of
+    from pipeline.core.store.upgrade import upgrade
+
+    home = home_of(args)
+    with home.open_store() as store:
+        print_json(upgrade(store))
+    return 0
 
 
 def _settings_home(args: argparse.Namespace) -> Home:

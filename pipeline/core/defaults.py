@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
         "stages": ["classifiers.stages:build_stages"],
         # Turns a raw record that has HTML but no text into title, text and metadata: ``(html, url) -> dict``.
         "html_extractor": "crawlers.extract:fields_from_html",
+        # Recomputes an item's urgency after an analyst adds or rejects a flag: ``(item, store) -> (urgency,
+        # reasons)``. Named, not imported: the dashboard and the core never import the classifiers.
+        "urgency_rescorer": "classifiers.runtime.urgency:rescore",
     },
     # Whether an item is about the province (pipeline/core/relevance.py).
     "relevance": {
@@ -203,6 +206,9 @@ DEFAULTS: dict[str, Any] = {
         "cluster_candidates": 10,
         # A flag is raised (shown, counted, filtered) at or above this score.
         "flag_threshold": 0.5,
+        # An item that does not name the province keeps only flags at or above this score: those items make the
+        # national view ("Toàn quốc": a viral false claim, a scam before it reaches the province).
+        "national_flag_threshold": 0.75,
         # Topics: a tag needs this combined score; zero-shot similarity alone weighs at most topic_zero_shot_weight.
         "topic_threshold": 0.5,
         # How much more a term in the title counts than one in the body.
@@ -326,8 +332,8 @@ DEFAULTS: dict[str, Any] = {
         # Formats attached to the digest e-mail.
         "attach": ["docx", "pdf"],
         # Flags whose confirmed labels (task "flag:<name>", label "confirmed") put an item in the digest's section
-        # on false and hostile content; a classifier's flag alone never does.
-        "verdict_flags": ["hostile", "likely_false", "sovereignty"],
+        # on false and harmful content; a classifier's flag alone never does.
+        "verdict_flags": ["likely_false", "scam", "incitement", "sovereignty"],
     },
     # Alerts pushed to the duty officer (pipeline/alerts/): rules are data in the store (`diemtin alerts`, the
     # dashboard's "Cảnh báo" page); these are the defaults every rule starts from.

@@ -143,6 +143,9 @@ class Pipeline:
         self._mark_exact_duplicates(items)
         for stage in self.stages:
             stage(items, self.store)
+        for item in items:
+            if "_previous_flags" in item:  # no flags stage ran on it: what analysts decided stays as it was
+                item["flags"] = item.pop("_previous_flags")
         self.store.upsert_items(items)
         done = [raw_id for item in items for raw_id in raw_of[item["id"]]]
         self.store.finish_raw(done, failed)
@@ -175,6 +178,9 @@ class Pipeline:
                 for key in TRIAGE_FIELDS:
                     if key in previous:
                         item[key] = previous[key]
+                if previous.get("flags"):
+                    # The flags stage recomputes flags and keeps analysts' decisions and added flags from these.
+                    item["_previous_flags"] = previous["flags"]
                 item["ingested_at"] = previous.get("ingested_at", item["ingested_at"])
             original = known.get(canon_keys.get(item["id"], "")) or known.get(item["content_hash"])
             if original is None:

@@ -13,10 +13,13 @@ from typing import Any
 
 import yaml
 
+# The C loader when PyYAML has it: the pure-Python one spends a third of a second on the data files at start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
-KINDS = ("flags", "flag_verdicts", "statuses", "tones", "case_statuses", "severities", "digest_statuses",
-         "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources", "evidence_kinds",
-         "alert_kinds", "alert_states", "delivery_states", "alert_channels", "calendar_kinds")
+KINDS = ("flags", "retired_flags", "flag_harms", "flag_verdicts", "statuses", "tones", "case_statuses", "severities",
+         "digest_statuses", "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources",
+         "evidence_kinds", "alert_kinds", "alert_states", "delivery_states", "alert_channels", "calendar_kinds")
 
 
 class UnknownCode(KeyError):
@@ -25,7 +28,7 @@ class UnknownCode(KeyError):
 
 @cache
 def _data() -> dict[str, Any]:
-    return yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    return yaml.load(VOCABULARY_FILE.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 - safe loaders only
 
 
 def codes(kind: str) -> tuple[str, ...]:
@@ -85,11 +88,32 @@ def transitions() -> dict[str, tuple[str, ...]]:
     return {code: tuple(nexts) for code, nexts in _data()["transitions"].items()}
 
 
+def flag_stands(flag: Any) -> bool:
+    """A flag counts (urgency, filters, exports, digests, routing) when it is raised (by the classifiers or
+    added by an analyst) and no analyst rejected it. A rejected flag stays on the item, with its decision, as
+    history."""
+    if not isinstance(flag, dict) or not flag.get("raised", True):
+        return False
+    decision = flag.get("decision")
+    return not (isinstance(decision, dict) and decision.get("label") == "rejected")
+
+
 def raised_flags(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The flags of an item that stand: raised by the classifiers (a flag kept below its threshold carries
-    ``raised: False``)."""
-    return [flag for flag in item.get("flags") or [] if isinstance(flag, dict) and flag.get("raised", True)]
+    """The flags of an item that stand (:func:`flag_stands`)."""
+    return [flag for flag in item.get("flags") or [] if flag_stands(flag)]
 
 
 def raised_flag_names(item: dict[str, Any]) -> list[str]:
     return [str(flag["name"]) for flag in raised_flags(item) if flag.get("name")]
+
+
+def routing_keys(item: dict[str, Any]) -> set[str]:
+    """What agencies' ``flags`` are matched against: each standing flag's name, and "name:harm" for the harms
+    its evidence shows ("likely_false:public_safety"). Only content flags route; topics route separately."""
+    keys: set[str] = set()
+    for flag in raised_flags(item):
+        name = str(flag.get("name") or "")
+        if name:
+            keys.add(name)
+            keys.update(f"{name}:{harm}" for harm in flag.get("harms") or ())
+    return keys

@@ -172,9 +172,11 @@ def responsible_agency(profile: Any, item: dict[str, Any], cases: list[dict[str,
     if cases:
         agency = cases[-1].get("agency") or ""
         return names.get(agency, agency)
-    for flag in vocabulary.raised_flag_names(item):
+    keys = vocabulary.routing_keys(item)
+    # The most specific route first: "likely_false:public_safety" before "likely_false".
+    for key in sorted(keys, key=lambda k: (-k.count(":"), k)):
         for agency in profile.agencies:
-            if flag in agency.flags:
+            if key in agency.flags:
                 return agency.name
     for topic in topic_ids(item):
         for agency in profile.agencies:

@@ -69,7 +69,7 @@ def test_flagged_widely_carried_recent_item_is_more_urgent_and_says_why():
              "tone": {"label": "tich_cuc", "score": 0.7}}
     loud = {"published_at": "2026-11-25T11:00:00Z", "source_kind": "social",
             "flags": [{"name": "likely_false", "score": 0.9, "evidence": []},
-                      {"name": "sensitive", "score": 0.6, "evidence": []}],
+                      {"name": "scam", "score": 0.6, "evidence": []}],
             "tone": {"label": "tieu_cuc", "score": 0.8}}
     quiet_score, quiet_reasons = urgency.score(quiet, outlets=1, now=now)
     loud_score, loud_reasons = urgency.score(loud, outlets=5, now=now)
@@ -78,3 +78,16 @@ def test_flagged_widely_carried_recent_item_is_more_urgent_and_says_why():
     assert any("5 cơ quan báo chí" in r for r in loud_reasons)
     assert any("tiêu cực" in r for r in loud_reasons)
     assert all("(+" in r for r in quiet_reasons + loud_reasons)
+
+
+def test_a_rejected_flag_no_longer_counts_toward_urgency():
+    urgency = Urgency()
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    flagged = {"published_at": "2026-11-25T11:00:00Z", "source_kind": "social",
+               "flags": [{"name": "likely_false", "score": 0.9, "evidence": []}]}
+    rejected = {**flagged, "flags": [{"name": "likely_false", "score": 0.9, "evidence": [],
+                                      "decision": {"label": "rejected", "actor": "lan", "at": "2026-11-25T11:30:00Z"}}]}
+    flagged_score, _ = urgency.score(flagged, now=now)
+    rejected_score, reasons = urgency.score(rejected, now=now)
+    assert rejected_score < flagged_score - 0.4
+    assert not any("cờ" in r for r in reasons)

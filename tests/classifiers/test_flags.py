@@ -25,28 +25,79 @@ def _assert_explained(flag: dict, item: dict) -> None:
             assert item[evidence["field"]][evidence["start"]:evidence["end"]] == evidence["text"]
 
 
-# ------------------------------------------------------------------ hostile
-def test_hostile_source_with_hostile_framing_is_flagged_with_source_and_terms(flags):
+# ------------------------------------------------------------------ content, never stance
+def test_harsh_criticism_and_protest_are_not_flagged(flags):
+    """Criticism of authorities, a protest slogan, a "hostile" source: none of it is a flag (the retired
+    `hostile` flag scored exactly this)."""
     item = {"title": "Chế độ độc tài cướp đất của dân ở Thái Nguyên", "reputation": "hostile", "source": "trang-x",
-            "text": "Bạo quyền địa phương tiếp tục đàn áp người dân, hãy xuống đường đòi lại đất."}
-    flag = _flag(flags, "hostile", item)
-    assert flag is not None and flag["score"] >= 0.8
-    kinds = {e["kind"] for e in flag["evidence"]}
-    assert {"source", "term"} <= kinds
-    _assert_explained(flag, item)
+            "text": "Bạo quyền địa phương tiếp tục đàn áp người dân, hãy xuống đường biểu tình đòi lại đất, "
+                    "đả đảo bọn tham quan."}
+    assert flags.flag(item) == []
 
 
-def test_official_article_rebutting_hostile_slogans_is_not_hostile(flags):
-    item = {"title": "Đấu tranh phản bác luận điệu xuyên tạc về chế độ", "reputation": "official",
-            "text": "Các thế lực thù địch rêu rao luận điệu sai trái rằng Việt Nam là chế độ độc tài, công an trị. "
-                    "Đây là những luận điệu xuyên tạc, bịa đặt, cần kiên quyết bác bỏ."}
-    assert _flag(flags, "hostile", item) is None
+def test_words_that_only_look_political_raise_nothing(flags):
+    for item in (
+        {"title": "Máy bay rơi bánh xuống đường", "text": "Một chiếc bánh của máy bay rơi xuống đường Nguyễn Trãi."},
+        {"title": "Cú sốc ở Ngoại hạng Anh", "text": "Đội bóng mới lên hạng lật đổ tượng đài Man City 3-1."},
+        {"title": "Biểu tình ở Pháp", "text": "Hàng nghìn người biểu tình phản đối cải cách lương hưu. Ảnh: REUTERS/AFP"},
+        {"title": "Áp dụng quy định mới", "text": "Tỉnh ap dung quy dinh moi ve phi gui xe tu thang sau. Nguon: AP"},
+    ):
+        assert flags.flag(item) == [], item["title"]
 
 
-def test_ordinary_news_is_not_hostile(flags):
+def test_ordinary_news_is_not_flagged(flags):
     item = {"title": "Thái Nguyên khởi công cầu mới", "reputation": "provincial",
             "text": "Công trình có tổng vốn 200 tỷ đồng, dự kiến hoàn thành năm sau."}
     assert flags.flag(item) == []
+
+
+def test_a_photo_credit_or_byline_never_raises_anything(flags):
+    context_item = {"title": "Lũ lớn ở miền Trung", "text": "Nước dâng cao ở Quảng Bình. Ảnh: Nghe nói/TTXVN\n"
+                                                         "Nguồn: tin nóng chia sẻ gấp"}
+    scores = flags.score_batch([context_item])[0]
+    evidence = [e for e in scores["likely_false"]["evidence"] if e["kind"] == "term"]
+    assert evidence == []
+
+
+# ------------------------------------------------------------------ scam
+def test_phishing_for_a_public_service_account_is_a_scam_with_its_evidence(flags):
+    item = {"title": "", "text": "[VNeID] Tai khoan dinh danh cua ban se bi khoa. Cap nhat ngay tai "
+                                 "vneid-gov.vn.xyz va cung cap ma OTP de tranh gian doan."}
+    flag = _flag(flags, "scam", item)
+    assert flag is not None and flag["score"] >= 0.8
+    assert any(e["kind"] == "term" and "vneid-gov.vn.xyz" in e["text"] for e in flag["evidence"])
+    _assert_explained(flag, item)
+
+
+def test_a_police_warning_quoting_a_scam_is_not_a_scam(flags):
+    item = {"title": "Cảnh báo thủ đoạn giả danh VNeID để chiếm đoạt tài khoản",
+            "text": "Công an tỉnh cảnh báo người dân nhận tin nhắn giả mạo yêu cầu cập nhật tại vneid-gov.vn.xyz "
+                    "và cung cấp mã OTP. Tuyệt đối không bấm vào link, không cung cấp mã OTP cho bất kỳ ai."}
+    assert _flag(flags, "scam", item) is None
+
+
+def test_a_genuine_otp_message_is_not_a_scam(flags):
+    item = {"title": "", "text": "Ma OTP cua Quy khach la 482913. Tuyet doi KHONG chia se ma nay cho bat ky ai. "
+                                 "Vietcombank"}
+    assert _flag(flags, "scam", item) is None
+
+
+# ------------------------------------------------------------------ incitement
+def test_a_call_to_violence_is_incitement_from_either_side(flags):
+    against_officials = {"title": "", "text": "Bọn cán bộ xã ăn cướp đó phải giết hết, anh em kéo đến tận nhà "
+                                              "chúng nó tối nay, mang theo xăng."}
+    against_protesters = {"title": "", "text": "Bọn biểu tình phản động đó phải giết hết, anh em kéo đến tận nhà "
+                                               "chúng nó tối nay, mang theo xăng."}
+    for item in (against_officials, against_protesters):
+        flag = _flag(flags, "incitement", item)
+        assert flag is not None and flag["score"] >= 0.7, item["text"]
+        _assert_explained(flag, item)
+
+
+def test_condemning_a_threat_is_not_incitement(flags):
+    item = {"title": "Lên án lời kêu gọi bạo lực trên mạng",
+            "text": "Nhiều người lên án bình luận kêu gọi \"giết hết\" người biểu tình; cơ quan chức năng đã vào cuộc."}
+    assert _flag(flags, "incitement", item) is None
 
 
 # ------------------------------------------------------------------ likely_false
@@ -120,38 +171,56 @@ def test_map_with_the_nine_dash_line_described_in_text_is_flagged(flags):
     assert _flag(flags, "sovereignty", item) is not None
 
 
-# ------------------------------------------------------------------ sensitive
-def test_strike_at_a_foreign_company_is_sensitive(flags):
-    item = {"title": "Hàng trăm công nhân ngừng việc tại công ty Hàn Quốc",
-            "text": "Công nhân công ty vốn Hàn Quốc ở Bắc Ninh ngừng việc vì chậm lương."}
-    flag = _flag(flags, "sensitive", item)
-    assert flag is not None
-    assert any("đình công có yếu tố nước ngoài" in e["detail"] for e in flag["evidence"])
-    _assert_explained(flag, item)
-
-
-def test_strike_without_a_foreign_element_is_not_sensitive(flags):
-    item = {"title": "Hợp tác xã tổ chức hội nghị", "text": "Người lao động được tăng lương từ tháng sau."}
-    assert _flag(flags, "sensitive", item) is None
-
-
-def test_border_incident_is_sensitive(flags):
-    item = {"title": "Phát hiện xây dựng trái phép sát cột mốc", "text": "Công trình gần cột mốc 120 trên biên giới Cao Bằng."}
-    assert _flag(flags, "sensitive", item) is not None
-
-
-def test_foreign_press_source_is_sensitive_for_the_foreign_reporters_duty(flags):
-    item = {"title": "Vietnam province expands industrial parks", "text": "Investors arrive.", "source_kind": "foreign_press",
-            "source": "reuters"}
-    flag = _flag(flags, "sensitive", item)
-    assert flag is not None and flag["evidence"][0]["kind"] == "source"
+# ------------------------------------------------------------------ retired
+def test_ethnic_religious_labour_and_border_subjects_are_never_flags(flags):
+    for item in (
+        {"title": "Hàng trăm công nhân ngừng việc tại công ty Hàn Quốc",
+         "text": "Công nhân công ty vốn Hàn Quốc ở Bắc Ninh ngừng việc vì chậm lương."},
+        {"title": "Phát hiện xây dựng trái phép sát cột mốc", "text": "Công trình gần cột mốc 120 trên biên giới Cao Bằng."},
+        {"title": "Vietnam province expands industrial parks", "text": "Investors arrive.", "source_kind": "foreign_press",
+         "source": "reuters"},
+        {"title": "Đồng bào Mông đón Tết", "text": "Người Mông ở Mèo Vạc theo đạo Tin lành tổ chức lễ đón năm mới."},
+    ):
+        assert flags.flag(item) == [], item["title"]
+    assert {"hostile", "sensitive"}.isdisjoint(flags.score_batch([{"title": "x", "text": "y"}])[0])
 
 
 # ------------------------------------------------------------------ learned
 def test_a_model_trained_on_analysts_decisions_raises_the_flag_with_its_reason():
     rows = ([{"text": f"bọn chúng toàn lũ ăn hại số {n}, dẹp hết đi", "label": "confirmed"} for n in range(20)]
             + [{"text": f"hội nghị tổng kết công tác năm {n} diễn ra tốt đẹp", "label": "rejected"} for n in range(20)])
-    model = train_model(rows, "flag:hostile")
-    flags = FlagClassifier(models={"flag:hostile": model})
-    flag = next(f for f in flags.flag({"title": "bọn chúng toàn lũ ăn hại, dẹp hết đi", "text": ""}) if f["name"] == "hostile")
-    assert any(e["kind"] == "model" and "flag:hostile" in e["detail"] for e in flag["evidence"])
+    model = train_model(rows, "flag:incitement")
+    flags = FlagClassifier(models={"flag:incitement": model})
+    flag = next(f for f in flags.flag({"title": "bọn chúng toàn lũ ăn hại, dẹp hết đi", "text": ""})
+                if f["name"] == "incitement")
+    assert any(e["kind"] == "model" and "flag:incitement" in e["detail"] for e in flag["evidence"])
+
+
+def test_every_flag_has_a_score_even_below_the_threshold(flags):
+    scores = flags.score_batch([{"title": "Giá rau hôm nay", "text": "Giá rau ổn định."}])[0]
+    assert set(scores) == {"likely_false", "scam", "incitement", "sovereignty"}
+    assert all(0.0 <= entry["score"] < 0.5 and entry["raised"] is False for entry in scores.values())
+
+
+def test_a_fabricated_claim_endangering_public_safety_carries_that_harm(flags):
+    item = {"title": "", "text": "CHIA SẺ GẤP!!! Nghe nói tối nay vỡ đập hồ Núi Cốc, bà con sơ tán ngay, "
+                                 "chính quyền đang giấu!!!"}
+    flag = _flag(flags, "likely_false", item)
+    assert flag is not None and flag["harms"] == ["public_safety"]
+    debunk = {"title": "Thực hư tin vỡ đập hồ Núi Cốc",
+              "text": "Thông tin vỡ đập hồ Núi Cốc lan truyền trên mạng là tin giả; đập vẫn an toàn."}
+    assert _flag(flags, "likely_false", debunk) is None
+
+
+def test_compact_model_scores_exactly_as_the_trained_model(tmp_path):
+    from classifiers.runtime.linear import export_compact, load_compact
+
+    rows = ([{"title": "", "text": f"vay nhanh chỉ cần CCCD số {n}, giải ngân trong 5 phút", "label": "positive"}
+             for n in range(15)] + [{"title": "Thông báo", "text": f"lịch cắt điện ngày {n} tại phường", "label": "negative"}
+                                    for n in range(15)])
+    model = train_model(rows, "flag:scam")
+    tmp_path.mkdir(exist_ok=True)
+    compact = load_compact(export_compact(model, tmp_path))
+    probe = [{"title": "", "text": "vay nhanh không thẩm định, chỉ cần CCCD"}, {"title": "Lịch", "text": "cắt điện"}]
+    for a, b in zip(model.predict_proba(probe), compact.predict_proba(probe), strict=True):
+        assert abs(a["positive"] - b["positive"]) < 1e-4

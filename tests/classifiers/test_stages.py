@@ -76,12 +76,15 @@ def test_a_model_retrained_in_the_homes_registry_is_used_by_the_flag_stage(tmp_p
     rows = ([{"text": f"bọn chúng toàn lũ ăn hại số {n}, dẹp hết đi", "label": "confirmed"} for n in range(30)]
             + [{"text": f"hội nghị tổng kết công tác năm {n} diễn ra tốt đẹp", "label": "rejected"} for n in range(30)])
     with home.open_store() as store:
-        retrain(home.path, store, "flag:hostile", rows)
+        retrain(home.path, store, "flag:incitement", rows)
         stages = {s.name: s for s in build_stages(home, store)}
         item = {"id": "x1", "title": "bọn chúng toàn lũ ăn hại, dẹp hết đi", "text": "", "relevant": True}
         stages["flags"]([item], store)
-    hostile = next(f for f in item["flags"] if f["name"] == "hostile")
-    assert any(e["kind"] == "model" and "flag:hostile" in e["detail"] for e in hostile["evidence"])
+    flag = next(f for f in item["flags"] if f["name"] == "incitement")
+    # The home's model (analysts' decisions) replaces the shipped one of the same task.
+    assert any(e["kind"] == "model" and "flag:incitement" in e["detail"] for e in flag["evidence"])
+    assert item["flag_scores"]["incitement"] == flag["score"] and set(item["flag_scores"]) == {
+        "likely_false", "scam", "incitement", "sovereignty"}
 
 
 def test_only_items_close_to_a_known_claim_are_embedded_and_a_paraphrase_still_matches(tmp_path, embedder):
@@ -106,7 +109,9 @@ def test_only_items_close_to_a_known_claim_are_embedded_and_a_paraphrase_still_m
         Pipeline(home, store, stages).run()
         rumour, fair = store.get_items([item_id(r["url"]) for r in raws])
         claims = {c["claim"] for c in store.list_records("claims")}
-    items_embedded = [text for text in embedded if text not in claims]  # the claims are embedded at first use
+    # The claims and the topic descriptions are embedded at first use; of the items, only the rumour.
+    heads = (raws[0]["text"][:40], raws[1]["title"][:40])
+    items_embedded = [text for text in embedded if text not in claims and text.startswith(heads)]
     assert rumour["relevant"] and fair["relevant"]
     assert rumour["claim_matches"] and "Bản Giốc" in rumour["claim_matches"][0]["claim"]
     assert len(items_embedded) == 1 and "Bản Giốc" in items_embedded[0], "the fair news item was never embedded"

@@ -19,6 +19,7 @@ from pipeline.cli.profile_build import (
     build_profiles,
 )
 from pipeline.cli.profiles import register
+from pipeline.core import vocabulary
 from pipeline.core.profiles import (
     CURATED_FILE,
     PLACE_KINDS,
@@ -161,7 +162,7 @@ def test_agencies_have_ids_names_and_what_they_handle():
         for agency in profile.agencies:
             assert agency.topics or agency.flags
         assert profile.agency("cong-an-tinh").name == f"Công an tỉnh {profile.name}"
-        assert "likely_false" in profile.agency("cong-an-tinh").flags
+        assert "scam" in profile.agency("cong-an-tinh").flags
         assert "dinh_cong_kcn" in profile.agency("ban-ql-kcn").topics
         with pytest.raises(ValueError, match="Không có cơ quan"):
             profile.agency("so-khong-co")
@@ -173,7 +174,43 @@ def test_agency_topics_are_topics_of_the_taxonomy():
     for pid in PROVINCE_IDS:
         for agency in load_profile(pid).agencies:
             assert set(agency.topics) <= topic_ids, agency.id
-            assert set(agency.flags) <= {"hostile", "likely_false", "sovereignty", "sensitive"}, agency.id
+            flags = {flag.split(":")[0] for flag in agency.flags}
+            harms = {flag.split(":")[1] for flag in agency.flags if ":" in flag}
+            assert flags <= set(vocabulary.codes("flags")), agency.id
+            assert harms <= set(vocabulary.codes("flag_harms")), agency.id
+
+
+# Bodies that can arrest or use force: what reaches them is an offence in the content, never a subject or a side.
+POLICE_AND_MILITARY = ("cong-an-tinh", "bo-chqs-tinh")
+CONTENT_ROUTES = {"scam", "incitement", "likely_false:public_safety"}
+
+
+def test_police_and_military_receive_content_flags_only_never_topics_or_politics():
+    """Content, never stance: police and military get cases for a scam, incitement or a fabricated claim that
+    endangers public safety, never because of a topic (democracy, human rights, religion, ethnicity) or a
+    source's politics; and no agency routes a retired stance flag."""
+    for pid in PROVINCE_IDS:
+        profile = load_profile(pid)
+        for agency_id in POLICE_AND_MILITARY:
+            agency = profile.agency(agency_id)
+            assert agency.topics == (), (pid, agency_id, agency.topics)
+            assert set(agency.flags) <= CONTENT_ROUTES, (pid, agency_id, agency.flags)
+        for agency in profile.agencies:
+            assert not set(agency.flags) & set(vocabulary.codes("retired_flags")), agency.id
+
+
+def test_routing_sends_a_scam_to_the_police_and_criticism_nowhere_near_them():
+    from pipeline.office.cases import suggest_agency
+
+    profile = load_profile("thai-nguyen")
+    scam = {"flags": [{"name": "scam", "score": 0.9}], "topics": []}
+    assert suggest_agency(profile, [scam]) == "cong-an-tinh"
+    danger = {"flags": [{"name": "likely_false", "score": 0.8, "harms": ["public_safety"]}]}
+    assert suggest_agency(profile, [danger]) == "cong-an-tinh"
+    critical = {"flags": [], "topics": [{"id": "dan_chu"}, {"id": "nhan_quyen"}, {"id": "ton_giao"}]}
+    assert suggest_agency(profile, [critical]) not in POLICE_AND_MILITARY
+    rejected = {"flags": [{"name": "scam", "score": 0.9, "decision": {"label": "rejected"}}]}
+    assert suggest_agency(profile, [rejected]) is None
 
 
 def test_default_sources_follow_the_source_record_shape():

@@ -101,5 +101,5 @@ def test_settings_and_data_files_name_only_defined_flags_and_topics():
     assert set(urgency["source_kinds"]) <= set(vocabulary.codes("source_kinds"))
     curated = yaml.safe_load((REPO / "pipeline" / "core" / "profiles" / "curated.yaml").read_text(encoding="utf-8"))
     for agency in curated["common"]["agencies"]:
-        assert set(agency.get("flags") or []) <= flags, agency["id"]
+        assert {f.split(":")[0] for f in agency.get("flags") or []} <= flags, agency["id"]
         assert set(agency.get("topics") or []) <= topics, agency["id"]

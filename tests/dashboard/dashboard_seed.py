@@ -98,7 +98,7 @@ def seed_items() -> list[dict[str, Any]]:
               flags=[{"name": "likely_false", "score": 0.91, "evidence": [
                           {"kind": "claim", **_span(rumour, "Thái Nguyên sắp xóa sổ xã Ba Bể"),
                            "detail": {"claim_id": CLAIM_ID, "similarity": 0.94}}]},
-                     {"name": "hostile", "score": 0.82, "evidence": [
+                     {"name": "incitement", "score": 0.82, "evidence": [
                          {"kind": "term", **_span(rumour, "luận điệu xuyên tạc")},
                          {"kind": "source", "text": "Nguồn thuộc danh sách thù địch", "detail": "hostile"}]}],
               tone="tieu_cuc", places=[_place(rumour, "xã Ba Bể", "Xã Ba Bể")], cluster="story-tin-don-ba-be",
@@ -109,7 +109,6 @@ def seed_items() -> list[dict[str, Any]]:
               reasons=["Đình công tại khu công nghiệp có vốn nước ngoài"],
               topics=[{"id": "dinh_cong_kcn", "label": "Đình công, KCN", "score": 0.95,
                        "evidence": [{"kind": "term", **_span(strike, "ngừng việc tập thể")}]}],
-              flags=[{"name": "sensitive", "score": 0.66, "evidence": [{"kind": "term", **_span(strike, "đòi tăng lương")}]}],
               tone="tieu_cuc", places=[_place(strike, "Khu công nghiệp Yên Bình", "KCN Yên Bình")],
               cluster="story-dinh-cong-yen-binh", site_name="Lao Động"),
         _item("https://baochinhphu.vn/thai-nguyen-thu-hut-fdi-654.htm", "Thái Nguyên thu hút hơn 1 tỷ USD vốn FDI",

@@ -7,6 +7,7 @@ from dashboard_seed import CLAIM_ID
 
 from dashboard import actions
 from pipeline.core.item import item_id
+from pipeline.core.store import ItemQuery
 from pipeline.office.accounts import PermissionDenied
 
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
@@ -21,7 +22,8 @@ def _every_mutation(store, actor, seeded):
         "assign_self": lambda: actions.assign(store, actor, [LANDSLIDE], actor.login),
         "assign_other": lambda: actions.assign(store, actor, [LANDSLIDE], "lanhdao"),
         "add_note": lambda: actions.add_note(store, actor, LANDSLIDE, "ghi chú"),
-        "label_flag": lambda: actions.label_flag(store, actor, RUMOUR, "hostile", "confirmed"),
+        "label_flag": lambda: actions.label_flag(store, actor, RUMOUR, "incitement", "confirmed"),
+        "add_flag": lambda: actions.add_flag(store, actor, LANDSLIDE, "scam", "trang giả mạo xin tiền cứu trợ"),
         "create_case": lambda: actions.create_case(
             store, actor, known_agencies=["cong-an-tinh"], deadline_hours={"high": 72}, title="Hồ sơ",
             item_ids=[RUMOUR], agency="cong-an-tinh", severity="high"),
@@ -85,16 +87,42 @@ def test_bulk_mark_reviewed_moves_new_items_and_says_why_others_were_skipped(sto
 
 
 def test_flag_decision_is_kept_as_a_training_label_and_on_the_item(store, actors):
-    label = actions.label_flag(store, actors["analyst"], RUMOUR, "hostile", "rejected", "tin cũ, đã đính chính")
+    before = store.get_item(RUMOUR)
+    label = actions.label_flag(store, actors["analyst"], RUMOUR, "incitement", "rejected", "tin cũ, đã đính chính")
     assert store.get_record("labels", label["id"]) == {
-        "id": f"{RUMOUR}|flag:hostile", "item_id": RUMOUR, "task": "flag:hostile", "label": "rejected",
+        "id": f"{RUMOUR}|flag:incitement", "item_id": RUMOUR, "task": "flag:incitement", "label": "rejected",
         "actor": "chuyenvien", "at": label["at"]}
-    flags = {flag["name"]: flag for flag in store.get_item(RUMOUR)["flags"]}
-    assert flags["hostile"]["decision"]["label"] == "rejected"
+    item = store.get_item(RUMOUR)
+    flags = {flag["name"]: flag for flag in item["flags"]}
+    assert flags["incitement"]["decision"]["label"] == "rejected"  # kept on the item as history
     assert "decision" not in flags["likely_false"]
     assert store.list_audit("item", RUMOUR)[-1]["action"] == "item.flag.rejected"
     with pytest.raises(actions.ActionError):
         actions.label_flag(store, actors["analyst"], RUMOUR, "sovereignty", "confirmed")
+    # A rejected flag stops counting: the queue's filter and counts, and urgency (recomputed).
+    store.refresh()
+    assert RUMOUR not in store.search(ItemQuery(flags=("incitement",))).ids
+    assert RUMOUR in store.search(ItemQuery(flags=("likely_false",))).ids
+    assert dict(store.count_by("flags", ItemQuery())).get("incitement", 0) == 0
+    assert not any("kích động" in reason for reason in item["urgency_reasons"])
+    assert item["urgency"] <= before["urgency"]
+
+
+def test_an_analyst_adds_a_flag_the_classifiers_missed_with_a_note(store, actors):
+    with pytest.raises(actions.ActionError):
+        actions.add_flag(store, actors["analyst"], LANDSLIDE, "scam", "  ")
+    with pytest.raises(actions.ActionError):
+        actions.add_flag(store, actors["analyst"], LANDSLIDE, "hostile", "cờ cũ")
+    label = actions.add_flag(store, actors["analyst"], LANDSLIDE, "scam", "trang giả mạo kêu gọi chuyển tiền cứu trợ")
+    assert store.get_record("labels", label["id"])["label"] == "confirmed"
+    item = store.get_item(LANDSLIDE)
+    flag = next(f for f in item["flags"] if f["name"] == "scam")
+    assert flag["origin"] == "analyst" and flag["decision"]["label"] == "confirmed"
+    assert flag["evidence"][0]["kind"] == "analyst" and "chuyển tiền cứu trợ" in flag["evidence"][0]["text"]
+    assert any("lừa đảo" in reason for reason in item["urgency_reasons"])
+    store.refresh()
+    assert LANDSLIDE in store.search(ItemQuery(flags=("scam",))).ids
+    assert store.list_audit("item", LANDSLIDE)[-1]["action"] == "item.flag.added"
 
 
 def test_analyst_takes_an_item_but_only_a_lead_assigns_it_to_someone_else(store, actors):

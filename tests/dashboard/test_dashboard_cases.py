@@ -92,5 +92,6 @@ def test_agency_is_suggested_from_the_items_flags_and_topics(seeded):
     from dashboard_seed import seed_items
 
     by_id = {item["id"]: item for item in seed_items()}
-    assert cases.suggest_agency(seeded.profile, [by_id[RUMOUR]]) == "cong-an-tinh"
+    # A rumour about the administrative merger: not a public-safety claim, so not the police (content routing).
+    assert cases.suggest_agency(seeded.profile, [by_id[RUMOUR]]) == "bcd-35"
     assert cases.suggest_agency(seeded.profile, [by_id[STRIKE]]) == "ban-ql-kcn"

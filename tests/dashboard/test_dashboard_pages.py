@@ -86,7 +86,7 @@ def test_viewer_sees_disabled_controls_and_no_admin_page(app):
     _open_item(at, RUMOUR)
     assert all(button.disabled for button in at.get("form_submit_button")
                if button.label in ("Cập nhật trạng thái", "Phân công", "Lưu ghi chú", "Lập hồ sơ"))
-    assert at.button(key="flag_hostile_confirmed").disabled
+    assert at.button(key="flag_incitement_confirmed").disabled
 
 
 def test_item_page_renders_script_and_img_from_crawled_content_as_text(app):

@@ -39,11 +39,11 @@ def test_search_matches_without_diacritics(store):
 
 
 def test_filters_map_onto_the_item_query(store):
-    filters = QueueFilters(flags=("hostile",), tones=("tieu_cuc",), source_kinds=("social",), reputations=("hostile",),
+    filters = QueueFilters(flags=("incitement",), tones=("tieu_cuc",), source_kinds=("social",), reputations=("hostile",),
                            places=("Xã Ba Bể",), langs=("vi",), statuses=("new",), topics=("sap_xep_bo_may",))
     query = filters.to_query(limit=50)
     assert (query.flags, query.tone, query.source_kind, query.places, query.sort, query.relevant) == (
-        ("hostile",), ("tieu_cuc",), ("social",), ("Xã Ba Bể",), "urgency", True)
+        ("incitement",), ("tieu_cuc",), ("social",), ("Xã Ba Bể",), "urgency", True)
     assert [row.item["id"] for row in load_queue(store, filters).rows] == [RUMOUR]
     english = load_queue(store, QueueFilters(langs=("en",), days=0)).rows
     assert [row.item["title"] for row in english] == ["Samsung to expand Thai Nguyen plant"]

@@ -94,13 +94,13 @@ def day_items() -> list[dict[str, Any]]:
               "Sáng 24/11, hàng trăm công nhân một doanh nghiệp vốn nước ngoài tại KCN Yên Bình đã ngừng việc. "
               "Người lao động đề nghị doanh nghiệp tăng lương và cải thiện bữa ăn ca theo cam kết đầu năm. Công đoàn "
               "và Ban quản lý các KCN tỉnh đã có mặt để đối thoại với người lao động.",
-              "2026-11-24T06:00:00Z", tone="tieu_cuc", topics=["dinh_cong_kcn"], flags=[("sensitive", 0.7, True)],
+              "2026-11-24T06:00:00Z", tone="tieu_cuc", topics=["dinh_cong_kcn"],
               urgency=0.8),
         _item("https://www.rfa.org/vietnamese/news/thai-nguyen-sap-xep.html", "rfa-tieng-viet", HOSTILE_TITLE,
               "Một bài viết trên trang nước ngoài đã xuyên tạc chủ trương sắp xếp đơn vị hành chính tại Thái Nguyên. "
               "Bài viết cho rằng việc sáp nhập tỉnh Bắc Kạn vào Thái Nguyên là nhằm cắt giảm quyền lợi của người dân "
               "tộc thiểu số. Các thông tin này không có căn cứ và đã được cơ quan chức năng phản bác.",
-              "2026-11-24T07:00:00Z", tone="tieu_cuc", topics=["sap_xep_bo_may"], flags=[("hostile", 0.92, True)],
+              "2026-11-24T07:00:00Z", tone="tieu_cuc", topics=["sap_xep_bo_may"], flags=[("incitement", 0.92, True)],
               status="routed", urgency=0.95),
         _item("https://facebook.com/tinnongthainguyen/posts/123", "trang-mang-xa-hoi", RUMOUR_TITLE,
               "Một trang mạng xã hội đăng tin hồ Núi Cốc có nguy cơ vỡ đập sau mưa lớn, kêu gọi người dân sơ tán. "
@@ -111,7 +111,7 @@ def day_items() -> list[dict[str, Any]]:
         _item("https://facebook.com/tinnongthainguyen/posts/456", "trang-mang-xa-hoi", UNCONFIRMED_TITLE,
               "Một bài viết trên mạng xã hội dùng lời lẽ kích động, cho rằng chính quyền xã Phú Bình làm sai. "
               "Bài viết chưa được xác minh và có nhiều bình luận trái chiều của người dùng mạng.",
-              "2026-11-24T09:00:00Z", tone="tieu_cuc", topics=["kinh_te_xa_hoi"], flags=[("hostile", 0.8, True)],
+              "2026-11-24T09:00:00Z", tone="tieu_cuc", topics=["kinh_te_xa_hoi"], flags=[("incitement", 0.8, True)],
               urgency=0.6),
         _item("https://dantri.com.vn/bat-dong-san/khu-do-thi-pho-yen.htm", "dan-tri", REJECTED_TITLE,
               "Một số trang tin đăng thông tin về dự án khu đô thị mới tại phường Phổ Yên chưa chính xác. "

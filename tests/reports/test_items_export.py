@@ -29,20 +29,20 @@ def test_csv_has_a_row_per_matching_item_in_vietnamese(seeded, tmp_path):
     hostile = next(r for r in rows if r[3] == HOSTILE_TITLE)
     assert hostile[0] == ids["by_title"][HOSTILE_TITLE]
     assert hostile[1] == "24/11/2026 14:00" and hostile[2] == "Đài Á Châu Tự Do (RFA)"
-    assert hostile[6] == "tiêu cực" and hostile[7] == "xấu độc" and hostile[9] == "đã chuyển xử lý"
+    assert hostile[6] == "tiêu cực" and hostile[7] == "kích động bạo lực, đe dọa hoặc thù hận" and hostile[9] == "đã chuyển xử lý"
 
 
 def test_xlsx_follows_the_same_filters(seeded, tmp_path):
     home, _ = seeded
     with home.open_store() as store:
-        query = DAY_QUERY.with_(tone=("tieu_cuc",), flags=("hostile",))
+        query = DAY_QUERY.with_(tone=("tieu_cuc",), flags=("incitement",))
         expected = store.search(query.with_(limit=100)).total
         count = export_items(store, query, tmp_path / "tin.xlsx")
     sheet = load_workbook(tmp_path / "tin.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == COLUMNS
     assert count == len(rows) - 1 == expected == 2
-    assert all(row[6] == "tiêu cực" and "xấu độc" in row[7] for row in rows[1:])
+    assert all(row[6] == "tiêu cực" and "kích động" in row[7] for row in rows[1:])
 
 
 def test_an_unknown_extension_is_refused_without_writing(seeded, tmp_path):

@@ -54,7 +54,7 @@ def test_counts_by_topic_source_and_tone_match_the_store(report):
 
 def test_flags_show_raised_and_confirmed_counts(report):
     flags = {row[0]: row[1:] for row in report["tables"]["Bảng 6. Cảnh báo và kết quả xác minh"][1:]}
-    assert flags["Xấu độc"] == ["2", "1"]  # two raised, one confirmed by an analyst
+    assert flags["Kích động bạo lực, đe dọa hoặc thù hận"] == ["2", "1"]  # two raised, one confirmed by an analyst
     assert flags["Có dấu hiệu sai sự thật"] == ["2", "1"]  # one confirmed, one rejected
 
 

@@ -25,6 +25,7 @@ from pipeline.core.store.base import DATE_FIELDS, FACET_FIELDS, LIST_FIELDS, Ite
 from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
 from pipeline.core.text import fold
 from pipeline.core.timeutil import parse_iso
+from pipeline.core.vocabulary import flag_stands
 
 # 2: ingested_at (when the office first saw an item) is indexed, for alert rules.
 SCHEMA_VERSION = 2
@@ -98,7 +99,8 @@ def _facet_value(name: str, entry: Any) -> str:
         if name == "topics":
             return str(entry.get("id", ""))
         if name == "flags":
-            return str(entry.get("name", "")) if entry.get("raised", True) else ""
+            # A flag an analyst rejected stays on the item as history but no longer filters or counts.
+            return str(entry.get("name", "")) if flag_stands(entry) else ""
         if name == "places":
             return str(entry.get("name", ""))
     return str(entry)

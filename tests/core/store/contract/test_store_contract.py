@@ -34,7 +34,7 @@ def newsroom(store: Store):
                   "Mưa lớn gây sạt lở đất tại xã Ba Bể, nhiều hộ dân phải sơ tán khẩn cấp.",
                   topics=[{"id": "thien_tai", "score": 0.9}], places=[{"name": "Bắc Kạn"}, {"name": "Ba Bể"}],
                   tone={"label": "tieu_cuc", "score": 0.8}, urgency=0.9,
-                  flags=[{"name": "sensitive", "score": 0.7}], published_at="2025-07-10T03:00:00Z"),
+                  flags=[{"name": "scam", "score": 0.7}], published_at="2025-07-10T03:00:00Z"),
         make_item("https://vnexpress.net/thai-nguyen-fdi", "Thái Nguyên thu hút vốn FDI",
                   "Tỉnh Thái Nguyên đón dự án đầu tư nước ngoài; hoà bình và hợp tác được nhấn mạnh.",
                   source="vnexpress", source_kind="national_press", reputation="official",
@@ -43,7 +43,7 @@ def newsroom(store: Store):
         make_item("https://example.org/hostile", "Bài viết xuyên tạc về Bắc Kạn",
                   "Trang này đưa tin sai sự thật, kích động chống phá ở Bắc Cạn.",
                   source="trang-x", source_kind="social", reputation="hostile", lang="vi",
-                  flags=[{"name": "hostile", "score": 0.9}, {"name": "likely_false", "score": 0.6}],
+                  flags=[{"name": "incitement", "score": 0.9}, {"name": "likely_false", "score": 0.6}],
                   places=[{"name": "Bắc Kạn"}], urgency=0.95, status="reviewing", assignee="lan",
                   published_at="2025-07-08T05:00:00Z"),
         make_item("https://news.example.com/en", "Thai Nguyen attracts investment",
@@ -175,7 +175,7 @@ def test_duplicates_are_left_out_unless_asked(store: Store, newsroom):
 
 def test_field_filters(store: Store, newsroom):
     hostile = "https://example.org/hostile"
-    assert set(store.search(ItemQuery(flags=("hostile",))).ids) == ids_for(newsroom, hostile)
+    assert set(store.search(ItemQuery(flags=("incitement",))).ids) == ids_for(newsroom, hostile)
     assert set(store.search(ItemQuery(reputation=("hostile", "official"))).ids) == ids_for(
         newsroom, hostile, "https://vnexpress.net/thai-nguyen-fdi")
     assert set(store.search(ItemQuery(status=("reviewing",), assignee=("lan",))).ids) == ids_for(newsroom, hostile)
@@ -211,7 +211,7 @@ def test_counts_by_field(store: Store, newsroom):
     assert store.count_by("source_kind", ItemQuery(relevant=True)) == [("national_press", 2), ("provincial_press", 1),
                                                                       ("social", 1)]
     assert dict(store.count_by("places", ItemQuery())) == {"Bắc Kạn": 2, "Ba Bể": 1, "Thái Nguyên": 1}
-    assert dict(store.count_by("flags", ItemQuery(text="Bắc Kạn"))) == {"hostile": 1, "likely_false": 1, "sensitive": 1}
+    assert dict(store.count_by("flags", ItemQuery(text="Bắc Kạn"))) == {"incitement": 1, "likely_false": 1, "scam": 1}
 
 
 def test_histogram_counts_by_vietnamese_day(store: Store, newsroom):

@@ -94,7 +94,7 @@ def test_the_fixture_exercises_the_queries(pair):
 @pytest.mark.parametrize("query", [
     ItemQuery(), ItemQuery(relevant=True), ItemQuery(relevant=False), ItemQuery(include_duplicates=True),
     ItemQuery(status=("new", "reviewing"), reputation=("hostile",)), ItemQuery(source_kind=("social",), relevant=True),
-    ItemQuery(topics=("thien_tai", "dau_tu")), ItemQuery(flags=("hostile",)), ItemQuery(places=("Thái Nguyên",)),
+    ItemQuery(topics=("thien_tai", "dau_tu")), ItemQuery(flags=("incitement",)), ItemQuery(places=("Thái Nguyên",)),
     ItemQuery(tone=("tieu_cuc",), text="sạt lở"), ItemQuery(lang=("vi",), relevant=True),
     ItemQuery(date_from=datetime(2025, 7, 2, tzinfo=UTC), date_to=datetime(2025, 7, 3, 17, tzinfo=UTC)),
 ])

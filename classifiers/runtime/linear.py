@@ -1,0 +1,114 @@
+"""A trained linear text model in a compact form that scores without scikit-learn: what the pipeline loads.
+
+Importing scikit-learn and unpickling its vectorizers cost seconds before the first item; a shipped flag model is
+only vocabularies, inverse document frequencies and one weight matrix. :func:`export_compact` writes those from
+a :class:`classifiers.training.learn.TextModel` (``compact.json`` + ``compact.npz`` next to ``model.joblib``) and
+:class:`CompactModel` reproduces its ``predict_proba`` exactly (same analyzers of
+:mod:`classifiers.runtime.features`, sublinear tf, idf, l2 norm per view, the lexicon columns, the softmax
+temperature), in milliseconds to load. A model of another kind (a future trainer's) is simply loaded as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.runtime import offensive_lexicon
+from classifiers.runtime.features import CharAnalyzer, FeatureBuilder, WordAnalyzer
+
+COMPACT_JSON = "compact.json"
+COMPACT_NPZ = "compact.npz"
+
+
+class CompactModel:
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]):
+        self.task = meta["task"]
+        self.labels = list(meta["labels"])
+        self.temperature = float(meta["temperature"])
+        self.meta = meta
+        self.config = meta["config"]
+        self.word_vocab = {term: i for i, term in enumerate(meta["word_terms"])}
+        self.char_vocab = {term: i for i, term in enumerate(meta["char_terms"])}
+        self.word_idf = arrays["word_idf"].astype(np.float64)
+        self.char_idf = arrays["char_idf"].astype(np.float64)
+        self.weights = arrays["weights"].astype(np.float32)
+        self.bias = arrays["bias"].astype(np.float32)
+        self.lexicon: frozenset[str] = frozenset(meta.get("lexicon") or ())
+        self.path: Path | None = None
+        self._builder = FeatureBuilder.__new__(FeatureBuilder)  # prepare() only: no vectorizer is fitted
+        self._builder.config = dict(self.config)
+        self._builder.lexicon = self.lexicon
+        low, high = self.config["word_ngrams"]
+        self._word = WordAnalyzer(int(low), int(high))
+        clow, chigh = self.config["char_ngrams"]
+        self._char = CharAnalyzer(int(clow), int(chigh))
+
+    def _view(self, grams: list[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
+        counts = Counter(g for g in grams if g in vocab)
+        if not counts:
+            return [], []
+        index = [vocab[g] for g in counts]
+        values = np.array([1.0 + math.log(c) for c in counts.values()]) * idf[index]
+        norm = float(np.sqrt(np.dot(values, values))) or 1.0
+        return [offset + i for i in index], list(values / norm)
+
+    def decision_scores(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+        n_word, n_char = len(self.word_vocab), len(self.char_vocab)
+        out = np.zeros((len(rows), len(self.labels)), dtype=np.float64)
+        for r, row in enumerate(rows):
+            doc = self._builder.prepare(row)
+            wi, wv = self._view(self._word(doc), self.word_vocab, self.word_idf, 0)
+            ci, cv = self._view(self._char(doc), self.char_vocab, self.char_idf, n_word)
+            index, values = wi + ci, wv + cv
+            if self.lexicon:
+                index.append(n_word + n_char + (0 if doc.lexicon_hits else 1))
+                values.append(1.0)
+            if index:
+                out[r] = self.weights[:, index].astype(np.float64) @ np.array(values)
+        return out + self.bias
+
+    def predict_proba(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+        scores = self.decision_scores(rows) * self.temperature
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in probs]
+
+
+def export_compact(model: Any, directory: str | Path) -> Path:
+    """Write the compact form of a TextModel beside its files; returns the folder."""
+    path = Path(directory)
+    features = model.features
+    word_terms = [t for t, _ in sorted(features.word.vocabulary_.items(), key=lambda kv: kv[1])]
+    char_terms = [t for t, _ in sorted(features.char.vocabulary_.items(), key=lambda kv: kv[1])]
+    meta = {"task": model.task, "labels": model.labels, "temperature": model.temperature,
+            "config": {k: features.config[k] for k in ("word_ngrams", "char_ngrams", "char_max_chars")},
+            "lexicon": sorted(features.lexicon), "word_terms": word_terms, "char_terms": char_terms}
+    (path / COMPACT_JSON).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    np.savez_compressed(path / COMPACT_NPZ, word_idf=features.word.idf_.astype(np.float32),
+                        char_idf=features.char.idf_.astype(np.float32), weights=model.weights.astype(np.float32),
+                        bias=model.bias.astype(np.float32))
+    return path
+
+
+def load_compact(directory: str | Path) -> CompactModel:
+    path = Path(directory)
+    meta = json.loads((path / COMPACT_JSON).read_text(encoding="utf-8"))
+    with np.load(path / COMPACT_NPZ) as data:
+        arrays = {name: data[name] for name in data.files}
+    model = CompactModel(meta, arrays)
+    model.path = path
+    return model
+
+
+def has_compact(directory: str | Path) -> bool:
+    return (Path(directory) / COMPACT_JSON).is_file() and (Path(directory) / COMPACT_NPZ).is_file()
+
+
+__all__ = ["CompactModel", "export_compact", "load_compact", "has_compact", "offensive_lexicon"]
