@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pipeline.core import vocabulary
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.timeutil import now_utc, parse_iso
 
@@ -28,12 +29,16 @@ class QueueFilters:
     places: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
+    # The national view ("Toàn quốc"): items that do not name the province but carry a strong flag (a viral false
+    # claim, a scam), kept by the flags stage at classifiers.national_flag_threshold.
+    national: bool = False
 
     def to_query(self, limit: int, offset: int = 0, now: datetime | None = None) -> ItemQuery:
         date_from = (now or now_utc()) - timedelta(days=self.days) if self.days else None
+        flags = self.flags or (vocabulary.codes("flags") if self.national else ())
         return ItemQuery(
-            text=self.text.strip() or None, relevant=True, date_from=date_from, status=self.statuses,
-            topics=self.topics, flags=self.flags, tone=self.tones, source_kind=self.source_kinds,
+            text=self.text.strip() or None, relevant=not self.national, date_from=date_from, status=self.statuses,
+            topics=self.topics, flags=flags, tone=self.tones, source_kind=self.source_kinds,
             reputation=self.reputations, places=self.places, lang=self.langs, assignee=self.assignees,
             sort="urgency", limit=limit, offset=offset,
         )

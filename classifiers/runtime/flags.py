@@ -206,9 +206,10 @@ class FlagClassifier:
                     if _countered(found, context, name):
                         weight *= 0.5
                         detail += "; văn bản phản bác hoặc trích dẫn để bác bỏ, tính một nửa"
-                    # Only what the model says beyond a coin toss counts: a short text with few known words sits
-                    # near 0.5 (its prior), which is no evidence of anything (monotone: rankings are unchanged).
-                    found.append(_Signal(weight * max(0.0, 2.0 * p - 1.0), _note("model", detail), kind="model"))
+                    # The square keeps the model's ranking but not its middle: a short text with few known words
+                    # sits near 0.5 (its prior), which is no evidence; alone, a model raises a flag only from
+                    # p ~ 0.75.
+                    found.append(_Signal(weight * p * p, _note("model", detail), kind="model"))
                 score = 1.0 - math.prod(1.0 - min(max(s.contribution, 0.0), 1.0) for s in found)
                 evidence = [s.evidence for s in sorted(found, key=lambda s: -s.contribution)][:12]
                 entry: dict[str, Any] = {"name": name, "score": round(score, 3), "raised": score >= self.threshold,

@@ -102,14 +102,15 @@ def _as_row(value: Any) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def measure(data_dir: str | Path, n: int = 1500, seed: int = 0, max_chars: int = 2500,
-            items: str | Path | None = None) -> dict[str, Any]:
+            items: str | Path | Sequence[str | Path] | None = None) -> dict[str, Any]:
     """Recall and precision of each rewrite against the clean decision, over ``n`` VNTC articles x 4 provinces,
-    plus, when given, ``items``: a JSONL of provincial items (title, text or lead) read with every province."""
+    plus, when given, ``items``: JSONL files of provincial items (title, text or lead) read with every province."""
     rows = [row for _, row, error in read_jsonl(Path(data_dir) / "vntc_train.jsonl", _as_row) if row]
     rng = random.Random(seed)
     rows = rng.sample(rows, min(n, len(rows)))
-    if items is not None and Path(items).is_file():
-        rows += [row for _, row, error in read_jsonl(items, _as_row) if row]
+    for path in [items] if isinstance(items, str | Path) else list(items or []):
+        if Path(path).is_file():
+            rows += [row for _, row, error in read_jsonl(path, _as_row) if row]
     articles = [(normalize(r.get("title") or "", keep_newlines=False),
                  normalize((r.get("text") or r.get("lead") or "")[:max_chars])) for r in rows]
     out: dict[str, Any] = {"articles": len(articles), "provinces": list(PROVINCES)}

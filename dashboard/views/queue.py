@@ -36,6 +36,8 @@ facets = options.facet_choices(ctx)
 topic_names = options.topic_labels(str(ctx.home.path))
 with st.sidebar:
     st.subheader("Bộ lọc")
+    national = st.toggle("Toàn quốc (tin không nhắc đến tỉnh, có cảnh báo mạnh)", key="f_national",
+                         on_change=_reset_page)
     ranges = ctx.settings.get("dashboard.time_ranges")
     range_name = st.selectbox("Thời gian", list(ranges), index=2, key="f_range", on_change=_reset_page)
     statuses = _pick("Trạng thái", vocabulary.texts("statuses"), "f_status")
@@ -52,7 +54,7 @@ text = st.text_input("Tìm kiếm (có dấu hoặc không dấu; \"cụm từ\"
                      placeholder="ví dụ: sạt lở, \"khu công nghiệp\", bien gioi")
 filters = QueueFilters(text=text, days=int(ranges[range_name]), statuses=statuses, topics=topics, flags=flags,
                        tones=tones, source_kinds=source_kinds, reputations=reputations, places=places,
-                       langs=langs, assignees=assignees)
+                       langs=langs, assignees=assignees, national=national)
 page_number = int(st.session_state.get("queue_page", 0))
 try:
     queue = load_queue(ctx.store, filters, page=page_number, page_size=page_size,

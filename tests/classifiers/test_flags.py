@@ -31,7 +31,7 @@ def test_harsh_criticism_and_protest_are_not_flagged(flags):
     `hostile` flag scored exactly this)."""
     item = {"title": "Chế độ độc tài cướp đất của dân ở Thái Nguyên", "reputation": "hostile", "source": "trang-x",
             "text": "Bạo quyền địa phương tiếp tục đàn áp người dân, hãy xuống đường biểu tình đòi lại đất, "
-                    "đả đảo bọn tham quan."}
+                    "đả đảo tham nhũng."}
     assert flags.flag(item) == []
 
 

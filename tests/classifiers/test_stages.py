@@ -124,3 +124,30 @@ def test_lexical_prefilter_keeps_every_paraphrase_of_the_calibration_set():
     found = measure_prefilter(load_pairs(), float(DEFAULTS["classifiers"]["claim_prefilter"]))
     assert found["paraphrase"]["recall"] == 1.0
     assert found["unrelated"]["recall"] < 0.05, "most unrelated texts are not embedded"
+
+
+def test_a_claim_is_found_past_a_preamble_and_a_debunk_titled_so_is_not_flagged_as_it(tmp_path):
+    """The claim matcher reads each sentence of the title and lead, not only the first 120 characters; an
+    article titled "... là tin giả" that restates the claim is matched to it but never flagged as it."""
+    home = _home(tmp_path)
+    preamble = ("Tin nóng từ một người quen làm trong ngành ngân hàng, mọi người đọc kỹ rồi chia sẻ cho người thân "
+                "ở quê biết nhé. Ngân hàng Nhà nước sắp đổi tiền, tiền đang lưu hành sẽ hết giá trị, "
+                "người dân cần đổi gấp.")
+    raws = [
+        {"url": "https://fb.example/doi-tien", "source": "", "published_at": "2026-11-25T10:00:00Z", "title": "",
+         "text": preamble},
+        {"url": "https://baocaobang.vn/doi-tien-tin-gia", "source": "bao-cao-bang",
+         "published_at": "2026-11-25T11:00:00Z", "title": "Thông tin Ngân hàng Nhà nước sắp đổi tiền là tin giả",
+         "text": "Ngân hàng Nhà nước sắp đổi tiền, tiền đang lưu hành sẽ hết giá trị: thông tin này lan truyền ở "
+                 "Cao Bằng là tin giả, Ngân hàng Nhà nước khẳng định không có chủ trương đổi tiền."},
+    ]
+    with home.open_store() as store:
+        store.enqueue_raw(raws)
+        Pipeline(home, store).run()
+        post, debunk = store.get_items([item_id(r["url"]) for r in raws])
+    assert post["claim_matches"] and post["claim_matches"][0]["level"] == "near_certain"
+    assert "đổi tiền" in post["claim_matches"][0]["claim"]
+    assert any(f["name"] == "likely_false" for f in post["flags"])
+    assert not post["relevant"]  # it names no place of the province: it is flagged all the same
+    assert debunk["claim_matches"] and debunk["claim_matches"][0]["rebuts"] is True
+    assert not any(f["name"] == "likely_false" for f in debunk["flags"])

@@ -92,3 +92,14 @@ def test_rumour_claim_evidence_and_flag_terms_are_highlighted():
     assert ("claim", "Thái Nguyên sắp xóa sổ xã Ba Bể") in kinds
     assert ("flag", "luận điệu xuyên tạc") in kinds
     assert ("place", "xã Ba Bể") in kinds
+
+
+def test_the_national_view_holds_flagged_items_that_do_not_name_the_province():
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    province = QueueFilters().to_query(limit=10, now=now)
+    national = QueueFilters(national=True).to_query(limit=10, now=now)
+    assert province.relevant is True and province.flags == ()
+    assert national.relevant is False and set(national.flags) == {"likely_false", "scam", "incitement", "sovereignty"}
+    assert QueueFilters(national=True, flags=("scam",)).to_query(limit=10, now=now).flags == ("scam",)
