@@ -143,13 +143,14 @@ def test_flag_confirmation_from_the_item_page_records_a_label(app, store):
 
 def test_case_created_from_the_item_page_is_routed_to_the_suggested_agency(app, store):
     at = _open_item(app("chuyenvien"), RUMOUR)
-    assert at.selectbox(key="case_agency").value == "cong-an-tinh"
+    # A rumour about the administrative merger is no public-safety claim: not the police (content routing).
+    assert at.selectbox(key="case_agency").value == "bcd-35"
     at.selectbox(key="case_severity").set_value("urgent")
     at.text_area(key="case_asked").input("Xác minh và xử lý người đăng tin")
     at.form_submit_button(key="FormSubmitter:case_form-Lập hồ sơ").click().run()
     (case,) = store.list_records("cases")
     assert (case["agency"], case["severity"], case["item_ids"], case["created_by"]) == (
-        "cong-an-tinh", "urgent", [RUMOUR], "chuyenvien")
+        "bcd-35", "urgent", [RUMOUR], "chuyenvien")
     assert f"Đã lập hồ sơ {case['id']}." in _texts(at)
 
 
