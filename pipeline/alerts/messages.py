@@ -81,8 +81,7 @@ def _item_lines(item: Mapping[str, Any], topic_labels: Mapping[str, str]) -> lis
     lines = []
     when = format_vn(item.get("published_at")) or "không rõ ngày"
     lines.append(f"{item.get('source') or 'không rõ nguồn'} · {when}")
-    flags = [vocabulary.label("flags", f.get("name")) for f in item.get("flags") or []
-             if isinstance(f, dict) and f.get("raised", True) and f.get("name")]
+    flags = [vocabulary.label("flags", name) for name in vocabulary.raised_flag_names(dict(item))]
     if flags:
         lines.append("Dấu hiệu: " + ", ".join(flags))
     topics = [topic_labels.get(t.get("id"), t.get("id")) for t in item.get("topics") or [] if isinstance(t, dict)]
@@ -128,7 +127,7 @@ def alert_message(store: Store, settings: Settings, alert: Mapping[str, Any], to
         "title": alert.get("title"), "text": text, "created_at": alert.get("created_at"),
         "items": [{"id": i["id"], "title": i.get("title"), "url": i.get("url"), "source": i.get("source"),
                    "published_at": i.get("published_at"), "link": item_link(settings, i["id"]),
-                   "flags": [f.get("name") for f in i.get("flags") or [] if isinstance(f, dict) and f.get("raised", True)],
+                   "flags": vocabulary.raised_flag_names(i),
                    "topics": [t.get("id") for t in i.get("topics") or [] if isinstance(t, dict)]} for i in items],
         "spike": spike, "links": {"alert": alert_link(settings, alert["id"]),
                                   "acknowledge": alert_link(settings, alert["id"], token)},
