@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,7 +55,7 @@ def parse_date(value: Any) -> datetime | None:
         return None
 
 
-def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:
+def page_date_detail(tree: Any, *, foreign: Callable[[Any], bool] | None = None) -> tuple[datetime | None, str, str]:
     """The publication time a page's metadata states, where it was read ("meta:article:published_time",
     "jsonld", "itemprop", "time") and the raw value; (None, "", "") when the metadata says nothing."""
     metas: dict[str, str] = {}
@@ -76,8 +77,12 @@ def page_date_detail(tree: Any) -> tuple[datetime | None, str, str]:
         if found:
             return found, "itemprop", raw
     for node in tree.xpath("//time[@datetime]"):
+        # A ticker in the header, the "Tin mới" column or a teaser's time is another article's date
+        # (``foreign`` recognises those: crawlers.structure reads the page's layout).
         if node.xpath("ancestor::*[contains(@class,'relate') or contains(@class,'lien-quan') or "
                       "contains(@class,'other') or contains(@class,'comment')]"):
+            continue
+        if foreign is not None and foreign(node):
             continue
         found = parse_date(node.get("datetime"))
         if found:

@@ -101,12 +101,14 @@ def extract_page(
     order = structure.document_order(tree)
     title_node, title = structure.find_title(tree, meta, hints.title)
     lead = structure.find_lead(tree, title_node, meta, order)
-    metadata_date, date_origin, raw_date = page_date_detail(tree)
+    metadata_date, date_origin, raw_date = page_date_detail(tree, foreign=structure.foreign_date_node)
     # The time shown as text is read when metadata says nothing, or labels its time as UTC (to check it).
     shown = None
     if metadata_date is None or re.search(r"(Z|[+-]00:?00)$", raw_date.strip()):
         shown = structure.shown_date(tree, title_node, order, now, lead.node if lead else None)
     page_moment, date_origin = _page_moment(metadata_date, date_origin, raw_date, shown)
+    page_moment = _utc_label_ahead(page_moment, raw_date if page_moment is metadata_date else "", now,
+                                   future_tolerance_minutes)
     declared_lang = _LANG_ATTR.match((tree.get("lang") or "").strip().lower())
     declared = declared_lang.group(0) if declared_lang else hints.language or ""
     site_name = meta.site_name
@@ -200,6 +202,16 @@ def _page_moment(metadata: datetime | None, origin: str, raw: str,
     if seen is not None:
         return seen.moment, "text_relative" if seen.relative else "text"
     return None, ""
+
+
+def _utc_label_ahead(moment: datetime | None, raw: str, now: datetime, tolerance_minutes: int) -> datetime | None:
+    """A metadata time labelled UTC that lies up to seven hours ahead of the fetch is Vietnam's wall-clock
+    time mislabelled (an article fetched minutes after it went out): read it as Vietnam time."""
+    if moment is None or not re.search(r"(Z|[+-]00:?00)$", raw.strip()):
+        return moment
+    limit = now + timedelta(minutes=tolerance_minutes)
+    shifted = moment - timedelta(hours=7)
+    return shifted if moment > limit >= shifted else moment
 
 
 def _with_lead(lead: str, body: str) -> str:

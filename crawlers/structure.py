@@ -535,10 +535,21 @@ def _teaser_card(heading: Any, root: Any, head_blocks: set[Any]) -> Any:
         parent = card.getparent()
         if parent is None or parent is root or parent in head_blocks:
             break
-        if len(parent.text_content()) > 600 or len(parent.xpath(".//p")) > 3:
+        if len(parent.text_content()) > 600 or len(parent.xpath(".//p")) > 3 or _holds_prose(parent, card):
             break
         card = parent
     return card
+
+
+def _holds_prose(block: Any, card: Any) -> bool:
+    """Does the block hold a paragraph of its own outside the card (the body of a short article)?"""
+    for p in block.iter("p"):
+        if _contains(card, p):
+            continue
+        own = len(flat(p.text_content())) - sum(len(flat(a.text_content())) for a in p.iter("a"))
+        if own >= 60:
+            return True
+    return False
 
 
 def kicker_of(title_node: Any | None) -> Any | None:
@@ -630,7 +641,7 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
             continue
         if chrome_ancestor(node, keep=[anchor], strong_only=abs(distance) <= 25) is not None:
             continue
-        if _in_listing_item(node, anchor):
+        if in_listing_item(node, anchor):
             continue
         own = _own_text(node)
         if not own or len(own) > 160:
@@ -653,7 +664,12 @@ def shown_date(tree: Any, title_node: Any | None, order: dict[Any, int], now: da
     return None
 
 
-def _in_listing_item(node: Any, anchor: Any | None) -> bool:
+def foreign_date_node(node: Any) -> bool:
+    """Is this dated element (a <time datetime>) part of the page's chrome or of another article's teaser?"""
+    return chrome_ancestor(node, strong_only=True) is not None or in_listing_item(node, None)
+
+
+def in_listing_item(node: Any, anchor: Any | None) -> bool:
     """Is this date the date of another article: does it share a small block (a teaser in "Dòng sự kiện",
     a related-news card) with a headline link to another page? The article's own header block (the one
     holding the headline) never counts."""
@@ -786,7 +802,7 @@ def headed_article(title_node: Any | None, lead: Lead | None, has_date: bool, ur
                  and not (path and urlsplit(a.get("href").strip()).path.rstrip("/") == path)]
     if heading and sum(len(flat(a.text_content())) for a in elsewhere) >= 0.7 * len(heading):
         return False
-    return not _in_listing_item(lead.node, title_node) and not _in_listing_item(title_node, None)
+    return not in_listing_item(lead.node, title_node) and not in_listing_item(title_node, None)
 
 
 def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: set[str], main_links: int,
@@ -797,7 +813,10 @@ def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: se
     if _INDEX_TITLE.match(heading) or _INDEX_TITLE.match(meta.doc_title):
         return "index"
     short = len(text) < 700
-    if short and (_ERROR_TITLE.search(heading) or _ERROR_TITLE.search(meta.doc_title)) and not has_date:
+    # A short brief whose headline merely mentions an error ("Lỗi phần mềm khiến...", "Bắt giữ 500 kg...")
+    # is news: an error page has a bare heading and no lead.
+    errorish = _ERROR_TITLE.search(heading) or _ERROR_TITLE.search(meta.doc_title)
+    if short and errorish and not has_date and (not has_lead or len(heading.split()) <= 6):
         return "error"
     if has_password and (short or _LOGIN_TITLE.search(heading)):
         return "login"
@@ -806,7 +825,7 @@ def not_an_article(*, url: str, meta: PageMeta, title: str, text: str, links: se
     linked = sum(1 for line in lines if line in links or line.lstrip("- ").strip() in links)
     listing_share = linked / len(lines) if lines else 0.0
     path = url.split("?", 1)[0]
-    if _TAG_PATH.search(path) and not articled and (listing_share >= 0.3 or not has_date):
+    if _TAG_PATH.search(path) and not articled and (listing_share >= 0.3 or not (has_date or has_lead)):
         return "search" if re.search(r"tim-?kiem|search", path, re.IGNORECASE) else "tag"
     if _SEARCH_QUERY.search(url) and listing_share >= 0.3 and not articled:
         return "search"

@@ -142,3 +142,37 @@ def test_a_section_page_of_teasers_stays_a_listing_even_with_a_date_and_excerpts
         extract_page(page(head, f'<h1 class="title-page">Thời sự</h1><div class="list-news-subfolder">{items}</div>'),
                      "https://bao.vn/thoi-su", now=NOW)
     assert refused.value.reason == "listing"
+
+
+@pytest.mark.parametrize("url, headline", [
+    ("https://bao.vn/bat-giu-500-kg-ma-tuy-o-bien-gioi-4861234.html", "Bắt giữ 500 kg ma túy ở biên giới Tây Nam"),
+    ("https://bao.vn/loi-phan-mem-khien-hang-nghin-chuyen-bay-cham-4861235.html", "Lỗi phần mềm khiến hàng nghìn chuyến bay chậm"),
+    ("https://bao.vn/su-kien-van-hoa-lon-nhat-nam-khai-mac-4861236.html", "Sự kiện văn hóa lớn nhất năm khai mạc tại Huế"),
+])
+def test_a_short_undated_brief_is_an_article_whatever_its_headline_or_slug_mentions(url, headline):
+    """"500", "lỗi" in a headline or a slug that starts like a tag path ("/su-kien-...") make no error or tag
+    page of a brief with a lead (the soft 404 and the tag page of the fault newsroom still are)."""
+    body = (f"<h1>{headline}</h1><p class='sapo'>Lực lượng chức năng cho biết vụ việc xảy ra vào rạng sáng, hiện "
+            f"đang được điều tra làm rõ.</p><div class='content'><p>Thông tin chi tiết sẽ được cập nhật.</p></div>")
+    record = extract_page(page(f"<title>{headline}</title>", body), url, now=NOW)
+    assert record["title"] == headline
+
+
+def test_a_metadata_time_labelled_utc_just_ahead_of_the_fetch_is_read_as_vietnam_time():
+    """Fetched 40 minutes after it went out at 11:20 (Vietnam), the page says "11:20Z": not a future date."""
+    head = '<meta property="article:published_time" content="2026-03-08T11:20:00Z">'
+    record = extract_page(page(head, f"<h1>Tổng kết phòng chống thiên tai năm 2025</h1><div>{PARAS}</div>"),
+                          "https://bao.vn/a.html", now=NOW)
+    assert local(record) == "2026-03-08 11:20" and record["date_source"] == "page"
+
+
+def test_a_teaser_card_in_a_short_body_takes_only_itself_away():
+    """The card of another article inside a three-paragraph body leaves; the body around it stays."""
+    head = '<meta property="article:published_time" content="2026-03-05T07:15:00+07:00">'
+    body = (f"<h1>Tổng kết phòng chống thiên tai năm 2025</h1><h2 class='sapo'>{LEAD}</h2><div class='maincontent'>"
+            "<p>Mỗi xã được cấp thêm hai xuồng cứu hộ và một kho vật tư dự phòng trước mùa mưa bão năm nay.</p>"
+            "<div class='grp'><article><h3><a href='/x.html'>Lũ quét ở vùng cao gây thiệt hại hàng chục tỷ đồng</a></h3>"
+            "</article></div><p>Sau mùa mưa, tỉnh sẽ đánh giá kết quả và bổ sung kinh phí cho các xã.</p></div>")
+    record = extract_page(page(head, body), "https://bao.vn/a.html", now=NOW)
+    assert "Mỗi xã được cấp thêm" in record["text"] and "Sau mùa mưa" in record["text"]
+    assert "Lũ quét" not in record["text"]
