@@ -71,9 +71,10 @@ def series_label(field: str, value: str, topic_labels: Mapping[str, str]) -> str
         value = topic_labels.get(value, value)
     elif field == "flags":
         value = vocabulary.label("flags", value)
-    elif field in ("source_kind", "reputation", "lang"):
-        value = vocabulary.label({"source_kind": "source_kinds", "reputation": "reputations",
-                                  "lang": "languages"}[field], value)
+    elif field in ("source_kind", "reputation", "lang", "sections"):
+        kind = {"source_kind": "source_kinds", "reputation": "reputations", "lang": "languages",
+                "sections": "sections"}[field]
+        value = vocabulary.label(kind, value) if kind in vocabulary.KINDS else value
     return f"{SERIES_NAMES.get(field, field)} «{value}»"
 
 

@@ -36,7 +36,11 @@ QUIET = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d
 # Facet fields a rule may not filter on: they change as analysts work, they are not what an alert watches.
 NOT_FILTERS = ("status", "assignee", "cluster_id")
 # Checked codes of the vocabulary, by the facet field that holds them.
-CODED_FIELDS = {"flags": "flags", "source_kind": "source_kinds", "reputation": "reputations", "lang": "languages"}
+CODED_FIELDS = {"flags": "flags", "source_kind": "source_kinds", "reputation": "reputations", "lang": "languages",
+                "sections": "sections"}
+# What a rule watches: the province's items; the national view (items that do not name the province but carry a
+# flag, as the queue's "Toàn quốc" shows them); or every item.
+SCOPES = ("province", "national", "all")
 SPIKE_KEYS = {"fields": list, "factor": float, "min_count": int, "min_z": float, "window_hours": float, "weeks": int}
 EDITABLE = ("name", "kind", "query", "filters", "scope", "min_urgency", "spike", "recipients", "channels", "webhooks",
             "quiet_hours", "rate_limit", "urgent", "escalate_minutes")
@@ -123,7 +127,7 @@ def validate(store: Store, settings: Settings, data: Mapping[str, Any], known_to
             allowed = ", ".join(f for f in FACET_FIELDS if f not in NOT_FILTERS)
             raise RuleError(f"Không lọc được theo '{field_name}'; các bộ lọc có: {allowed}.")
         values = _strings(values, field_name)
-        if field_name in CODED_FIELDS:
+        if field_name in CODED_FIELDS and CODED_FIELDS[field_name] in vocabulary.KINDS:
             unknown = [v for v in values if v not in vocabulary.codes(CODED_FIELDS[field_name])]
             if unknown:
                 raise RuleError(f"Mã không có trong từ điển ({field_name}): {', '.join(unknown)}.")
@@ -134,8 +138,9 @@ def validate(store: Store, settings: Settings, data: Mapping[str, Any], known_to
         if values:
             filters[field_name] = values
     scope = data.get("scope") or "province"
-    if scope not in ("province", "all"):
-        raise RuleError("Phạm vi phải là 'province' (tin về tỉnh) hoặc 'all' (mọi tin, gồm cả toàn quốc).")
+    if scope not in SCOPES:
+        raise RuleError("Phạm vi phải là 'province' (tin về tỉnh), 'national' (tin toàn quốc có dấu hiệu) "
+                        "hoặc 'all' (mọi tin).")
     min_urgency = data.get("min_urgency")
     if kind == "urgency" and min_urgency is None:
         raise RuleError("Quy tắc tin khẩn cần ngưỡng mức khẩn (0–1).")
@@ -247,8 +252,11 @@ def list_rules(store: Store, enabled_only: bool = False) -> list[dict[str, Any]]
 def base_query(rule: Mapping[str, Any]) -> ItemQuery:
     """What a rule watches, as the store's query: its search, its filters, its scope."""
     filters = {name: tuple(values) for name, values in (rule.get("filters") or {}).items() if name in FACET_FIELDS}
-    return ItemQuery(text=rule.get("query") or None, relevant=True if rule.get("scope", "province") == "province"
-                     else None, **filters)
+    scope = rule.get("scope") or "province"
+    if scope == "national":
+        filters.setdefault("flags", vocabulary.codes("flags"))
+    relevant = {"province": True, "national": False}.get(scope)
+    return ItemQuery(text=rule.get("query") or None, relevant=relevant, **filters)
 
 
 def digest_of(rule: Mapping[str, Any]) -> str:

@@ -43,7 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--query", "-q", help="truy vấn (cú pháp như ô tìm kiếm)")
     for name, flag, what in FILTERS:
         a.add_argument(flag, dest=name, action="append", default=[], help=f"lọc theo {what} (lặp lại được)")
-    a.add_argument("--all-items", action="store_true", help="mọi tin, kể cả tin toàn quốc không nêu tỉnh")
+    scope = a.add_mutually_exclusive_group()
+    scope.add_argument("--national", action="store_true",
+                       help="tin toàn quốc: không nêu tỉnh nhưng có dấu hiệu (như mục Toàn quốc của hàng đợi)")
+    scope.add_argument("--all-items", action="store_true", help="mọi tin, kể cả tin không nêu tỉnh")
     a.add_argument("--min-urgency", type=float, help="ngưỡng mức khẩn 0–1")
     a.add_argument("--spike-field", action="append", default=[],
                    help="chuỗi số liệu theo dõi: total, topics, sections, places, flags (mặc định: tất cả)")
@@ -110,7 +113,8 @@ def _rule_data(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": args.name, "kind": kind, "query": args.query,
         "filters": {name: getattr(args, name) for name, _, _ in FILTERS if getattr(args, name)},
-        "scope": "all" if args.all_items else "province", "min_urgency": args.min_urgency,
+        "scope": "all" if args.all_items else "national" if args.national else "province",
+        "min_urgency": args.min_urgency,
         "spike": {k: v for k, v in spike.items() if v is not None} if kind == "spike" else {},
         "recipients": args.recipients, "channels": args.channels or ["email"], "webhooks": args.webhooks,
         "quiet_hours": args.quiet_hours, "rate_limit": args.rate_limit, "urgent": args.urgent,

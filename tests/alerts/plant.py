@@ -29,7 +29,8 @@ OUTLETS = ("bao-thai-nguyen", "vnexpress", "dan-tri", "tuoi-tre", "vov")
 
 def item(url: str, at: datetime, title: str, *, text: str = "", topics: Sequence[str] = (), flags: Sequence[str] = (),
          places: Sequence[str] = (), source: str = "bao-thai-nguyen", cluster: str | None = None,
-         urgency: float = 0.2, relevant: bool = True, ingested: datetime | None = None) -> dict[str, Any]:
+         urgency: float = 0.2, relevant: bool = True, ingested: datetime | None = None,
+         sections: Sequence[str] = ()) -> dict[str, Any]:
     item_id = hashlib.sha256(url.encode()).hexdigest()[:16]
     return {
         "id": item_id, "url": url, "url_key": item_id, "content_hash": hashlib.sha256(title.encode() + url.encode()).hexdigest(),
@@ -37,7 +38,7 @@ def item(url: str, at: datetime, title: str, *, text: str = "", topics: Sequence
         "source": source, "source_kind": "provincial_press", "lang": "vi", "relevant": relevant,
         "published_at": iso(at), "fetched_at": iso(at), "ingested_at": iso(ingested or at), "processed_at": iso(at),
         "status": "new", "duplicate_of": None, "cluster_id": cluster or item_id, "urgency": urgency,
-        "topics": [{"id": t, "score": 0.9} for t in topics],
+        "topics": [{"id": t, "score": 0.9, "sections": list(sections)} for t in topics],
         "flags": [{"name": f, "score": 0.9, "raised": True, "evidence": []} for f in flags],
         "places": [{"name": p} for p in places],
     }
@@ -62,7 +63,7 @@ def background(start: datetime, end: datetime, per_hour: float = 1.0, seed: int 
 
 def burst(prefix: str, start: datetime, end: datetime, count: int, titles: Sequence[str], *,
           topics: Sequence[str] = (), flags: Sequence[str] = (), places: Sequence[str] = (),
-          stories: int = 3, seed: int = 5, urgency: float = 0.4) -> list[dict[str, Any]]:
+          stories: int = 3, seed: int = 5, urgency: float = 0.4, sections: Sequence[str] = ()) -> list[dict[str, Any]]:
     """``count`` items spread over [start, end), in ``stories`` stories told by several outlets."""
     rng = random.Random(seed)
     span = (end - start).total_seconds()
@@ -73,7 +74,7 @@ def burst(prefix: str, start: datetime, end: datetime, count: int, titles: Seque
         out.append(item(f"https://bao.example.vn/{prefix}/{n}", at, titles[story % len(titles)],
                         text=f"{titles[story % len(titles)]}. Người dân chia sẻ hình ảnh lên mạng.",
                         topics=topics, flags=flags, places=places, source=OUTLETS[n % len(OUTLETS)],
-                        cluster=f"{prefix}-{story}", urgency=urgency + rng.random() * 0.05))
+                        cluster=f"{prefix}-{story}", urgency=urgency + rng.random() * 0.05, sections=sections))
     return out
 
 

@@ -31,6 +31,8 @@ def test_filters_and_scope_become_the_store_query(home):
     query = base_query(rule)
     assert (query.text, query.flags, query.places, query.relevant) == ("lũ", (flag,), ("Ba Bể",), True)
     assert base_query({**rule, "scope": "all"}).relevant is None
+    national = base_query({**rule, "scope": "national", "filters": {}})
+    assert national.relevant is False and national.flags == vocabulary.codes("flags")  # as the queue's "Toàn quốc"
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -97,10 +97,10 @@ def test_a_planted_spike_is_found_with_what_rose_by_how_much_and_why(home, spike
     with home.open_store() as store:
         plant(store, background(now - timedelta(weeks=9), now),
               burst("satlo", now - timedelta(hours=2, minutes=50), now - timedelta(minutes=5), 30, LANDSLIDE,
-                    topics=["thien_tai_su_co"], places=["Ba Bể"], stories=2))
+                    topics=["thien_tai_su_co"], places=["Ba Bể"], stories=2, sections=["thoi_su"]))
         base = ItemQuery(relevant=True)
         findings = detect(store, base, now, spike_settings, load_calendar(home.profile), cache_key="t1")
-        assert {"total:", "topics:thien_tai_su_co", "places:Ba Bể"} <= _series(findings)
+        assert {"total:", "topics:thien_tai_su_co", "places:Ba Bể", "sections:thoi_su"} <= _series(findings)
         assert "topics:kinh_te_xa_hoi" not in _series(findings)
         landslide = next(f for f in findings if f.key == "topics:thien_tai_su_co")
         assert landslide.count == 30 and landslide.expected == 0 and landslide.explained == 0

@@ -28,7 +28,8 @@ COLLECTIONS = ("sources", "users", "sessions", "cases", "digests", "claims", "la
 
 # Item fields the search index filters and counts on. Lists are multi-valued keyword fields.
 KEYWORD_FIELDS = ("source", "source_kind", "reputation", "lang", "status", "assignee", "tone", "cluster_id")
-LIST_FIELDS = ("topics", "flags", "places")
+# "sections": the newsroom sections of an item's topics (each topic declares its sections).
+LIST_FIELDS = ("topics", "flags", "places", "sections")
 FACET_FIELDS = KEYWORD_FIELDS + LIST_FIELDS
 # Item dates the index keeps: when it was published (or fetched, for an undated item), fetched, and first seen
 # by the office (``ingested_at``: what an alert rule asks for, "new since I last looked").
@@ -69,6 +70,7 @@ class ItemQuery:
     topics: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
     sort: str = "published_at"  # published_at | urgency | relevance | fetched_at
     limit: int = 50

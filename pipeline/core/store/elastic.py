@@ -132,9 +132,10 @@ class ElasticStore(Store):
     def _mapping_is_older(self) -> bool:
         """Whether an items index lacks a field this code writes (a cluster set up by an older version): the
         new fields are then added in place, as `diemtin store setup` would, before anything is written."""
+        wanted = set(index_config.index_templates(self.prefix)[f"{self.prefix}-items"]["template"]["mappings"]
+                     ["properties"])
         mappings = self.client.indices.get_mapping(index=self.names["items"])
-        return any("ingested_at" not in (body.get("mappings") or {}).get("properties", {})
-                   for body in mappings.values())
+        return any(wanted - set((body.get("mappings") or {}).get("properties", {})) for body in mappings.values())
 
     # ------------------------------------------------------------------ writing helpers
     def _bulk(self, actions: Iterable[dict[str, Any]], *, conflicts_ok: bool = False) -> int:

@@ -27,8 +27,8 @@ from pipeline.core.text import fold
 from pipeline.core.timeutil import parse_iso
 from pipeline.core.vocabulary import flag_stands
 
-# 2: ingested_at (when the office first saw an item) is indexed, for alert rules.
-SCHEMA_VERSION = 2
+# 2: ingested_at (when the office first saw an item) is indexed, for alert rules. 3: sections.
+SCHEMA_VERSION = 3
 # Title words weigh more than body words: a place in the headline is what the item is about.
 TITLE_BOOST = 2.0
 # Vietnam is UTC+7 all year: day buckets start at 17:00 UTC.
@@ -83,7 +83,9 @@ def index_values(item: dict[str, Any]) -> dict[str, Any]:
         "ingested_at": item.get("ingested_at") or item.get("fetched_at"),
     }
     for name in FACET_FIELDS:
-        if name in LIST_FIELDS:
+        if name == "sections" and not item.get("sections"):
+            values[name] = _sections(item)
+        elif name in LIST_FIELDS:
             values[name] = sorted({_facet_value(name, v) for v in item.get(name) or []} - {""})
         else:
             raw = item.get(name)
@@ -91,6 +93,12 @@ def index_values(item: dict[str, Any]) -> dict[str, Any]:
                 raw = raw.get("label")
             values[name] = "" if raw is None else str(raw)
     return values
+
+
+def _sections(item: dict[str, Any]) -> list[str]:
+    """The newsroom sections of an item: those its topics declare (the topics stage writes them on each topic)."""
+    return sorted({str(section) for topic in item.get("topics") or [] if isinstance(topic, dict)
+                   for section in topic.get("sections") or [] if section})
 
 
 def _facet_value(name: str, entry: Any) -> str:

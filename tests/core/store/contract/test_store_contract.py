@@ -238,6 +238,19 @@ def test_items_are_found_by_when_the_office_first_saw_them(store: Store, newsroo
         ItemQuery(date_field="updated_at")
 
 
+def test_items_are_counted_and_filtered_by_the_sections_of_their_topics(store: Store, newsroom):
+    """Each topic declares its newsroom sections; spikes and saved searches count and filter by them."""
+    store.upsert_items([
+        make_item("https://baothainguyen.vn/dich-ta", "Dịch tả lợn ở Phú Bình", "Ổ dịch mới.",
+                  topics=[{"id": "y_te", "score": 0.9, "sections": ["suc_khoe", "nong_nghiep"]}]),
+        make_item("https://baothainguyen.vn/vu-lua", "Vụ lúa xuân", "Nông dân xuống đồng.",
+                  topics=[{"id": "nong_nghiep", "score": 0.8, "sections": ["nong_nghiep"]}]),
+    ])
+    store.refresh()
+    assert dict(store.count_by("sections", ItemQuery())) == {"nong_nghiep": 2, "suc_khoe": 1}
+    assert store.search(ItemQuery(sections=("suc_khoe",))).total == 1
+
+
 def test_item_update_is_searchable_and_audited(store: Store, newsroom):
     target = newsroom["https://vnexpress.net/thai-nguyen-fdi"]
     store.update_item(target, {"status": "verified", "assignee": "minh"}, actor="lan", action="status",

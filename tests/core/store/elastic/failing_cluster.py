@@ -10,6 +10,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import index_config
+
 BulkPlan = Callable[[int, list[tuple[dict[str, Any], dict[str, Any]]]], tuple[int, dict[str, Any]]]
 
 
@@ -57,7 +59,9 @@ class FailingCluster:
             return 200, {f"{name}-000001": {"aliases": {name: {"is_write_index": True}}}}
         if route.endswith("/_mapping"):  # a cluster set up by this version: nothing to add on open
             name = route.split("/")[1]
-            return 200, {f"{name}-000001": {"mappings": {"properties": {"ingested_at": {"type": "date"}}}}}
+            prefix = name.removesuffix("-items")
+            properties = index_config.index_templates(prefix)[f"{prefix}-items"]["template"]["mappings"]["properties"]
+            return 200, {f"{name}-000001": {"mappings": {"properties": properties}}}
         if route.endswith("/_mget"):
             docs = json.loads(body or b"{}").get("docs", [])
             return 200, {"docs": [{"_index": d["_index"], "_id": d["_id"], "found": False} for d in docs]}
