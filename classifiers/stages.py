@@ -61,6 +61,16 @@ class BatchVectors:
     windows: dict[str, list[tuple[str, np.ndarray]]] = field(default_factory=dict)
 
 
+DESCRIPTIONS_STATE = "topic-description-vectors"
+
+
+def _descriptions_key(embedder: Embedder, descriptions: list[str]) -> str:
+    import hashlib
+
+    joined = "\n".join([embedder.name, str(embedder.dim), *descriptions])
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
 def load_home_models(home_path: str | Path) -> dict[str, Any]:
     """The current model of every task in the home's registry (classifiers/training/registry.py), by task name."""
     root = Path(home_path) / MODELS_DIR
@@ -97,7 +107,12 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     topics = TopicTagger(taxonomy_for_home(home.path), embedder, TopicSettings.from_settings(settings),
                          models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")})
     # Topic descriptions are embedded when an item is first embedded (most batches embed none: see above), so
-    # start-up does not wait for the embedder.
+    # start-up does not wait for the embedder; their vectors are kept in the store, so each process pays for
+    # them once per home and embedder, not once per run (`classify` answers an analyst in seconds).
+    descriptions_key = _descriptions_key(embedder, [t.description for t in topics.taxonomy.topics])
+    saved = store.get_record("state", DESCRIPTIONS_STATE) or {}
+    if saved.get("key") == descriptions_key:
+        topics._descriptions = np.asarray(saved["vectors"], dtype=np.float32)
     tone = ToneClassifier(model=models.get("tone"))
     threshold = settings.get_float("classifiers.flag_threshold")
     national_threshold = settings.get_float("classifiers.national_flag_threshold")
@@ -121,10 +136,14 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
         flat = [w for ws in windows for w in ws]
         owners = [n for n, ws in enumerate(windows) for _ in ws]
         chosen_flat = prefilter.candidates(claims.texts(), flat, [todo[n].get("lang") for n in owners])
-        keep = [False] * len(todo)
-        for n, chosen in zip(owners, chosen_flat, strict=True):
-            keep[n] = keep[n] or chosen
-        picked = [(item, ws) for item, ws, k in zip(todo, windows, keep, strict=True) if k]
+        # An item is a candidate when any of its windows is; of its windows, the headline and those lexically
+        # close to a claim are embedded (embedding is what costs).
+        chosen_windows: list[list[str]] = [[] for _ in todo]
+        for n, window, chosen in zip(owners, flat, chosen_flat, strict=True):
+            if chosen:
+                chosen_windows[n].append(window)
+        picked = [(item, [ws[0], *[w for w in chosen if w != ws[0]]])
+                  for item, ws, chosen in zip(todo, windows, chosen_windows, strict=True) if chosen]
         if picked:
             texts = [w for _, ws in picked for w in ws]
             vectors = embedder.encode(texts)
@@ -155,6 +174,9 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
             vectors = np.stack([batch.vectors[i["id"]] for i in embedded])
             for item, tags in zip(embedded, topics.tag_batch(embedded, vectors), strict=True):
                 item["topics"] = tags
+        if embedded and saved.get("key") != descriptions_key and topics._descriptions is not None:
+            saved.update(id=DESCRIPTIONS_STATE, key=descriptions_key, vectors=topics._descriptions.round(6).tolist())
+            store.put_record("state", DESCRIPTIONS_STATE, dict(saved))
         rest = [i for i in todo if i["id"] not in batch.vectors]
         if rest:
             for item, tags in zip(rest, topics.tag_batch(rest), strict=True):

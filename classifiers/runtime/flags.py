@@ -354,6 +354,9 @@ class FlagClassifier:
         if not self.models or not items:
             return out
         inputs: dict[Any, list[dict[str, str]]] = {}
+        # Compact models with the same features share one pass over each text (n-gram counts): per mask, the
+        # counts of the first such model serve the others.
+        counted: dict[Any, tuple[Any, list[Any]]] = {}
         for task, model in self.models.items():
             name = task.split(":", 1)[1] if ":" in task else task
             if name not in FLAG_NAMES:
@@ -362,7 +365,14 @@ class FlagClassifier:
             if mask not in inputs:
                 inputs[mask] = [model_input(item, self.credits, mask) for item in items]
             rows = inputs[mask]
-            for index, proba in enumerate(model.predict_proba(rows)):
+            if hasattr(model, "doc_counts"):
+                first = counted.get(mask)
+                if first is None or not first[0].same_features(model):
+                    first = counted[mask] = (model, [model.doc_counts(row) for row in rows])
+                probas = model.proba_from_counts(first[1])
+            else:
+                probas = model.predict_proba(rows)
+            for index, proba in enumerate(probas):
                 p = positive_probability(proba, *MODEL_POSITIVE)
                 if p is not None:
                     out[index][name] = (float(p), task)

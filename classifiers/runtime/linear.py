@@ -11,7 +11,6 @@ temperature), in milliseconds to load. A model of another kind (a future trainer
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,36 +48,53 @@ class CompactModel:
         clow, chigh = self.config["char_ngrams"]
         self._char = CharAnalyzer(int(clow), int(chigh))
 
-    def _view(self, grams: list[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
-        counts = Counter(g for g in grams if g in vocab)
-        if not counts:
+    def doc_counts(self, row: dict[str, Any]) -> tuple[Counter[str], Counter[str], int]:
+        """The row's word and character n-gram counts and its lexicon hits: what every model with the same
+        features (:meth:`same_features`) scores, so several flags' models share one pass over a text."""
+        doc = self._builder.prepare(row)
+        return Counter(self._word(doc)), Counter(self._char(doc)), doc.lexicon_hits
+
+    def same_features(self, other: Any) -> bool:
+        return isinstance(other, CompactModel) and other.config == self.config and other.lexicon == self.lexicon
+
+    @staticmethod
+    def _view(counts: Counter[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
+        get = vocab.get
+        found = [(i, c) for g, c in counts.items() if (i := get(g)) is not None]
+        if not found:
             return [], []
-        index = [vocab[g] for g in counts]
-        values = np.array([1.0 + math.log(c) for c in counts.values()]) * idf[index]
+        index = [i for i, _ in found]
+        values = np.log(np.array([c for _, c in found], dtype=np.float64)) + 1.0
+        values *= idf[index]
         norm = float(np.sqrt(np.dot(values, values))) or 1.0
         return [offset + i for i in index], list(values / norm)
 
-    def decision_scores(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    def scores_from_counts(self, counts: Sequence[tuple[Counter[str], Counter[str], int]]) -> np.ndarray:
         n_word, n_char = len(self.word_vocab), len(self.char_vocab)
-        out = np.zeros((len(rows), len(self.labels)), dtype=np.float64)
-        for r, row in enumerate(rows):
-            doc = self._builder.prepare(row)
-            wi, wv = self._view(self._word(doc), self.word_vocab, self.word_idf, 0)
-            ci, cv = self._view(self._char(doc), self.char_vocab, self.char_idf, n_word)
+        out = np.zeros((len(counts), len(self.labels)), dtype=np.float64)
+        for r, (words, chars, lexicon_hits) in enumerate(counts):
+            wi, wv = self._view(words, self.word_vocab, self.word_idf, 0)
+            ci, cv = self._view(chars, self.char_vocab, self.char_idf, n_word)
             index, values = wi + ci, wv + cv
             if self.lexicon:
-                index.append(n_word + n_char + (0 if doc.lexicon_hits else 1))
+                index.append(n_word + n_char + (0 if lexicon_hits else 1))
                 values.append(1.0)
             if index:
                 out[r] = self.weights[:, index].astype(np.float64) @ np.array(values)
         return out + self.bias
 
-    def predict_proba(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
-        scores = self.decision_scores(rows) * self.temperature
+    def decision_scores(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
+        return self.scores_from_counts([self.doc_counts(row) for row in rows])
+
+    def proba_from_counts(self, counts: Sequence[tuple[Counter[str], Counter[str], int]]) -> list[dict[str, float]]:
+        scores = self.scores_from_counts(counts) * self.temperature
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=1, keepdims=True)
         return [dict(zip(self.labels, map(float, row), strict=True)) for row in probs]
+
+    def predict_proba(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
+        return self.proba_from_counts([self.doc_counts(row) for row in rows])
 
 
 def export_compact(model: Any, directory: str | Path) -> Path:

@@ -63,12 +63,26 @@ def confusables() -> dict[str, str]:
     return table
 
 
+# Where Vietnamese text lives: ASCII, Latin-1 to Latin Extended-B, combining marks, Vietnamese letters, general
+# punctuation. A text with no character outside these (nearly every text) can only hold the few look-alikes
+# inside them ("ı", "ſ"...), which a short class finds fast; a class of all 1,300 look-alikes costs milliseconds
+# per article.
+_COMMON = "\u0000-\u024f\u0300-\u036f\u1e00-\u1eff\u2000-\u206f\u20a0-\u20cf"
+
+
 @cache
 def _confusable_class() -> re.Pattern[str] | None:
     table = confusables()
     if not table:
         return None
     return re.compile("[" + "".join(re.escape(c) for c in sorted(table)) + "]")
+
+
+@cache
+def _quick_check() -> re.Pattern[str]:
+    """Any character outside the common ranges, or one of the look-alikes inside them."""
+    inside = "".join(re.escape(c) for c in sorted(confusables()) if re.match(f"[{_COMMON}]", c))
+    return re.compile(f"[^{_COMMON}]" + (f"|[{inside}]" if inside else ""))
 
 
 @dataclass
@@ -107,7 +121,7 @@ def match_view(text: str | None) -> MatchView:
     text = text or ""
     edits: list[tuple[int, int, str]] = []  # original start, original end, replacement
     pattern = _confusable_class()
-    if pattern is not None and pattern.search(text):
+    if pattern is not None and _quick_check().search(text) and pattern.search(text):
         table = confusables()
         # A mapped letter and the combining marks after it become one composed letter ("а́" -> "á").
         edits = _compose_marks(text, [(m.start(), m.end(), table[m.group(0)]) for m in pattern.finditer(text)])
