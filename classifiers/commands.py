@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 
 # classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
 
@@ -110,6 +110,8 @@ def _train_in_home(args: argparse.Namespace, rows: list[dict[str, Any]], dev: li
                              include_labels=not args.no_labels)
         except TrainingError as exc:
             raise CommandError(str(exc)) from exc
+        store.audit(cli_actor(), "model.train", "model", record["id"],
+                    after={"status": record["status"], "comparison": record.get("comparison")})
     print_json(record)
     return 0
 

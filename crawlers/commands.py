@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.console import CommandError, add_json_flag, home_of, number, print_json, say
+from pipeline.core.console import CommandError, add_json_flag, cli_actor, home_of, number, print_json, say
 from pipeline.core.timeutil import format_vn, now_utc
 from pipeline.office.sources import (
     FETCH_KINDS,
@@ -16,6 +17,7 @@ from pipeline.office.sources import (
     SOURCE_KINDS,
     SourceError,
     add_source,
+    complete_source,
     get_source,
     import_csv,
     list_sources,
@@ -209,18 +211,25 @@ def cmd_sources_add(args: argparse.Namespace) -> int:
             record[key] = value
     with home.open_store() as store:
         try:
-            print_json(add_source(store, record, home.settings, replace=args.replace))
+            before = store.get_record("sources", complete_source(record, home.settings)["id"])
+            added = add_source(store, record, home.settings, replace=args.replace)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
+        store.audit(cli_actor(), "source.replace" if before else "source.add", "source", added["id"],
+                    before=before, after=added)
+        print_json(added)
     return 0
 
 
 def cmd_sources_toggle(args: argparse.Namespace) -> int:
     with home_of(args).open_store() as store:
         try:
+            before = get_source(store, args.id).get("enabled")
             record = set_enabled(store, args.id, args.enabled)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
+        store.audit(cli_actor(), "source.enable" if args.enabled else "source.disable", "source", args.id,
+                    before={"enabled": before}, after={"enabled": record["enabled"]})
     print_json({"id": record["id"], "enabled": record["enabled"]})
     return 0
 
@@ -229,9 +238,16 @@ def cmd_sources_import(args: argparse.Namespace) -> int:
     home = home_of(args)
     if not args.file.is_file():
         raise CommandError(f"không có tệp {args.file}")
+    actor = cli_actor()
     with home.open_store() as store:
         try:
-            print_json(import_csv(store, args.file, home.settings))
+            result = import_csv(store, args.file, home.settings)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
+        for source_id in result["added_ids"]:
+            store.audit(actor, "source.add", "source", source_id, after=store.get_record("sources", source_id),
+                        reason=f"nhập từ {args.file.name}")
+    for error in result["errors"]:
+        sys.stderr.write(f"{args.file}:{error['line']}: {error['error']}\n")
+    print_json(result)
     return 0

@@ -28,7 +28,7 @@ from crawlers import structure
 from crawlers.dates import choose_date, page_date_detail, parse_date, parse_html_tree, url_date
 from crawlers.decoding import decode_body
 from pipeline.core import language
-from pipeline.core.text import normalize
+from pipeline.core.text import normalize, xml_safe
 from pipeline.core.timeutil import iso, now_utc
 
 _LANG_ATTR = re.compile(r"^[a-z]{2,3}")
@@ -44,6 +44,9 @@ MAX_TAG_CHARS = 20_000
 FAST_ABOVE_ELEMENTS = 6_000
 MAX_ELEMENTS = 15_000
 _LONG_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]{" + str(MAX_TAG_CHARS) + r",}>")
+# Numeric character references (&#27; &#x0B; &#xFFFE;): one that names a character XML cannot carry makes
+# lxml and trafilatura discard the whole article ("discarding data"), so such references are dropped first.
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -173,19 +176,32 @@ def extract_page(
 
 
 def bounded_html(html: str, max_chars: int = MAX_HTML_CHARS) -> str:
-    """The markup an extraction may afford: scripts and styles emptied (JSON-LD kept), tags with absurdly
-    many attributes cut to their name, and no more than ``max_chars`` characters."""
+    """The markup an extraction may afford: characters and character references XML cannot carry removed, scripts
+    and styles emptied (JSON-LD kept), tags with absurdly many attributes cut to their name, and no more than
+    ``max_chars`` characters."""
     def empty(match: re.Match[str]) -> str:
         tag, attrs, content = match.group(1), match.group(2), match.group(3)
         if "ld+json" in attrs.lower() and len(content) < 200_000:
             return match.group(0)
         return f"<{tag}{attrs}></{tag}>"
 
+    html = xml_safe(html)
+    if "&#" in html:
+        html = _CHAR_REF.sub(_legal_reference, html)
     if len(html) > 50_000:
         html = _SCRIPT_OR_STYLE.sub(empty, html)
     if len(html) > MAX_TAG_CHARS:
         html = _LONG_TAG.sub(lambda m: f"<{m.group(1)}>", html)
     return html[:max_chars]
+
+
+def _legal_reference(match: re.Match[str]) -> str:
+    """A character reference kept when XML can carry its character, dropped otherwise."""
+    number = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if number > 0x10FFFF or (number < 0x20 and number not in (0x9, 0xA, 0xD)) or 0xD800 <= number <= 0xDFFF \
+            or number in (0xFFFE, 0xFFFF):
+        return " " if number in (0xB, 0xC) else ""
+    return match.group(0)
 
 
 def _page_moment(metadata: datetime | None, origin: str, raw: str,

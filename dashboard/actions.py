@@ -70,13 +70,12 @@ def set_status(store: Store, actor: Actor, item_ids: Sequence[str], status: str,
 
 def _update_items(store: Store, actor: Actor, items: Sequence[dict[str, Any]], changes: dict[str, Any],
                   action: str, reason: str) -> None:
-    """Change many items in one write (one index commit for a bulk action), auditing each item."""
-    befores = [{key: item.get(key) for key in changes} for item in items]
-    for item in items:
-        item.update(changes)
-    store.upsert_items(list(items))
-    for item, before in zip(items, befores, strict=True):
-        store.audit(actor.login, action, "item", item["id"], before=before, after=changes, reason=reason)
+    """Change many items in one write (one index commit for a bulk action), auditing each item: the store reads,
+    changes and writes each item atomically with its audit entry, so a batch the pipeline writes meanwhile is not
+    reverted and the audit's "before" is what was replaced."""
+    if items:
+        store.change_items({item["id"]: dict(changes) for item in items}, actor=actor.login, action=action,
+                           reason=reason)
 
 
 def assign(store: Store, actor: Actor, item_ids: Sequence[str], assignee: str | None, reason: str = "") -> BulkResult:

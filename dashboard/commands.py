@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from dashboard.context import HOME_ENV
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 from pipeline.core.home import Home
 from pipeline.office import accounts
 
@@ -45,10 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _cli_actor() -> str:
     """Who an account change from the command line is audited as: the operator's system account."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    return cli_actor()
 
 
 def read_password() -> str:

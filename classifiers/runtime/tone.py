@@ -9,6 +9,7 @@ probabilities are mixed with the lexicon's, the lexicon weighing in proportion t
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -80,14 +81,18 @@ class ToneClassifier:
 
     def _cues(self, text: ItemText, places: list[tuple[str, int, int]]) -> list[_Cue]:
         cues: list[_Cue] = []
-        taken: set[tuple[str, int, int]] = set()
+        # Characters already read as part of a cue, per field: checking a span costs its length, not the number
+        # of cues found so far (a 1 MB text has thousands: comparing each with all was quadratic).
+        taken = {name: bytearray(len(value)) for name, value in text.fields.items()}
+        nearby = _PlaceIndex(places)
         found = [(f, m, 1) for f, m in text.find(self.positive)] + [(f, m, -1) for f, m in text.find(self.negative)]
         # Longer cues first, so "thông tin sai sự thật" is not also read as its parts.
         found.sort(key=lambda x: -(x[1].end - x[1].start))
         for field_name, match, polarity in found:
-            if any(f == field_name and s < match.end and match.start < e for f, s, e in taken):
+            covered = taken[field_name]
+            if 1 in covered[match.start:match.end]:
                 continue
-            taken.add((field_name, match.start, match.end))
+            covered[match.start:match.end] = b"\x01" * (match.end - match.start)
             before = fold(" ".join(text.fields[field_name][max(0, match.start - 40):match.start].split()[-_PREVIOUS_WORDS:]))
             note = "tích cực" if polarity > 0 else "tiêu cực"
             if polarity < 0 and self.neutralizers.search(before):
@@ -95,8 +100,8 @@ class ToneClassifier:
             if self.negators.search(before) and not self.not_negators.search(before):
                 polarity = -polarity
                 note = f"bị phủ định, thành {'tích cực' if polarity > 0 else 'tiêu cực'}"
-            near = any(f == field_name and _same_sentence(text.fields[field_name], s, e, match, self.window)
-                       for f, s, e in places)
+            near = any(_same_sentence(text.fields[field_name], s, e, match, self.window)
+                       for s, e in nearby.around(field_name, match.start - self.window, match.end + self.window))
             weight = match.term.weight * (1.0 if near else self.far_weight)
             if field_name == "title":
                 weight *= self.title_weight
@@ -108,6 +113,31 @@ class ToneClassifier:
         if self.model is None:
             return None
         return self.model.predict_proba(model_rows(items))
+
+
+class _PlaceIndex:
+    """Places of the province by field, sorted, so a cue looks only at the places within its window."""
+
+    def __init__(self, places: list[tuple[str, int, int]]):
+        self.spans: dict[str, list[tuple[int, int]]] = {}
+        for field_name, start, end in places:
+            self.spans.setdefault(field_name, []).append((start, end))
+        self.starts: dict[str, list[int]] = {}
+        self.longest: dict[str, int] = {}
+        for field_name, spans in self.spans.items():
+            spans.sort()
+            self.starts[field_name] = [start for start, _ in spans]
+            self.longest[field_name] = max(end - start for start, end in spans)
+
+    def around(self, field_name: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Places of a field that overlap [lo, hi]."""
+        spans = self.spans.get(field_name)
+        if not spans:
+            return []
+        starts = self.starts[field_name]
+        first = bisect.bisect_left(starts, lo - self.longest[field_name])
+        last = bisect.bisect_right(starts, hi)
+        return [(start, end) for start, end in spans[first:last] if end >= lo]
 
 
 def _same_sentence(value: str, start: int, end: int, match: Match, window: int) -> bool:

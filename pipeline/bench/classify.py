@@ -92,6 +92,8 @@ def register_bench(bench: argparse._SubParsersAction) -> None:
     b.add_argument("--n", type=int, default=5000)
     b.add_argument("--province", default="thai-nguyen")
     b.add_argument("--keep", type=Path, help="giữ home ở đây thay vì thư mục tạm")
+    b.add_argument("--item-chars", type=int, default=0,
+                   help="đo chi phí từng bước với một mục rất dài (ví dụ 1000000 ký tự) thay vì N mục thường")
     b.set_defaults(handler=bench_classify)
 
 
@@ -217,6 +219,11 @@ def startup(home: Home, runs: int = 3) -> dict[str, object]:
 def bench_classify(args: argparse.Namespace) -> int:
     path = args.keep or Path(tempfile.mkdtemp(prefix="diemtin-bench-classify-"))
     home = Home(path) if Home(path).exists() else create_home(path, args.province)
+    if args.item_chars:
+        from pipeline.bench.large_items import run_large_items_bench
+
+        print_json(run_large_items_bench(home, args.item_chars))
+        return 0
     result = run_classify_bench(home, args.n)
     result["startup"] = startup(home)
     print_json(result)

@@ -1,10 +1,12 @@
-"""`diemtin claims add|list|import|deactivate`: the rebuttal knowledge base from the command line."""
+"""`diemtin claims add|list|import|deactivate`: the rebuttal knowledge base from the command line.
+
+Changes are audited as the operating-system user (``cli:NAME``); no option names another account."""
 
 from __future__ import annotations
 
 import argparse
 
-from pipeline.core.console import CommandError, home_of, print_json
+from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 from pipeline.core.store.base import NotFound
 from pipeline.office.claims import ClaimError, add_claim, deactivate_claim, import_claims, list_claims
 
@@ -20,7 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--date", default="", dest="rebuttal_date", help="ngày phản bác (YYYY-MM-DD)")
     a.add_argument("--url", default="", dest="rebuttal_url", help="đường dẫn văn bản phản bác")
     a.add_argument("--topics", default="", help="mã chủ đề, cách nhau bởi dấu phẩy")
-    a.add_argument("--actor", default="cli", help="người thực hiện (ghi vào nhật ký)")
     a.set_defaults(handler=cmd_add)
 
     li = claims.add_parser("list", help="liệt kê nhận định")
@@ -29,13 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     im = claims.add_parser("import", help="nhập nhận định từ tệp JSONL")
     im.add_argument("file", help="tệp JSONL, mỗi dòng {claim, rebuttal, rebuttal_source, ...}")
-    im.add_argument("--actor", default="cli")
     im.set_defaults(handler=cmd_import)
 
     de = claims.add_parser("deactivate", help="ngừng so khớp một nhận định (giữ lại bản ghi)")
     de.add_argument("id")
     de.add_argument("--reason", default="")
-    de.add_argument("--actor", default="cli")
     de.set_defaults(handler=cmd_deactivate)
 
 
@@ -45,7 +44,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     fields["topics"] = args.topics
     with home.open_store() as store:
         try:
-            print_json(add_claim(store, fields, args.actor))
+            print_json(add_claim(store, fields, cli_actor()))
         except ClaimError as exc:
             raise CommandError(str(exc)) from exc
     return 0
@@ -62,7 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     home = home_of(args)
     with home.open_store() as store:
         try:
-            records = import_claims(store, args.file, args.actor)
+            records = import_claims(store, args.file, cli_actor())
         except ClaimError as exc:
             raise CommandError(str(exc)) from exc
     print_json({"imported": len(records), "ids": [r["id"] for r in records]})
@@ -72,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_deactivate(args: argparse.Namespace) -> int:
     with home_of(args).open_store() as store:
         try:
-            print_json(deactivate_claim(store, args.id, args.actor, args.reason))
+            print_json(deactivate_claim(store, args.id, cli_actor(), args.reason))
         except NotFound as exc:
             raise CommandError(str(exc)) from exc
     return 0

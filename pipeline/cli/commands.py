@@ -7,9 +7,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.console import CommandError, Progress, add_json_flag, home_of, number, print_json, say
-from pipeline.core.dates import item_date
+from pipeline.core.console import (
+    CommandError,
+    Progress,
+    add_json_flag,
+    cli_actor,
+    home_of,
+    number,
+    print_json,
+    say,
+)
 from pipeline.core.jsonl import read_jsonl
+from pipeline.core.rawitem import Limits, RawItemError, check_date, check_raw
+from pipeline.core.secrets import redact_url
+from pipeline.core.settings import Settings
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.store.query import QueryError
 from pipeline.core.timeutil import iso, local_day_bounds, parse_iso
@@ -111,8 +122,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with home.open_store() as store:
-        password_file = first_admin(home, store)
-    report = {"home": str(home.path.resolve()), "province": args.province, "store": args.store_url}
+        password_file = first_admin(home, store, by=cli_actor())
+    report = {"home": str(home.path.resolve()), "province": args.province, "store": redact_url(args.store_url)}
     if password_file:
         report["admin_password_file"] = str(password_file.resolve())
     print_json(report)
@@ -124,45 +135,59 @@ def cmd_init(args: argparse.Namespace) -> int:
 DATE_FIELDS = ("published_at", "date")
 
 
-def validate_payload(payload: Any) -> tuple[dict[str, Any] | None, str | None]:
-    if not isinstance(payload, dict):
-        return None, "mỗi dòng phải là một đối tượng JSON"
-    url = payload.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return None, "thiếu 'url' (http/https)"
-    if not any(isinstance(payload.get(k), str) and payload.get(k).strip() for k in ("text", "html", "title")):
-        return None, "cần 'text' hoặc 'html' (hoặc ít nhất 'title')"
+def validate_payload(payload: Any, limits: Limits | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """The line's record (its date stored as ISO 8601), or None and why (pipeline/core/rawitem.py checks it all)."""
+    try:
+        check_raw(payload, limits)
+    except RawItemError as exc:
+        return None, str(exc)
     for key in DATE_FIELDS:
         if payload.get(key):
-            try:
-                moment = item_date(payload[key])
-            except ValueError:
-                return None, (f"'{key}' không đọc được là ngày: {payload[key]!r} (dùng ISO 8601 như "
-                              f"2026-03-07T08:47:00+07:00 hoặc cách viết ngày Việt Nam như 07/03/2026 08:47)")
             # Stored as ISO, so a relative date ("2 giờ trước") keeps the meaning it had when it was ingested.
-            return {**payload, "published_at": iso(moment)}, None
+            return {**payload, "published_at": iso(check_date(key, payload[key]))}, None
     return payload, None
 
 
-def ingest_file(store: Store, path: Path, batch: int = 1000) -> dict[str, Any]:
-    summary: dict[str, Any] = {"lines": 0, "queued": 0, "already_queued": 0, "errors": []}
-    pending: list[dict[str, Any]] = []
+def ingest_file(store: Store, path: Path, batch: int = 1000, settings: Settings | None = None) -> dict[str, Any]:
+    """Queue every good line of a JSONL file; each bad one is reported with its number and why, and never
+    costs a good one (a batch the store refuses is written again line by line, to find the one it refuses)."""
+    settings = settings or Settings()
+    limits = Limits.from_settings(settings)
+    summary: dict[str, Any] = {"lines": 0, "queued": 0, "already_queued": 0, "errors": [], "notes": []}
+    pending: list[tuple[int, dict[str, Any]]] = []
 
     def flush() -> None:
-        added = store.enqueue_raw(pending)
-        summary["queued"] += added
-        summary["already_queued"] += len(pending) - added
+        if not pending:
+            return
+        try:
+            added = store.enqueue_raw([payload for _, payload in pending])
+            summary["queued"] += added
+            summary["already_queued"] += len(pending) - added
+        except Exception:  # noqa: BLE001 - one record the store refuses must not lose the batch
+            for line_no, payload in pending:
+                try:
+                    added = store.enqueue_raw([payload])
+                except Exception as exc:  # noqa: BLE001
+                    summary["errors"].append({"line": line_no, "error": f"kho dữ liệu không nhận bản ghi: {exc}"})
+                    continue
+                summary["queued"] += added
+                summary["already_queued"] += 1 - added
         pending.clear()
 
-    for line_no, payload, error in read_jsonl(path, validate_payload):
+    for line_no, payload, error in read_jsonl(path, lambda row: validate_payload(row, limits),
+                                              max_line_bytes=settings.get_int("ingest.max_line_bytes"),
+                                              notes=summary["notes"]):
         summary["lines"] += 1
-        if error:
+        if error or payload is None:
             summary["errors"].append({"line": line_no, "error": error})
             continue
-        pending.append(payload)
+        pending.append((line_no, payload))
         if len(pending) >= batch:
             flush()
     flush()
+    summary["errors"].sort(key=lambda e: e["line"])
+    if not summary["notes"]:
+        del summary["notes"]
     return summary
 
 
@@ -171,7 +196,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CommandError(f"không tìm thấy tệp {args.file}")
     with home.open_store() as store:
-        summary = ingest_file(store, args.file)
+        summary = ingest_file(store, args.file, settings=home.settings)
+        store.audit(cli_actor(), "raw.ingest", "raw_queue", args.file.name,
+                    after={k: summary[k] if k != "errors" else len(summary[k]) for k in
+                           ("lines", "queued", "already_queued", "errors")})
+    for note in summary.get("notes", []):
+        sys.stderr.write(f"{args.file}:{note['line']}: {note['note']}\n")
     for error in summary["errors"]:
         sys.stderr.write(f"{args.file}:{error['line']}: {error['error']}\n")
     print_json(summary)

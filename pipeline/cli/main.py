@@ -7,11 +7,15 @@ import argparse
 import importlib
 import logging
 import logging.handlers
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from pipeline.core.console import CommandError
 from pipeline.core.home import Home, HomeError, default_home
+from pipeline.core.secrets import install_log_redaction, redact, secrets_in
+from pipeline.core.store.base import StoreError
 
 # Top-level commands and the module that registers each (with `register(subparsers)`). Only the module of
 # the command being run is imported: the others pull in Scrapy, Streamlit, torch... and a command should
@@ -24,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "items": ("pipeline.cli.commands", "liệt kê hoặc xuất các mục đã lưu"),
     "search": ("pipeline.cli.commands", "tìm kiếm toàn văn (không phân biệt dấu)"),
     "reindex": ("pipeline.cli.commands", "dựng lại chỉ mục tìm kiếm từ bản ghi"),
+    "queue": ("pipeline.cli.queue", "hàng đợi: bản ghi xử lý lỗi, thử lại, loại bỏ"),
     "run": ("pipeline.cli.commands", "công việc chính: thu thập theo lịch, xử lý và bảng điều khiển"),
     "profiles": ("pipeline.cli.profiles", "hồ sơ tỉnh (địa danh, cơ quan, nguồn mặc định)"),
     "store": ("pipeline.cli.store", "cấu hình và chuyển kho dữ liệu (Elasticsearch)"),
@@ -104,15 +109,36 @@ def configure_logging(home_path: Path, verbose: bool) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _warn_of_secrets_in_config(home_path: Path) -> None:
+    """A password in config.yaml is used, but the person at the terminal is told where it belongs (never shown)."""
+    home = Home(home_path)
+    leaked = secrets_in(home.config) if home.exists() else []
+    if leaked:
+        sys.stderr.write(f"diemtin: cảnh báo: {home.config_path} chứa bí mật ({', '.join(leaked)}); hãy chuyển sang "
+                         f"{home.path / 'secrets.yaml'} (chmod 600) hoặc biến môi trường DIEMTIN_...\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Everything a command creates (the home, its database, keys, exports) is its owner's alone.
+    os.umask(0o077)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    configure_logging(args.home, args.verbose)
+    try:
+        configure_logging(args.home, args.verbose)
+    except HomeError as exc:  # an unsafe secrets file: said in one line, before anything runs
+        sys.stderr.write(f"diemtin: {redact(exc)}\n")
+        return 2
+    install_log_redaction()
+    _warn_of_secrets_in_config(args.home)
     try:
         return int(args.handler(args) or 0)
-    except (CommandError, HomeError) as exc:
-        sys.stderr.write(f"diemtin: {exc}\n")
+    except (CommandError, HomeError, StoreError) as exc:
+        sys.stderr.write(f"diemtin: {redact(exc)}\n")
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: the traceback is for the developers, without any secret in it
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+        sys.stderr.write(f"diemtin: lỗi không mong đợi: {redact(f'{type(exc).__name__}: {exc}')}\n")
+        return 1
 

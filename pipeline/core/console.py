@@ -5,6 +5,7 @@ lines on standard output, and the home the arguments name. The entry point (``pi
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from typing import Any
@@ -78,3 +79,14 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def cli_actor() -> str:
+    """Who a change made from the command line is audited as: the operating-system user running it, "cli:NAME".
+
+    There is deliberately no option to name another account: whoever can run commands on a home can read and
+    write it whole (it is theirs, mode 700), so the audit trail says who they are instead of whom they claim."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:?"

@@ -17,6 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "store": {
         # "embedded" keeps everything in the home folder; an http(s) URL names an Elasticsearch cluster.
         "url": "embedded",
+        # Embedded store: a search index found missing, damaged, of an older schema or short of items when the
+        # store opens is rebuilt there and then up to this many items (about 10 s); a larger store says to run
+        # `diemtin reindex` instead of making whoever opened it wait minutes.
+        "auto_reindex_items": 20000,
         # Below this many vectors exact search is fast enough and exact; above it, hnswlib (recall >= 0.98).
         "exact_vector_limit": 50000,
         # Elasticsearch only (ignored by the embedded backend). Every index is named <index_prefix>-...,
@@ -44,18 +48,51 @@ DEFAULTS: dict[str, Any] = {
         "retry_backoff": 1.0,
         # Seconds one request to the cluster may take before it is retried or fails.
         "request_timeout": 30,
-        # Credentials for a secured cluster (the URL may also carry user:password@). Prefer the environment:
-        # DIEMTIN_STORE__API_KEY, DIEMTIN_STORE__CA_CERTS.
+        # Credentials for a secured cluster: secrets, so in the home's secrets.yaml (mode 600; `diemtin init
+        # --store-url http://user:password@host` puts them there) or the environment (DIEMTIN_STORE__API_KEY,
+        # DIEMTIN_STORE__USER, DIEMTIN_STORE__PASSWORD), never in config.yaml.
         "api_key": "",
+        # The user of basic authentication (with store.password).
+        "user": "",
+        # The password of basic authentication (a secret: secrets.yaml or the environment).
+        "password": "",
         # A CA bundle for a cluster with its own certificate authority (path; empty: the system's).
         "ca_certs": "",
+    },
+    # What a raw record may hold (pipeline/core/rawitem.py): `diemtin ingest` refuses, with the line number and
+    # why, a record past these limits, and the batch runner marks such a record failed instead of retrying it.
+    "ingest": {
+        # Real articles are under 200,000 characters; ten times that leaves room for whole reports and
+        # transcripts. Past it a text is a mistake or an attack, and the stores index every character.
+        "max_text_chars": 2_000_000,
+        # A headline longer than this is a body pasted into the wrong field.
+        "max_title_chars": 2000,
+        # Every other text field (url, source, author, image, canonical_url...): URLs stay under 2,000 in practice.
+        "max_field_chars": 4096,
+        # Nesting of objects and lists in a record (meta and extra fields): deep nesting is never data.
+        "max_depth": 8,
+        # Fields and list entries in one record, all levels together.
+        "max_keys": 1000,
+        # A JSONL line longer than this is skipped without being held in memory (a 10 MB page fits in it).
+        "max_line_bytes": 32 * 1024 * 1024,
     },
     # The batch runner: raw queue -> items.
     "pipeline": {
         # Items per transaction: large enough to amortise index commits, small enough to lose little on a crash.
         "batch_size": 500,
-        # A raw record that failed this many times stays failed until an operator looks.
+        # A raw record that failed this many times stays failed until an operator looks (`diemtin queue failed`,
+        # then `queue retry` or `queue drop`). A record that cannot be an item at all (rawitem.py) fails at once.
         "max_attempts": 3,
+        # Characters of an item's text that the classifier stages read (the item keeps its whole text; evidence
+        # offsets count from its start). News articles are under 20,000 characters; a 1 MB text costs every stage
+        # 20x more and says nothing more about the item's topic, tone or flags.
+        "classify_max_chars": 50000,
+        # CPU seconds one stage may spend on one batch. Past it the batch is done again record by record, each
+        # with item_stage_seconds, and a record past that fails (and is retried on later runs): one pathological
+        # record never holds the queue. A batch of 500 needs about 5 s for all stages together.
+        "stage_seconds": 120.0,
+        # CPU seconds one stage may spend on one record when a batch is done record by record.
+        "item_stage_seconds": 20.0,
         # What runs on each batch after relevance and exact duplicates: dotted names of factories
         # ``(home, store) -> list of stages``. The core names the areas it runs and never imports them.
         "stages": ["classifiers.stages:build_stages"],

@@ -1,20 +1,28 @@
-"""A home is the folder that holds one office's configuration and (on the embedded backend) its data."""
+"""A home is the folder that holds one office's configuration and (on the embedded backend) its data.
+
+It is its owner's alone: created mode 700 with its files 600 (the command line runs with umask 077), because
+it holds password hashes, the office's signing key, secrets and every collected item. Whoever can run commands
+on it can change anything in it, which is why the command line audits changes as the operating-system user.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from pipeline.core.secrets import SecretsError, read_secrets, secrets_in
 from pipeline.core.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.core.profiles import Profile
     from pipeline.core.store.base import Store
+
+log = logging.getLogger(__name__)
 
 DEFAULT_HOME = "var"
 CONFIG_FILE = "config.yaml"
@@ -56,7 +64,16 @@ class Home:
 
     @cached_property
     def settings(self) -> Settings:
-        return Settings(self.config)
+        try:
+            secrets = read_secrets(self.path)
+        except SecretsError as exc:
+            raise HomeError(str(exc)) from exc
+        settings = Settings(self.config, secrets=secrets)
+        leaked = secrets_in(self.config)
+        if leaked:
+            log.warning("config.yaml holds secrets; move them to secrets.yaml (mode 600) or the environment %s",
+                        {"config": str(self.config_path), "settings": leaked})
+        return settings
 
     @cached_property
     def profile(self) -> Profile:
@@ -80,12 +97,21 @@ class Home:
 
         source = profile_path(province)  # raises for an unknown province id
         home = cls(path)
-        home.path.mkdir(parents=True, exist_ok=True)
+        home.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(home.path, 0o700)
         if not home.exists():
-            home.config_path.write_text(
-                yaml.safe_dump({"province": province, "store": {"url": store_url}}, allow_unicode=True),
-                encoding="utf-8",
-            )
+            write_private(home.config_path, yaml.safe_dump({"province": province, "store": {"url": store_url}},
+                                                           allow_unicode=True))
         if not (home.path / PROFILE_FILE).exists():
-            shutil.copyfile(source, home.path / PROFILE_FILE)
+            write_private(home.path / PROFILE_FILE, source.read_text(encoding="utf-8"))
         return cls(path)
+
+
+def write_private(path: Path, text: str | bytes) -> None:
+    """Write a file its owner alone can read, from its first byte (no window in which it is 644)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

@@ -276,3 +276,17 @@ def decode_legacy_bytes(data: bytes, declared: str | None = None) -> str:
     candidates = {name: partial(_decode_as, data, name) for name in ("cp1258", *_TEXT_CONVERSIONS)}
     best = _best_conversion(base, candidates, MIN_GAIN_BYTES)
     return _decode_as(data, best) if best is not None else unicodedata.normalize("NFC", base)
+
+
+def detect_legacy_bytes(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) when bytes that are not UTF-8 read as Vietnamese in a legacy 8-bit encoding (TCVN3,
+    VNI, Windows-1258) with strong evidence; None otherwise (the caller refuses them rather than guess)."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    base = _decode_8bit(data, "cp1252")
+    candidates = {name: partial(_decode_as, data, name) for name in ("cp1258", *_TEXT_CONVERSIONS)}
+    best = _best_conversion(base, candidates, MIN_GAIN_BYTES)
+    return (_decode_as(data, best), best) if best is not None else None

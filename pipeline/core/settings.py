@@ -1,4 +1,5 @@
-"""Settings: the defaults of ``pipeline/core/defaults.py``, then a home's ``config.yaml``, then the environment.
+"""Settings: the defaults of ``pipeline/core/defaults.py``, then a home's ``config.yaml``, then its ``secrets.yaml``
+(mode 600: passwords and keys, never in config.yaml), then the environment.
 
 Access is by dotted path with typed getters (``get_int("pipeline.batch_size")``). A path that is not in the
 defaults is an error, never a silent ``None``: a setting exists only once, with its default and its reason.
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from pipeline.core.defaults import DEFAULTS
+from pipeline.core.secrets import SECRET_SETTINGS, remember, split_credentials
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -58,11 +60,19 @@ def _default(path: str) -> Any:
 class Settings:
     """Defaults, then the home's config.yaml, then the environment."""
 
-    def __init__(self, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None):
+    def __init__(self, overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None,
+                 secrets: dict[str, Any] | None = None):
         data = copy.deepcopy(DEFAULTS)
         _merge(data, overrides or {})
+        _merge(data, copy.deepcopy(secrets or {}))
         _merge(data, _env_overrides(dict(os.environ if environ is None else environ)))
         self.data = data
+        for path in SECRET_SETTINGS:  # known to the redaction of logs and messages from now on
+            section, _, key = path.partition(".")
+            remember((data.get(section) or {}).get(key))
+        url = (data.get("store") or {}).get("url")
+        if isinstance(url, str):
+            remember(split_credentials(url)[2])
 
     def get(self, path: str) -> Any:
         """The value at a dotted path; SettingError when the defaults do not define it."""

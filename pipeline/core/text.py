@@ -49,6 +49,21 @@ _LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Characters XML 1.0 forbids (C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF): one NUL in an
+# item would make the day's DOCX, PDF and XLSX fail, so text loses them once, here. Vertical tab and form feed
+# separate lines in some copied text: they become line ends.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_FEEDS = re.compile("[\x0b\x0c]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters XML 1.0 cannot carry (every document format is XML or a cousin of it).
+
+    Renderers call it too, so text stored before normalisation removed these characters is still written."""
+    if not text:
+        return text
+    return _XML_ILLEGAL.sub("", _LINE_FEEDS.sub("\n", text))
+
 
 def normalize_tone_marks(text: str) -> str:
     """Rewrite text in the old tone-mark style ("hoà" -> "hòa"), keeping everything else; NFC."""
@@ -56,12 +71,13 @@ def normalize_tone_marks(text: str) -> str:
 
 
 def normalize(text: str | None, *, keep_newlines: bool = True) -> str:
-    """NFC, one tone-mark convention, legacy encodings repaired, invisible characters and odd spaces removed."""
+    """NFC, one tone-mark convention, legacy encodings repaired, invisible, odd-space and XML-illegal characters
+    removed."""
     if not text:
         return ""
     from pipeline.core.legacy import repair_legacy_encoding
 
-    text = repair_legacy_encoding(text)
+    text = repair_legacy_encoding(xml_safe(text))
     text = _INVISIBLE.sub("", text)
     text = _ODD_SPACE.sub(" ", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")

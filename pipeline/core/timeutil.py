@@ -35,7 +35,10 @@ def parse_iso(value: str | datetime | None) -> datetime | None:
             raise ValueError(f"not an ISO 8601 date: {value!r}") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 with an offset: not a date anyone meant
+        raise ValueError(f"not an ISO 8601 date: {value!r}") from exc
 
 
 def local_day(value: str | datetime) -> str:
@@ -52,8 +55,12 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def format_vn(value: str | datetime | None, with_time: bool = True) -> str:
-    """dd/mm/yyyy [HH:MM] in Vietnam time, as the interface and the documents show dates."""
-    moment = parse_iso(value) if value else None
+    """dd/mm/yyyy [HH:MM] in Vietnam time, as the interface and the documents show dates ("" for a value that
+    is not a date: a document must not fail on one bad field)."""
+    try:
+        moment = parse_iso(value) if value else None
+    except (ValueError, TypeError):
+        return ""
     if moment is None:
         return ""
     local = moment.astimezone(LOCAL_TZ)

@@ -8,9 +8,12 @@ thing; each renderer only decides how a block looks.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from pipeline.core.text import xml_safe
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -113,3 +116,20 @@ class Document:
     addressee: str = ""  # "Kính gửi: ..." for a document sent to one agency
     font_name: str = "Times New Roman"
     font_size: int = 13
+
+
+def xml_safe_tree(value: Any) -> Any:
+    """A document (or any block, list or mapping of them) with every string made safe for XML: text stored before
+    normalisation removed NULs and other control characters must not make a renderer fail."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: xml_safe_tree(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list):
+        return [xml_safe_tree(entry) for entry in value]
+    if isinstance(value, tuple):
+        return tuple(xml_safe_tree(entry) for entry in value)
+    if isinstance(value, dict):
+        return {key: xml_safe_tree(entry) for key, entry in value.items()}
+    return value

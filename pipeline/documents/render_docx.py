@@ -29,12 +29,14 @@ from pipeline.documents.document import (
     Heading,
     Paragraph,
     Table,
+    xml_safe_tree,
 )
 
 _CONTENT_WIDTH = Cm(16.5)  # A4 width less 30 mm and 15 mm margins
 
 
 def render_docx(document: Document) -> bytes:
+    document = xml_safe_tree(document)
     doc = new_docx()
     _page_setup(doc, document)
     _letterhead(doc, document)

@@ -18,6 +18,7 @@ from pipeline.documents.document import (
     Heading,
     Paragraph,
     Table,
+    xml_safe_tree,
 )
 
 _CSS = """
@@ -51,6 +52,7 @@ figure { margin: 6pt 0; text-align: center; page-break-inside: avoid; } figure i
 
 
 def render_html(document: Document) -> str:
+    document = xml_safe_tree(document)
     head = document.letterhead
     css = _CSS % {"font": document.font_name, "size": document.font_size, "small": document.font_size - 1,
                   "big": document.font_size + 1}

@@ -16,6 +16,7 @@ from pipeline.documents.document import (
     Heading,
     Paragraph,
     Table,
+    xml_safe_tree,
 )
 
 
@@ -24,6 +25,7 @@ def _cell(value: object) -> str:
 
 
 def render_md(document: Document) -> str:
+    document = xml_safe_tree(document)
     head = document.letterhead
     lines = [line for line in (head.parent_body.upper(), f"**{head.issuing_body.upper()}**", head.number_line) if line]
     lines = [" \\\n".join(lines), "", f"**{NATIONAL_NAME}** \\", f"**{NATIONAL_MOTTO}**", "", f"*{head.date_line}*",

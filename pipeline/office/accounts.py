@@ -9,7 +9,6 @@ Permissions come from ``policy.yaml``; every mutating action checks them on the 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipeline.core.home import Home
+from pipeline.core.home import Home, write_private
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import iso, now_utc, parse_iso
 
@@ -223,14 +222,13 @@ def mark_seen(store: Store, login: str, now: datetime | None = None) -> str | No
 ADMIN_PASSWORD_FILE = "admin-password.txt"
 
 
-def first_admin(home: Home, store: Store) -> Path | None:
+def first_admin(home: Home, store: Store, by: str = "diemtin init") -> Path | None:
     """A new office has no accounts, and the dashboard admits no one without one: make an "admin" with a
     random password, kept in a file only root can read, to be changed at the first log-in."""
     if store.list_records("users"):
         return None
     password = secrets.token_urlsafe(12)
-    create_user(store, "admin", "admin", password, by="diemtin init")
+    create_user(store, "admin", "admin", password, by=by)
     path = home.path / ADMIN_PASSWORD_FILE
-    path.write_text(f"admin\n{password}\n", encoding="utf-8")
-    os.chmod(path, 0o600)
+    write_private(path, f"admin\n{password}\n")  # 600 from its first byte
     return path

@@ -165,27 +165,87 @@ def source_from_registry_row(row: dict[str, str], settings: Settings) -> dict[st
     return complete_source(record, settings)
 
 
+# A registry field longer than this is a paste gone wrong (the longest note in the shipped registry is 390).
+MAX_CSV_FIELD_CHARS = 20_000
+# A registry line longer than this is not a row anyone wrote.
+MAX_CSV_LINE_BYTES = 256 * 1024
+
+
+def read_registry_csv(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[dict[str, Any]]]:
+    """(header, [(line number, row)], errors) of a registry CSV, one row per line.
+
+    A line is read on its own, so a line the exporter broke costs that line only: invalid UTF-8 (or legacy
+    Vietnamese bytes it cannot tell apart), an unbalanced quote (which would otherwise swallow the following
+    rows as one multi-line field), a field past MAX_CSV_FIELD_CHARS, or more fields than the header names are
+    reported with the line number and skipped."""
+    from pipeline.core.jsonl import decode_line
+
+    errors: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    header: list[str] = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if len(raw) > MAX_CSV_LINE_BYTES:
+                errors.append({"line": number, "error": f"dòng quá dài (hơn {MAX_CSV_LINE_BYTES} byte)"})
+                continue
+            text, problem, _ = decode_line(raw.rstrip(b"\r\n"))
+            if problem or text is None:
+                errors.append({"line": number, "error": problem})
+                continue
+            if not text.strip():
+                continue
+            try:
+                fields = next(csv.reader([text], strict=True))
+            except csv.Error as exc:
+                message = str(exc)
+                if "field larger" in message:
+                    message = f"trường quá dài (hơn {csv.field_size_limit()} ký tự)"
+                elif "end of data" in message or "quote" in message:
+                    message = "dấu ngoặc kép chưa đóng (hoặc thừa) trên dòng này"
+                errors.append({"line": number, "error": message})
+                continue
+            if not header:
+                header = [name.strip() for name in fields]
+                if "name" not in header:
+                    raise SourceError(f"{path}: không phải tệp danh mục nguồn (thiếu cột name)")
+                continue
+            if len(fields) > len(header):
+                errors.append({"line": number, "error": f"thừa cột: {len(fields)} trường, tiêu đề có {len(header)}"})
+                continue
+            long_field = next((f for f in fields if len(f) > MAX_CSV_FIELD_CHARS), None)
+            if long_field is not None:
+                errors.append({"line": number, "error": f"trường quá dài ({len(long_field)} ký tự, tối đa "
+                                                        f"{MAX_CSV_FIELD_CHARS})"})
+                continue
+            rows.append((number, dict(zip(header, fields, strict=False))))
+    if not header:
+        raise SourceError(f"{path}: không phải tệp danh mục nguồn (thiếu dòng tiêu đề có cột name)")
+    return header, rows, errors
+
+
 def import_csv(store: Store, path: str | Path, settings: Settings) -> dict[str, Any]:
     """Import the source registry; rows already held (same id) are left as the operator edited them.
-    Returns counts and the rows that could not be used, with why."""
-    added, kept, disabled, errors = 0, 0, 0, []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or "name" not in reader.fieldnames:
-            raise SourceError(f"{path}: không phải tệp danh mục nguồn (thiếu cột name)")
-        for line, row in enumerate(reader, start=2):
-            try:
-                record = source_from_registry_row(row, settings)
-            except SourceError as exc:
-                errors.append({"line": line, "name": row.get("name"), "error": str(exc)})
-                continue
-            if store.get_record("sources", record["id"]) is not None:
-                kept += 1
-                continue
-            store.put_record("sources", record["id"], record)
-            added += 1
-            disabled += not record["enabled"]
-    return {"added": added, "kept": kept, "disabled": disabled, "errors": errors}
+    Returns counts, the ids added, and the rows that could not be used, with why."""
+    added, kept, disabled = 0, 0, 0
+    added_ids: list[str] = []
+    _, rows, errors = read_registry_csv(path)
+    for line, row in rows:
+        try:
+            record = source_from_registry_row(row, settings)
+        except SourceError as exc:
+            errors.append({"line": line, "name": row.get("name"), "error": str(exc)})
+            continue
+        if store.get_record("sources", record["id"]) is not None:
+            kept += 1
+            continue
+        store.put_record("sources", record["id"], record)
+        added += 1
+        added_ids.append(record["id"])
+        disabled += not record["enabled"]
+    errors.sort(key=lambda e: e["line"])
+    return {"added": added, "kept": kept, "disabled": disabled, "errors": errors, "added_ids": added_ids}
 
 
 # ----------------------------------------------------------------------------------------------- health

@@ -27,10 +27,11 @@ from pipeline.documents import letterhead as office
 from pipeline.documents.document import Document, Entry, EntryList, Heading, Paragraph, Table
 from pipeline.documents.render_docx import render_docx
 from pipeline.office.cases import SEVERITIES, get_case
+from pipeline.office.keys import ensure_office_key, load_private_key
+from pipeline.reports.evidence import MANIFEST, SIGNATURE, check_case_zip, sign_manifest
 from pipeline.reports.facts import FLAGS, outlet_names, outlet_of
 from pipeline.reports.summary import summarize
 
-MANIFEST = "SHA256SUMS"
 PHIEU = "phieu-chuyen-xu-ly.docx"
 README = f"""HỒ SƠ BẰNG CHỨNG KÈM PHIẾU CHUYỂN XỬ LÝ
 
@@ -40,9 +41,11 @@ Tệp nén gồm:
 - items/<số thứ tự>-<mã tin>/raw.html: trang gốc lưu tại thời điểm thu thập;
 - items/<số thứ tự>-<mã tin>/text.txt: nội dung văn bản trích xuất;
 - items/<số thứ tự>-<mã tin>/metadata.json: đường dẫn gốc, thời điểm lưu, mã SHA-256 ghi nhận khi thu thập;
-- {MANIFEST}: mã kiểm tra SHA-256 của mọi tệp.
+- {MANIFEST}: mã kiểm tra SHA-256 của mọi tệp;
+- {SIGNATURE}: chữ ký số Ed25519 của cơ quan gửi trên {MANIFEST} (người ký, thời điểm ký, mã hồ sơ).
 
-Kiểm tra tính toàn vẹn: giải nén rồi chạy "sha256sum -c {MANIFEST}", hoặc "diemtin case verify <tệp zip>".
+Kiểm tra tính toàn vẹn: giải nén rồi chạy "sha256sum -c {MANIFEST}". Kiểm tra cả nguồn gốc (chữ ký):
+"diemtin case verify --public-key <khóa công khai của cơ quan gửi> <tệp zip>".
 """
 
 
@@ -121,8 +124,9 @@ def _why_item(item: dict[str, Any]) -> list[str]:
 
 
 def export_case(home: Home, store: Store, case_id: str, out_dir: str | Path,
-                now: datetime | None = None) -> CaseFile:
-    """Write ``<case>-phieu-chuyen-xu-ly.docx`` and ``<case>-bang-chung.zip`` into ``out_dir``."""
+                now: datetime | None = None, actor: str = "system") -> CaseFile:
+    """Write ``<case>-phieu-chuyen-xu-ly.docx`` and ``<case>-bang-chung.zip`` into ``out_dir``; the ZIP's
+    checksum list is signed with the office's key (pipeline/reports/evidence.py)."""
     now = now or now_utc()
     case = get_case(store, case_id)
     items = store.get_items(case.get("item_ids") or [])
@@ -154,6 +158,10 @@ def export_case(home: Home, store: Store, case_id: str, out_dir: str | Path,
             files[f"{folder}/raw.html"] = bytes(capture["html"])
         files[f"{folder}/metadata.json"] = json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
     files[MANIFEST] = "".join(f"{_sha256(data)}  {name}\n" for name, data in sorted(files.items())).encode("utf-8")
+    ensure_office_key(home)
+    signer = f"{office.issuer_name(home.settings, home.profile)}, {home.profile.name}"
+    files[SIGNATURE] = sign_manifest(load_private_key(home), files[MANIFEST], signer=signer, signed_at=iso(now),
+                                     case_id=case_id)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docx_path, zip_path = out / f"{case_id}-{PHIEU}", out / f"{case_id}-bang-chung.zip"
@@ -163,40 +171,12 @@ def export_case(home: Home, store: Store, case_id: str, out_dir: str | Path,
         for name, data in sorted(files.items()):
             archive.writestr(name, data)
     zip_path.write_bytes(buffer.getvalue())
-    store.audit("system", "case.export", "case", case_id, after={"zip_sha256": _sha256(buffer.getvalue()),
-                                                                   "files": len(files)})
+    store.audit(actor, "case.export", "case", case_id, after={"zip_sha256": _sha256(buffer.getvalue()),
+                                                              "files": len(files), "signed_by": signer})
     return CaseFile(docx=docx_path, zip=zip_path)
 
 
-def verify_case_zip(path: str | Path) -> list[str]:
-    """Problems found, one line per file, in Vietnamese; an empty list means the evidence is intact."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        return [f"{path}: không đọc được tệp nén ({exc})"]
-    with archive:
-        names = set(archive.namelist())
-        if MANIFEST not in names:
-            return [f"{MANIFEST}: thiếu bảng mã kiểm tra"]
-        problems: list[str] = []
-        listed: dict[str, str] = {}
-        for line in archive.read(MANIFEST).decode("utf-8", "replace").splitlines():
-            digest, _, name = line.partition("  ")
-            if name:
-                listed[name] = digest
-        for name, digest in sorted(listed.items()):
-            if name not in names:
-                problems.append(f"{name}: thiếu tệp")
-            elif _sha256(archive.read(name)) != digest:
-                problems.append(f"{name}: nội dung đã bị thay đổi (SHA-256 không khớp)")
-        problems.extend(f"{name}: tệp không có trong {MANIFEST}" for name in sorted(names - set(listed) - {MANIFEST}))
-        for name in sorted(n for n in names if n.endswith("/metadata.json")):
-            raw_name = name.rsplit("/", 1)[0] + "/raw.html"
-            try:
-                recorded = json.loads(archive.read(name)).get("sha256_at_capture")
-            except ValueError:
-                problems.append(f"{name}: không đọc được")
-                continue
-            if recorded and raw_name in names and _sha256(archive.read(raw_name)) != recorded:
-                problems.append(f"{raw_name}: khác với trang gốc lưu khi thu thập (SHA-256 không khớp)")
-    return problems
+def verify_case_zip(path: str | Path, trusted: list[Any] | None = None) -> list[str]:
+    """Problems found, one line per file, in Vietnamese; an empty list means the evidence is intact and signed
+    (by one of the ``trusted`` public keys when given). See :func:`pipeline.reports.evidence.check_case_zip`."""
+    return check_case_zip(path, trusted).problems

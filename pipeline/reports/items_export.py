@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.core import vocabulary
 from pipeline.core.item import published_text
 from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.text import xml_safe
 from pipeline.reports.facts import FLAGS, TONES, fetch_items, outlet_names, outlet_of, tone_of
 
 COLUMNS = ("Mã tin", "Ngày đăng", "Nguồn", "Tiêu đề", "Đường dẫn", "Chủ đề", "Sắc thái", "Cảnh báo", "Mức khẩn",
@@ -23,6 +24,19 @@ FORMATS = ("csv", "xlsx")
 
 class ExportError(ValueError):
     pass
+
+
+# A cell that starts with one of these is read as a formula by spreadsheet programs: crawled text must never be
+# (OWASP "CSV injection"); such a cell is written with a leading apostrophe, which they show as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as a spreadsheet cell can hold it: no character XML forbids (XLSX is XML), never a formula."""
+    if not isinstance(value, str):
+        return value
+    value = xml_safe(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def item_row(item: dict[str, Any], names: dict[str, str]) -> list[Any]:
@@ -47,7 +61,7 @@ def export_items(store: Store, query: ItemQuery, path: str | Path) -> int:
     if fmt not in FORMATS:
         raise ExportError(f"Định dạng '{path.suffix}' không được hỗ trợ; dùng tệp .csv hoặc .xlsx.")
     names = outlet_names(store)
-    rows = [item_row(item, names) for item in fetch_items(store, query)]
+    rows = [[safe_cell(value) for value in item_row(item, names)] for item in fetch_items(store, query)]
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         buffer = io.StringIO()
@@ -67,6 +81,9 @@ def export_items(store: Store, query: ItemQuery, path: str | Path) -> int:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text as written, never a formula
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDEFGHIJKLM", (34, 17, 28, 60, 50, 30, 12, 30, 10, 16, 14, 30, 20), strict=True):
             sheet.column_dimensions[column].width = width

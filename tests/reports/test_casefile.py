@@ -15,6 +15,7 @@ from docx import Document as open_docx
 from pipeline.cli.main import main
 from pipeline.core.store.base import NotFound
 from pipeline.reports.casefile import MANIFEST, PHIEU, export_case, verify_case_zip
+from pipeline.reports.evidence import SIGNATURE
 from tests.reports.seed import HOSTILE_TITLE, html_of
 
 CASE = "HS-20261124-001"
@@ -81,7 +82,7 @@ def test_zip_holds_raw_html_text_capture_metadata_case_history_and_manifest(case
         assert [a["after"]["status"] for a in history["items"][0]["audit"]] == ["hostile", "routed"]
         manifest = archive.read(MANIFEST).decode("utf-8").splitlines()
         listed = {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in manifest}
-        assert set(listed) == names - {MANIFEST}
+        assert set(listed) == names - {MANIFEST, SIGNATURE}
         assert all(hashlib.sha256(archive.read(n)).hexdigest() == h for n, h in listed.items())
 
 
@@ -113,8 +114,9 @@ def test_changing_a_file_and_its_manifest_line_still_fails_against_the_capture_c
         return data
 
     _rewrite(files.zip, tmp_path / "forged.zip", forge)
-    assert verify_case_zip(tmp_path / "forged.zip") == [
-        f"{raw}: khác với trang gốc lưu khi thu thập (SHA-256 không khớp)"]
+    problems = verify_case_zip(tmp_path / "forged.zip")
+    assert f"{raw}: khác với trang gốc lưu khi thu thập (SHA-256 không khớp)" in problems
+    assert any(p.startswith(f"{SIGNATURE}: chữ ký không khớp") for p in problems)  # and the signature no longer holds
 
 
 def test_added_and_removed_files_fail_verification(case_file, tmp_path):
@@ -141,10 +143,10 @@ def test_case_commands_export_verify_and_exit_non_zero_on_tampering(seeded, tmp_
     assert main(["--home", str(home.path), "case", "export", CASE, "-o", str(out)]) == 0
     archive = out / f"{CASE}-bang-chung.zip"
     assert (out / f"{CASE}-{PHIEU}").is_file()
-    assert main(["case", "verify", str(archive)]) == 0
+    assert main(["--home", str(home.path), "case", "verify", str(archive)]) == 0
     assert "nguyên vẹn" in capsys.readouterr().out
     _rewrite(archive, tmp_path / "sua.zip", lambda name, data: data + b" " if name == "case.json" else data)
-    assert main(["case", "verify", str(tmp_path / "sua.zip")]) == 1
+    assert main(["--home", str(home.path), "case", "verify", str(tmp_path / "sua.zip")]) == 1
     errors = capsys.readouterr().err
     assert "case.json: nội dung đã bị thay đổi" in errors and "KHÔNG còn nguyên vẹn" in errors
     assert main(["--home", str(home.path), "case", "export", "HS-khong-co", "-o", str(out)]) == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,12 @@ FACET_FIELDS = KEYWORD_FIELDS + LIST_FIELDS
 # Item dates the index keeps: when it was published (or fetched, for an undated item), fetched, and first seen
 # by the office (``ingested_at``: what an alert rule asks for, "new since I last looked").
 DATE_FIELDS = ("published_at", "fetched_at", "ingested_at")
+# Item fields that belong to the analysts. A pipeline write (``upsert_items(..., preserve_analyst=True)``) takes
+# them, and the decisions on flags, from the stored item inside the write itself, so re-processing a page never
+# reverts what an analyst decided meanwhile; only :meth:`Store.change_items` (audited) changes them.
+TRIAGE_FIELDS = ("status", "assignee", "notes", "reviewed_by", "reviewed_at", "case_ids")
+# States of a raw record: waiting (or to be retried), stored, given up after its attempts, set aside by an operator.
+RAW_STATES = ("pending", "done", "failed", "dropped")
 
 
 class StoreError(Exception):
@@ -109,8 +115,64 @@ class RawRecord:
 def raw_key(payload: dict[str, Any]) -> str:
     """Same URL and same content -> same key, so a re-submitted batch is not queued twice."""
     body = payload.get("html") or payload.get("text") or ""
+    if not isinstance(body, str):  # a malformed record is still queued (and failed with its reason), never lost
+        body = json.dumps(body, sort_keys=True, default=str)
     digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
-    return hashlib.sha256(f"{payload.get('url', '')}\n{digest}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{payload.get('url', '')}\n{digest}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def dump_json(value: Any) -> str:
+    """JSON text a store can write whatever the value holds: readable UTF-8, or escaped where it holds a lone
+    surrogate (which UTF-8 cannot carry)."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, default=str)
+    return text
+
+
+def keep_analyst_fields(item: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """``item`` (a pipeline's new version) with the analysts' part of the ``stored`` version: triage fields, when
+    it was first ingested, and on its flags what analysts decided. As classifiers.runtime.flags.merge_decisions
+    does before the write, but from the version read inside the write: a decision (confirmed / rejected) stays on
+    its flag; a flag an analyst added or decided stays even when the classifiers no longer raise it."""
+    if not stored:
+        return item
+    for key in TRIAGE_FIELDS:
+        if key in stored:
+            item[key] = stored[key]
+    if stored.get("ingested_at"):
+        item["ingested_at"] = stored["ingested_at"]
+    kept = [f for f in stored.get("flags") or []
+            if isinstance(f, dict) and f.get("name") and (f.get("decision") or f.get("origin") == "analyst")]
+    if kept:
+        flags = [dict(f) if isinstance(f, dict) else f for f in item.get("flags") or []]
+        by_name = {f.get("name"): f for f in flags if isinstance(f, dict)}
+        for old in kept:
+            new = by_name.get(old["name"])
+            if new is None:
+                flags.append(old)
+                continue
+            if old.get("decision"):
+                new["decision"] = old["decision"]
+            if old.get("origin") == "analyst":
+                new["origin"], new["note"] = "analyst", old.get("note", "")
+        item["flags"] = flags
+    return item
+
+
+def apply_changes(item: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the item changed, the values it had before) — what an audited change writes and records."""
+    before = {key: item.get(key) for key in changes}
+    changed = dict(item)
+    changed.update(changes)
+    return changed, before
+
+
+def check_raw_state(state: str) -> None:
+    if state not in RAW_STATES:
+        raise StoreError(f"unknown raw queue state {state!r} (states: {', '.join(RAW_STATES)})")
 
 
 def check_collection(collection: str) -> None:
@@ -169,17 +231,41 @@ class Store(abc.ABC):
         mid-batch leaves them to be claimed again."""
 
     @abc.abstractmethod
-    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
-        """Mark records processed, or failed with the reason (kept for the operator, never dropped)."""
+    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None,
+                   final: Collection[str] = ()) -> None:
+        """Mark records processed, or failed with the reason (kept for the operator, never dropped). A failed
+        record is pending again until it has failed ``pipeline.max_attempts`` times; those in ``final`` (a
+        record retrying cannot mend) are failed at once."""
 
     @abc.abstractmethod
     def raw_counts(self) -> dict[str, int]:
-        """Counts by state: pending, done, failed."""
+        """Counts by state: pending, done, failed (and dropped, when any)."""
+
+    @abc.abstractmethod
+    def list_raw(self, state: str = "failed", limit: int = 100) -> list[dict[str, Any]]:
+        """Raw records in a state, oldest first: ``{raw_id, state, attempts, error, queued_at, finished_at, url,
+        payload}`` — what `diemtin queue failed` shows an operator."""
+
+    @abc.abstractmethod
+    def set_raw_state(self, raw_ids: Sequence[str] | None, state: str, *, from_state: str = "failed") -> int:
+        """Move records (all those in ``from_state`` when ``raw_ids`` is None) to ``state``: "pending" retries
+        them from zero attempts, "dropped" sets them aside for good (kept, never deleted). Returns how many moved."""
 
     # ----------------------------------------------------------------- items
     @abc.abstractmethod
-    def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
-        """Create or replace items by ``id`` and make them searchable."""
+    def upsert_items(self, items: Sequence[dict[str, Any]], *, preserve_analyst: bool = False) -> None:
+        """Create or replace items by ``id`` and make them searchable.
+
+        With ``preserve_analyst`` (the pipeline's writes) an item already stored keeps its analysts' fields
+        (:func:`keep_analyst_fields`), read and merged inside the same write, so a decision taken while the
+        batch ran is never reverted."""
+
+    @abc.abstractmethod
+    def change_items(self, changes: dict[str, dict[str, Any]], *, actor: str, action: str,
+                     reason: str = "") -> dict[str, dict[str, Any]]:
+        """Apply an analyst's changes (item id -> fields) and audit each item, the read, the change and the write
+        made atomically per item, so the audit's "before" is what was replaced. Returns the changed items by id;
+        unknown ids are skipped."""
 
     @abc.abstractmethod
     def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -277,24 +363,23 @@ class Store(abc.ABC):
 
     def audit(self, actor: str, action: str, entity_type: str, entity_id: str, *,
               before: Any = None, after: Any = None, reason: str = "") -> dict[str, Any]:
-        entry = {
-            "at": iso(now_utc()), "actor": actor, "action": action, "entity_type": entity_type,
-            "entity_id": entity_id, "before": before, "after": after, "reason": reason,
-        }
+        entry = self.audit_entry(actor, action, entity_type, entity_id, before=before, after=after, reason=reason)
         self.append_audit(entry)
         return entry
 
     def update_item(self, item_id: str, changes: dict[str, Any], *, actor: str, action: str,
                     reason: str = "") -> dict[str, Any]:
         """Change an item's triage fields and record who changed what, and why, in the audit trail."""
-        item = self.get_item(item_id)
-        if item is None:
+        changed = self.change_items({item_id: changes}, actor=actor, action=action, reason=reason)
+        if item_id not in changed:
             raise NotFound(f"item {item_id} not found")
-        before = {key: item.get(key) for key in changes}
-        item.update(changes)
-        self.upsert_items([item])
-        self.audit(actor, action, "item", item_id, before=before, after=changes, reason=reason)
-        return item
+        return changed[item_id]
+
+    @staticmethod
+    def audit_entry(actor: str, action: str, entity_type: str, entity_id: str, *, before: Any = None,
+                    after: Any = None, reason: str = "") -> dict[str, Any]:
+        return {"at": iso(now_utc()), "actor": actor, "action": action, "entity_type": entity_type,
+                "entity_id": entity_id, "before": before, "after": after, "reason": reason}
 
     def __enter__(self) -> Store:
         return self

@@ -21,7 +21,7 @@ import itertools
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
 import index_config
+from pipeline.core.secrets import redact_url
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import (
     DATE_FIELDS,
@@ -39,8 +40,11 @@ from pipeline.core.store.base import (
     SearchResult,
     Store,
     StoreError,
+    apply_changes,
     check_collection,
+    check_raw_state,
     filter_records,
+    keep_analyst_fields,
     raw_key,
 )
 from pipeline.core.store.elastic_setup import apply_index_config, index_names
@@ -81,6 +85,8 @@ def make_client(url: str, settings: Settings) -> Elasticsearch:
     }
     if settings.get("store.api_key"):
         options["api_key"] = settings.get("store.api_key")
+    elif settings.get_str("store.user") or settings.get_str("store.password"):
+        options["basic_auth"] = (settings.get_str("store.user"), settings.get_str("store.password"))
     if settings.get("store.ca_certs"):
         options["ca_certs"] = settings.get("store.ca_certs")
     return Elasticsearch(url, **options)
@@ -113,7 +119,7 @@ def _describe(exc: Exception) -> str:
 
 class ElasticStore(Store):
     def __init__(self, url: str, settings: Settings | None = None, client: Elasticsearch | None = None):
-        self.url = url
+        self.url = redact_url(url)  # what messages and logs name: never the credentials
         self.settings = settings or Settings()
         self.prefix = self.settings.get_str("store.index_prefix")
         if not _PREFIX.match(self.prefix):
@@ -126,8 +132,26 @@ class ElasticStore(Store):
         try:
             if not self.client.indices.exists_alias(name=self.names["items"]) or self._mapping_is_older():
                 apply_index_config(self.client, self.settings)
+            self._check_not_newer()
         except (ApiError, TransportError) as exc:
-            raise StoreError(f"Elasticsearch at {url}: {_describe(exc)}") from exc
+            raise StoreError(f"Elasticsearch at {self.url}: {_describe(exc)}") from exc
+
+    def _check_not_newer(self) -> None:
+        """Indices written by a newer version of the product are refused before anything is written to them."""
+        ours = int(index_config.index_templates(self.prefix)[self.names["items"]]["template"]["mappings"]
+                   .get("_meta", {}).get("schema_version", 0))
+        try:
+            mappings = self.client.indices.get_mapping(index=self.names["items"])
+        except NotFoundError:  # no items index yet: nothing newer to protect
+            return
+        for index, body in dict(mappings).items():
+            meta = (body.get("mappings") or {}).get("_meta") or {}
+            theirs = int(meta.get("schema_version") or 0)
+            if theirs > ours:
+                raise StoreError(
+                    f"chỉ mục {index} có lược đồ phiên bản {theirs}, mới hơn phiên bản {ours} mà phần mềm này biết: "
+                    "hãy cập nhật Điểm tin trước khi mở kho này (không có gì được ghi vào kho)"
+                )
 
     def _mapping_is_older(self) -> bool:
         """Whether an items index lacks a field this code writes (a cluster set up by an older version): the
@@ -138,9 +162,11 @@ class ElasticStore(Store):
         return any(wanted - set((body.get("mappings") or {}).get("properties", {})) for body in mappings.values())
 
     # ------------------------------------------------------------------ writing helpers
-    def _bulk(self, actions: Iterable[dict[str, Any]], *, conflicts_ok: bool = False) -> int:
-        """Write by streaming_bulk; returns how many actions succeeded. 409 (already exists) counts as a
-        skip when ``conflicts_ok``; any other refused document is reported after the rest were written."""
+    def _bulk(self, actions: Iterable[dict[str, Any]], *, conflicts_ok: bool = False,
+              conflicts: list[str] | None = None) -> int:
+        """Write by streaming_bulk; returns how many actions succeeded. 409 (already exists, or changed since
+        read) counts as a skip when ``conflicts_ok``, and its id is added to ``conflicts`` when given; any other
+        refused document is reported after the rest were written."""
         written = 0
         failures: list[str] = []
         for ok, info in helpers.streaming_bulk(
@@ -154,6 +180,8 @@ class ElasticStore(Store):
                 continue
             _, detail = next(iter(info.items()))
             if conflicts_ok and detail.get("status") == 409:
+                if conflicts is not None:
+                    conflicts.append(str(detail.get("_id")))
                 continue
             error = detail.get("error")
             reason = error.get("reason") if isinstance(error, dict) else error
@@ -257,8 +285,10 @@ class ElasticStore(Store):
         return [RawRecord(h["_source"]["raw_id"], h["_source"]["payload"], int(h["_source"]["attempts"]))
                 for h in hits]
 
-    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
+    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None,
+                   final: Collection[str] = ()) -> None:
         failed = failed or {}
+        final = set(final)
         if not done and not failed:
             return
         now = iso(now_utc())
@@ -278,7 +308,7 @@ class ElasticStore(Store):
             count = attempts[raw_id] + 1
             actions.append({"_op_type": "update", "_index": self.names["raw"], "_id": raw_id, "doc": {
                 "attempts": count, "error": error, "finished_at": now,
-                "state": "failed" if count >= max_attempts else "pending",
+                "state": "failed" if count >= max_attempts or raw_id in final else "pending",
             }})
         self._bulk(actions)
         self._after_batch(self.names["raw"])
@@ -290,6 +320,37 @@ class ElasticStore(Store):
         for bucket in response["aggregations"]["states"]["buckets"]:
             counts[bucket["key"]] = int(bucket["doc_count"])
         return counts
+
+    def list_raw(self, state: str = "failed", limit: int = 100) -> list[dict[str, Any]]:
+        check_raw_state(state)
+        _, hits = self._search_all(self.names["raw"], {"term": {"state": state}},
+                                   sort=[{"seq": "asc"}, {"raw_id": "asc"}], limit=max(int(limit), 0))
+        out = []
+        for hit in hits:
+            body = hit["_source"]
+            out.append({"raw_id": body["raw_id"], "state": body.get("state"), "attempts": int(body.get("attempts") or 0),
+                        "error": body.get("error"), "queued_at": body.get("queued_at"),
+                        "finished_at": body.get("finished_at"), "url": body.get("url") or "",
+                        "payload": body.get("payload") or {}})
+        return out
+
+    def set_raw_state(self, raw_ids: Sequence[str] | None, state: str, *, from_state: str = "failed") -> int:
+        check_raw_state(state)
+        check_raw_state(from_state)
+        if raw_ids is None:
+            _, hits = self._search_all(self.names["raw"], {"term": {"state": from_state}},
+                                       sort=[{"seq": "asc"}, {"raw_id": "asc"}], source=["raw_id"])
+            raw_ids = [hit["_source"]["raw_id"] for hit in hits]
+        else:
+            found = self.client.mget(index=self.names["raw"], ids=list(raw_ids), source=["state"])
+            raw_ids = [d["_id"] for d in found["docs"] if d.get("found") and d["_source"].get("state") == from_state]
+        doc: dict[str, Any] = {"state": state}
+        if state == "pending":
+            doc.update(attempts=0, error=None)
+        moved = self._bulk({"_op_type": "update", "_index": self.names["raw"], "_id": raw_id, "doc": doc}
+                           for raw_id in raw_ids)
+        self._after_batch(self.names["raw"])
+        return moved
 
     # ------------------------------------------------------------------ items
     def _backing_indices(self) -> list[str]:
@@ -329,12 +390,17 @@ class ElasticStore(Store):
             doc[name] = value if isinstance(value, list) else (value or None)
         return doc
 
-    def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
+    def upsert_items(self, items: Sequence[dict[str, Any]], *, preserve_analyst: bool = False) -> None:
         if not items:
             return
         for item in items:
             if not item.get("id"):
                 raise StoreError("an item needs an id")
+        if preserve_analyst:
+            self._write_merged({item["id"]: (lambda stored, item=item: keep_analyst_fields(dict(item), stored))
+                                for item in items})
+            self._after_batch(self.names["items"])
+            return
         existing = self._locate([item["id"] for item in items], ["created_seq"])
         first = self._seq.take(len(items))
         actions = []
@@ -346,6 +412,61 @@ class ElasticStore(Store):
                             "_source": self._item_document(item, created)})
         self._bulk(actions)
         self._after_batch(self.names["items"])
+
+    def _write_merged(self, makers: dict[str, Callable[[dict[str, Any] | None], dict[str, Any] | None]]
+                      ) -> dict[str, dict[str, Any]]:
+        """Write items made from their stored versions under optimistic concurrency control: each write names
+        the version it read (if_seq_no/if_primary_term, or create for a new item), and an item changed meanwhile
+        by someone else is read and made again. ``makers`` give the item to write from the stored one (None:
+        leave it). Returns what was written, by id."""
+        written: dict[str, dict[str, Any]] = {}
+        todo = dict(makers)
+        for _ in range(20):
+            if not todo:
+                return written
+            stored = self._locate(list(todo), ["item", "created_seq"])
+            first = self._seq.take(len(todo))
+            actions = []
+            made: dict[str, dict[str, Any]] = {}
+            for n, (item_id, make) in enumerate(todo.items()):
+                known = stored.get(item_id)
+                item = make(known["_source"]["item"] if known else None)
+                if item is None:
+                    continue
+                made[item_id] = item
+                if known:
+                    actions.append({"_op_type": "index", "_index": known["_index"], "_id": item_id,
+                                    "if_seq_no": known["_seq_no"], "if_primary_term": known["_primary_term"],
+                                    "_source": self._item_document(item, int(known["_source"]["created_seq"]))})
+                else:
+                    actions.append({"_op_type": "create", "_index": self.names["items"], "_id": item_id,
+                                    "_source": self._item_document(item, first + n)})
+            conflicts: list[str] = []
+            self._bulk(actions, conflicts_ok=True, conflicts=conflicts)
+            for item_id, item in made.items():
+                if item_id not in conflicts:
+                    written[item_id] = item
+            todo = {item_id: todo[item_id] for item_id in conflicts}
+        raise StoreError(f"{len(todo)} item(s) kept changing under concurrent writes: {', '.join(list(todo)[:3])}")
+
+    def change_items(self, changes: dict[str, dict[str, Any]], *, actor: str, action: str,
+                     reason: str = "") -> dict[str, dict[str, Any]]:
+        befores: dict[str, dict[str, Any]] = {}
+
+        def maker(item_id: str) -> Callable[[dict[str, Any] | None], dict[str, Any] | None]:
+            def make(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+                if stored is None:
+                    return None
+                changed, befores[item_id] = apply_changes(stored, dict(changes[item_id]))
+                return changed
+            return make
+
+        written = self._write_merged({item_id: maker(item_id) for item_id in changes})
+        self._after_batch(self.names["items"])
+        for item_id in written:  # after the write it records, with the value it replaced
+            self.append_audit(self.audit_entry(actor, action, "item", item_id, before=befores[item_id],
+                                               after=dict(changes[item_id]), reason=reason))
+        return written
 
     def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         found = self._locate(list(ids), ["item"])

@@ -56,6 +56,15 @@ class QueryError(ValueError):
     """The query cannot be understood; the message is shown to the analyst."""
 
 
+# What a query may be: an analyst's search is a line, not a document. Past these limits the parser (and the
+# engines, which translate the tree recursively) would spend stack and time on nothing a person typed.
+MAX_QUERY_CHARS = 2000
+# Tokens (words, phrases, operators, parentheses).
+MAX_TOKENS = 400
+# Parentheses, NOT and minus signs nested inside each other.
+MAX_DEPTH = 32
+
+
 def _lex(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     for match in _TOKEN.finditer(text):
@@ -96,6 +105,12 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]):
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"Truy vấn lồng quá sâu (quá {MAX_DEPTH} cấp ngoặc hoặc NOT); hãy viết gọn lại.")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
@@ -133,17 +148,21 @@ class _Parser:
         if kind in ("not", "-"):
             if self.peek() in (None, "or", ")", "and"):
                 raise QueryError("Thiếu từ khóa sau NOT / dấu trừ.")
+            self.deeper()
             child = self.parse_unary()
+            self.depth -= 1
             return Not(child) if child is not None else None
         if kind == "+":
             if self.peek() in (None, "or", ")", "and"):
                 raise QueryError("Thiếu từ khóa sau dấu cộng.")
             return self.parse_unary()
         if kind == "(":
+            self.deeper()
             inner = self.parse_or()
             if self.peek() != ")":
                 raise QueryError("Thiếu dấu đóng ngoặc ')'.")
             self.take()
+            self.depth -= 1
             return inner
         if kind == ")":
             raise QueryError("Thừa dấu đóng ngoặc ')'.")
@@ -152,9 +171,16 @@ class _Parser:
 
 @lru_cache(maxsize=2048)
 def parse_query(text: str) -> Node | None:
-    """The query's tree, or None for a query with no words. Raises QueryError for malformed input. Trees are
+    """The query's tree, or None for a query with no words. Raises QueryError for malformed input, and for a
+    query past the limits (MAX_QUERY_CHARS, MAX_TOKENS, MAX_DEPTH), whichever backend will run it. Trees are
     immutable, so a query asked again (alert rules every tick, the dashboard's filters) is parsed once."""
-    parser = _Parser(_lex(text or ""))
+    text = text or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"Truy vấn quá dài ({len(text)} ký tự, tối đa {MAX_QUERY_CHARS}).")
+    tokens = _lex(text)
+    if len(tokens) > MAX_TOKENS:
+        raise QueryError(f"Truy vấn có quá nhiều từ và toán tử ({len(tokens)}, tối đa {MAX_TOKENS}).")
+    parser = _Parser(tokens)
     node = parser.parse_or()
     if parser.peek() == ")":
         raise QueryError("Thừa dấu đóng ngoặc ')'.")

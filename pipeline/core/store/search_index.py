@@ -11,7 +11,6 @@ fast columns for counts. The index is a cache of the SQLite records: `rebuild` r
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from typing import Any
 import tantivy
 
 from pipeline.core.skeleton import skeleton
-from pipeline.core.store.base import DATE_FIELDS, FACET_FIELDS, LIST_FIELDS, ItemQuery
+from pipeline.core.store.base import DATE_FIELDS, FACET_FIELDS, LIST_FIELDS, ItemQuery, StoreError
 from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
 from pipeline.core.text import fold
 from pipeline.core.timeutil import parse_iso
@@ -38,6 +37,11 @@ _WRITER_HEAP = 64_000_000
 
 class IndexBusy(Exception):
     """Another process holds the index writer; the caller retries later (the outbox keeps the work)."""
+
+
+class IndexUnusable(StoreError):
+    """The index folder is missing, corrupt or of another schema version: it is never wiped or trusted silently;
+    the store rebuilds it or says which command does."""
 
 
 def _build_schema() -> tantivy.Schema:
@@ -61,8 +65,19 @@ def folded_text(value: str | None) -> str:
 
 
 def _date(value: Any) -> datetime | None:
-    moment = parse_iso(value) if value else None
+    """A stored time as the engines take it; None for one that is not a date (an item stored by an older
+    version, or by hand, must not make indexing or reindexing fail)."""
+    try:
+        moment = parse_iso(value) if value else None
+    except (ValueError, TypeError, OverflowError):
+        return None
     return moment.replace(tzinfo=None) if moment else None
+
+
+def index_date(value: Any) -> str | None:
+    """A stored time as ISO 8601 UTC for the engines, None when it is not a date."""
+    moment = _date(value)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _flag(value: Any) -> str:
@@ -77,10 +92,11 @@ def index_values(item: dict[str, Any]) -> dict[str, Any]:
         "body": folded_text(item.get("text")),
         "relevant": _flag(item.get("relevant")),
         "duplicate": _flag(item.get("duplicate_of")),
-        "urgency": float(item.get("urgency") or 0.0),
-        "published_at": item.get("published_at") or item.get("fetched_at") or item.get("ingested_at"),
-        "fetched_at": item.get("fetched_at") or item.get("ingested_at"),
-        "ingested_at": item.get("ingested_at") or item.get("fetched_at"),
+        "urgency": _number(item.get("urgency")),
+        "published_at": index_date(item.get("published_at")) or index_date(item.get("fetched_at"))
+        or index_date(item.get("ingested_at")),
+        "fetched_at": index_date(item.get("fetched_at")) or index_date(item.get("ingested_at")),
+        "ingested_at": index_date(item.get("ingested_at")) or index_date(item.get("fetched_at")),
     }
     for name in FACET_FIELDS:
         if name == "sections" and not item.get("sections"):
@@ -101,6 +117,15 @@ def _sections(item: dict[str, Any]) -> list[str]:
                    for section in topic.get("sections") or [] if section})
 
 
+def _number(value: Any) -> float:
+    """A stored score as a finite float (a hand-edited record may hold text, None, NaN or infinity)."""
+    try:
+        number = float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if number == number and abs(number) != float("inf") else 0.0
+
+
 def _facet_value(name: str, entry: Any) -> str:
     """Topics and flags are dicts with scores; the index keeps the ids of those that were assigned."""
     if isinstance(entry, dict):
@@ -114,19 +139,46 @@ def _facet_value(name: str, entry: Any) -> str:
     return str(entry)
 
 
+VERSION_FILE = "SCHEMA_VERSION"
+
+
+def index_problem(path: Path) -> str | None:
+    """Why the index folder cannot be used as it is (in Vietnamese), or None: missing, of another schema
+    version, or unreadable. Nothing is changed."""
+    if not (path / "meta.json").is_file():
+        return "chỉ mục tìm kiếm bị thiếu"
+    version_file = path / VERSION_FILE
+    try:
+        version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else str(SCHEMA_VERSION)
+    except OSError as exc:
+        return f"không đọc được chỉ mục tìm kiếm ({exc})"
+    if version != str(SCHEMA_VERSION):
+        return f"chỉ mục tìm kiếm có phiên bản lược đồ {version!r}, phần mềm này dùng {SCHEMA_VERSION}"
+    try:
+        tantivy.Index(_build_schema(), path=str(path), reuse=True)
+    except ValueError as exc:
+        return f"chỉ mục tìm kiếm bị hỏng ({str(exc)[:200]})"
+    return None
+
+
 class SearchIndex:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, create: bool = False):
+        """Open the index at ``path``; ``create`` makes a new empty one there (the folder must be empty or
+        absent). An index that cannot be used raises IndexUnusable and is left as it is."""
         self.path = path
-        self.path.mkdir(parents=True, exist_ok=True)
-        version_file = self.path / "SCHEMA_VERSION"
-        # An index of an older schema is dropped; the store rebuilds it from its records (it is only a cache).
-        self.reset = version_file.exists() and version_file.read_text().strip() != str(SCHEMA_VERSION)
-        if self.reset:
-            shutil.rmtree(self.path)
-            self.path.mkdir(parents=True)
+        if create:
+            self.path.mkdir(parents=True, exist_ok=True)
+        else:
+            problem = index_problem(path)
+            if problem:
+                raise IndexUnusable(problem)
         self.schema = _build_schema()
-        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        version_file.write_text(str(SCHEMA_VERSION))
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            raise IndexUnusable(f"chỉ mục tìm kiếm bị hỏng ({str(exc)[:200]})") from exc
+        if create:
+            (self.path / VERSION_FILE).write_text(str(SCHEMA_VERSION), encoding="utf-8")
         self._last_reload = 0.0
 
     # ------------------------------------------------------------------ writing
@@ -186,10 +238,15 @@ class SearchIndex:
     # ------------------------------------------------------------------ reading
     def searcher(self) -> tantivy.Searcher:
         now = time.monotonic()
-        if now - self._last_reload > 0.2:
-            self.index.reload()
-            self._last_reload = now
-        return self.index.searcher()
+        try:
+            if now - self._last_reload > 0.2:
+                if not (self.path / "meta.json").is_file():  # deleted under a running process
+                    raise IndexUnusable("chỉ mục tìm kiếm bị thiếu (thư mục đã bị xóa): chạy `diemtin reindex`")
+                self.index.reload()
+                self._last_reload = now
+            return self.index.searcher()
+        except ValueError as exc:  # files deleted or damaged under a running process
+            raise IndexUnusable(f"chỉ mục tìm kiếm bị hỏng ({str(exc)[:200]}): chạy `diemtin reindex`") from exc
 
     def num_docs(self) -> int:
         return self.searcher().num_docs

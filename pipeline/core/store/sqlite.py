@@ -8,13 +8,17 @@ between the two never loses an index update, the dashboard and the pipeline can 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
+import os
+import secrets
+import shutil
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +31,16 @@ from pipeline.core.store.base import (
     SearchResult,
     Store,
     StoreError,
+    apply_changes,
     check_collection,
+    check_raw_state,
+    dump_json,
     filter_records,
+    keep_analyst_fields,
     raw_key,
 )
-from pipeline.core.store.search_index import IndexBusy, SearchIndex
+from pipeline.core.store.query import QueryError
+from pipeline.core.store.search_index import IndexBusy, IndexUnusable, SearchIndex, index_problem
 from pipeline.core.store.vectors import VectorSpace, to_blob
 from pipeline.core.timeutil import iso, now_utc
 
@@ -75,7 +84,7 @@ INDEX_DIR = "index"
 
 
 def _encode_item(item: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8"), 3)
+    return zlib.compress(dump_json(item).encode("utf-8"), 3)
 
 
 def _decode_item(blob: bytes) -> dict[str, Any]:
@@ -89,11 +98,72 @@ class SqliteStore(Store):
         self.settings = settings or Settings()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
+        self._check_not_newer()
         self._migrate()
-        self.index = SearchIndex(self.home / INDEX_DIR)
-        if self.index.reset and self.count_items():
-            log.warning("search index of an older schema rebuilt %s", {"items": self.count_items()})
+        self._secure_files()
+        self._index: SearchIndex | None = None
+        self.index_problem: str | None = None
+        self._open_index()
+
+    # ------------------------------------------------------------------ the search index
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            raise IndexUnusable(f"{self.index_problem or 'chỉ mục tìm kiếm không dùng được'}: "
+                                f"chạy `diemtin --home {self.home} reindex` để dựng lại từ bản ghi")
+        return self._index
+
+    def _open_index(self) -> None:
+        """Open the index, checking it is there, readable, of this schema and holds every item. One that is not
+        is rebuilt at once when the store is small enough (``store.auto_reindex_items``); otherwise searching
+        says which command rebuilds it, and writes wait in the outbox meanwhile. Never wiped silently."""
+        path = self.home / INDEX_DIR
+        self._remove_stale_builds()
+        items = self.count_items()
+        problem = index_problem(path) if path.exists() else ("chỉ mục tìm kiếm bị thiếu" if items else None)
+        if problem is None:
+            if not path.exists():
+                self._index = SearchIndex(path, create=True)
+                return
+            try:
+                self._index = SearchIndex(path)
+                documents = self._index.num_docs()
+            except IndexUnusable as exc:
+                self._index, problem = None, str(exc)
+            else:
+                if documents + self.pending_index_updates() < items:
+                    problem = f"chỉ mục tìm kiếm thiếu mục ({documents:,} trong {items:,} mục)"
+        if problem is None:
+            return
+        self._index = None
+        self.index_problem = problem
+        log.warning("search index unusable %s", {"home": str(self.home), "problem": problem, "items": items})
+        if items <= self.settings.get_int("store.auto_reindex_items"):
             self.reindex()
+
+    def _remove_stale_builds(self) -> None:
+        """Folders left by a reindex that was killed (its process is gone): never used, only taking space."""
+        for folder in self.home.glob(f"{INDEX_DIR}.*-*-*"):
+            kind, _, rest = folder.name.partition("-")
+            pid = rest.split("-", 1)[0]
+            if kind not in (f"{INDEX_DIR}.building", f"{INDEX_DIR}.retired") or not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                shutil.rmtree(folder, ignore_errors=True)
+            except OSError:  # another user's live process: leave it
+                continue
+
+    def _secure_files(self) -> None:
+        """The database holds password hashes and every item: readable by its owner only, whatever the umask of
+        the process that made it."""
+        for path in self.home.glob(f"{DB_FILE}*"):
+            try:
+                if path.stat().st_mode & 0o077:
+                    path.chmod(0o600)
+            except OSError:  # another user's file (a shared read-only copy): leave it
+                pass
 
     # ------------------------------------------------------------------ connection and schema
     @property
@@ -111,6 +181,18 @@ class SqliteStore(Store):
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
+
+    def _check_not_newer(self) -> None:
+        """A store written by a newer version of the product is refused before anything is written to it: this
+        code cannot know what the newer schema means, and "upgrading" it backwards would lose data."""
+        version = self.schema_version()
+        if version > len(MIGRATIONS):
+            self.close()
+            raise StoreError(
+                f"kho dữ liệu {self.home / DB_FILE} có lược đồ phiên bản {version}, mới hơn phiên bản "
+                f"{len(MIGRATIONS)} mà phần mềm này biết: hãy cập nhật Điểm tin trước khi mở kho này "
+                "(không có gì được ghi vào kho)"
+            )
 
     def _migrate(self) -> None:
         with self._tx() as db:
@@ -131,7 +213,7 @@ class SqliteStore(Store):
             db.execute(
                 "INSERT INTO records (collection, id, doc, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
-                (collection, record_id, json.dumps(body, ensure_ascii=False, default=str), iso(now_utc())),
+                (collection, record_id, dump_json(body), iso(now_utc())),
             )
 
     def get_record(self, collection: str, record_id: str) -> dict[str, Any] | None:
@@ -161,7 +243,7 @@ class SqliteStore(Store):
             for payload in payloads:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO raw_queue (raw_id, payload, queued_at) VALUES (?, ?, ?)",
-                    (raw_key(payload), json.dumps(payload, ensure_ascii=False, default=str), now),
+                    (raw_key(payload), dump_json(payload), now),
                 )
                 added += cur.rowcount
         return added
@@ -172,17 +254,20 @@ class SqliteStore(Store):
         ).fetchall()
         return [RawRecord(raw_id, json.loads(payload), attempts) for raw_id, payload, attempts in rows]
 
-    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None) -> None:
+    def finish_raw(self, done: Sequence[str], failed: dict[str, str] | None = None,
+                   final: Collection[str] = ()) -> None:
         now = iso(now_utc())
         max_attempts = self.settings.get_int("pipeline.max_attempts")
+        final = set(final)
         with self._tx() as db:
             db.executemany("UPDATE raw_queue SET state = 'done', finished_at = ?, error = NULL WHERE raw_id = ?",
                            [(now, raw_id) for raw_id in done])
             for raw_id, error in (failed or {}).items():
+                limit = 1 if raw_id in final else max_attempts
                 db.execute(
                     "UPDATE raw_queue SET attempts = attempts + 1, error = ?, finished_at = ?, "
                     "state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE raw_id = ?",
-                    (error, now, max_attempts, raw_id),
+                    (error, now, limit, raw_id),
                 )
 
     def raw_counts(self) -> dict[str, int]:
@@ -191,29 +276,98 @@ class SqliteStore(Store):
             counts[state] = count
         return counts
 
-    def upsert_items(self, items: Sequence[dict[str, Any]]) -> None:
+    def list_raw(self, state: str = "failed", limit: int = 100) -> list[dict[str, Any]]:
+        check_raw_state(state)
+        rows = self.db.execute(
+            "SELECT raw_id, state, attempts, error, queued_at, finished_at, payload FROM raw_queue "
+            "WHERE state = ? ORDER BY seq LIMIT ?", (state, max(int(limit), 0)),
+        ).fetchall()
+        out = []
+        for raw_id, row_state, attempts, error, queued_at, finished_at, payload in rows:
+            body = json.loads(payload)
+            out.append({"raw_id": raw_id, "state": row_state, "attempts": attempts, "error": error,
+                        "queued_at": queued_at, "finished_at": finished_at, "url": str(body.get("url") or ""),
+                        "payload": body})
+        return out
+
+    def set_raw_state(self, raw_ids: Sequence[str] | None, state: str, *, from_state: str = "failed") -> int:
+        check_raw_state(state)
+        check_raw_state(from_state)
+        reset = ", attempts = 0, error = NULL" if state == "pending" else ""
+        with self._tx() as db:
+            if raw_ids is None:
+                cur = db.execute(f"UPDATE raw_queue SET state = ?{reset} WHERE state = ?", (state, from_state))
+                return cur.rowcount
+            moved = 0
+            for raw_id in raw_ids:
+                cur = db.execute(f"UPDATE raw_queue SET state = ?{reset} WHERE raw_id = ? AND state = ?",
+                                 (state, raw_id, from_state))
+                moved += cur.rowcount
+            return moved
+
+    def upsert_items(self, items: Sequence[dict[str, Any]], *, preserve_analyst: bool = False) -> None:
         if not items:
             return
-        now = iso(now_utc())
+        for item in items:
+            if not item.get("id"):
+                raise StoreError("an item needs an id")
         with self._tx() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_outbox").fetchone()[0]
-            for item in items:
-                if not item.get("id"):
-                    raise StoreError("an item needs an id")
-                seq += 1
-                db.execute(
-                    "INSERT INTO items (id, url_key, content_hash, doc, updated_at) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET url_key = excluded.url_key, "
-                    "content_hash = excluded.content_hash, doc = excluded.doc, updated_at = excluded.updated_at",
-                    (item["id"], item.get("url_key"), item.get("content_hash"), _encode_item(item), now),
-                )
-                db.execute("INSERT OR REPLACE INTO index_outbox (item_id, seq) VALUES (?, ?)", (item["id"], seq))
+            if preserve_analyst:  # read inside the write transaction: no analyst's change can slip in between
+                stored = self._read_items(db, [item["id"] for item in items])
+                items = [keep_analyst_fields(dict(item), stored.get(item["id"])) for item in items]
+            self._write_items(db, items)
         # Short wait: if another process holds the index writer, it (or our next write) drains the outbox.
         self.sync_index(timeout=1.0)
+
+    def _write_items(self, db: sqlite3.Connection, items: Sequence[dict[str, Any]]) -> None:
+        now = iso(now_utc())
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_outbox").fetchone()[0]
+        for item in items:
+            seq += 1
+            db.execute(
+                "INSERT INTO items (id, url_key, content_hash, doc, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET url_key = excluded.url_key, "
+                "content_hash = excluded.content_hash, doc = excluded.doc, updated_at = excluded.updated_at",
+                (item["id"], item.get("url_key"), item.get("content_hash"), _encode_item(item), now),
+            )
+            db.execute("INSERT OR REPLACE INTO index_outbox (item_id, seq) VALUES (?, ?)", (item["id"], seq))
+
+    @staticmethod
+    def _read_items(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for item_id, blob in db.execute(f"SELECT id, doc FROM items WHERE id IN ({marks})", chunk):
+                found[item_id] = _decode_item(blob)
+        return found
+
+    def change_items(self, changes: dict[str, dict[str, Any]], *, actor: str, action: str,
+                     reason: str = "") -> dict[str, dict[str, Any]]:
+        if not changes:
+            return {}
+        changed: dict[str, dict[str, Any]] = {}
+        with self._tx() as db:
+            stored = self._read_items(db, list(changes))
+            entries = []
+            for item_id, fields in changes.items():
+                if item_id not in stored:
+                    continue
+                changed[item_id], before = apply_changes(stored[item_id], dict(fields))
+                entries.append(self.audit_entry(actor, action, "item", item_id, before=before, after=dict(fields),
+                                                reason=reason))
+            self._write_items(db, list(changed.values()))
+            for entry in entries:  # the audit trail is written in the same transaction as the change
+                self._insert_audit(db, entry)
+        self.sync_index(timeout=1.0)
+        return changed
 
     def sync_index(self, timeout: float = 10.0) -> int:
         """Drain the outbox into the search index. Returns how many items were indexed; 0 if the writer is
         busy in another process (that process, or the next write here, will drain it)."""
+        if self._index is None:  # the outbox keeps the work until the index is rebuilt
+            return 0
         rows = self.db.execute("SELECT item_id, seq FROM index_outbox ORDER BY seq").fetchall()
         if not rows:
             return 0
@@ -256,14 +410,20 @@ class SqliteStore(Store):
     def search(self, query: ItemQuery) -> SearchResult:
         # One try, no wait: a reader (the dashboard) must not stall while the pipeline holds the writer.
         self.sync_index(timeout=0.0)
-        total, ids = self.index.search(query)
+        index = self.index
+        with _index_faults():
+            total, ids = index.search(query)
         return SearchResult(total=total, items=self.get_items(ids))
 
     def count_by(self, field_name: str, query: ItemQuery, size: int = 50) -> list[tuple[str, int]]:
-        return self.index.count_by(field_name, query, size)
+        index = self.index
+        with _index_faults():
+            return index.count_by(field_name, query, size)
 
     def histogram(self, query: ItemQuery, field_name: str = "published_at") -> list[tuple[str, int]]:
-        return self.index.histogram(query, field_name)
+        index = self.index
+        with _index_faults():
+            return index.histogram(query, field_name)
 
     def iter_items(self, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
         last = ""
@@ -297,9 +457,13 @@ class SqliteStore(Store):
     # ------------------------------------------------------------------ audit
     def append_audit(self, entry: dict[str, Any]) -> None:
         with self._tx() as db:
-            db.execute("INSERT INTO audit (at, entity_type, entity_id, entry) VALUES (?, ?, ?, ?)",
-                       (entry.get("at") or iso(now_utc()), entry.get("entity_type"), entry.get("entity_id"),
-                        json.dumps(entry, ensure_ascii=False, default=str)))
+            self._insert_audit(db, entry)
+
+    @staticmethod
+    def _insert_audit(db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+        db.execute("INSERT INTO audit (at, entity_type, entity_id, entry) VALUES (?, ?, ?, ?)",
+                   (entry.get("at") or iso(now_utc()), entry.get("entity_type"), entry.get("entity_id"),
+                    dump_json(entry)))
 
     def list_audit(self, entity_type: str | None = None, entity_id: str | None = None,
                    limit: int = 1000) -> list[dict[str, Any]]:
@@ -354,24 +518,68 @@ class SqliteStore(Store):
 
     # ------------------------------------------------------------------ maintenance
     def reindex(self) -> int:
-        with self._tx() as db:
-            db.execute("DELETE FROM index_outbox")
-        self.index.clear()
+        """Build a whole new index from the records in a folder of its own, and swap it in only once it is
+        complete: a reindex that fails (or is killed) leaves the index searchers use as it was. Items written
+        while it ran are queued again, so the new index misses none of them."""
+        started = iso(now_utc())
+        path = self.home / INDEX_DIR
+        building = self.home / f"{INDEX_DIR}.building-{os.getpid()}-{secrets.token_hex(4)}"
         count = 0
-        batch: list[dict[str, Any]] = []
-        for item in self.iter_items():
-            batch.append(item)
-            if len(batch) >= 2000:
-                count += self.index.write(batch)
-                batch = []
-        if batch:
-            count += self.index.write(batch)
+        try:
+            fresh = SearchIndex(building, create=True)
+            batch: list[dict[str, Any]] = []
+            for item in self.iter_items():
+                batch.append(item)
+                if len(batch) >= 2000:
+                    count += fresh.write(batch)
+                    batch = []
+            if batch:
+                count += fresh.write(batch)
+            del fresh
+            self._swap_index(building, path)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        self._index = SearchIndex(path)
+        self.index_problem = None
+        with self._tx() as db:  # written while the new index was built: index them again
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM index_outbox").fetchone()[0]
+            late = [r[0] for r in db.execute("SELECT id FROM items WHERE updated_at >= ?", (started,))]
+            db.executemany("INSERT OR REPLACE INTO index_outbox (item_id, seq) VALUES (?, ?)",
+                           [(item_id, seq + n) for n, item_id in enumerate(late, 1)])
+        self.sync_index(timeout=30.0)
         with _SPACES_LOCK:
             for key in [k for k in _SPACES if k[:2] == self._space_key("")[:2]]:
                 del _SPACES[key]
         return count
 
+    def _swap_index(self, building: Path, path: Path) -> None:
+        """Rename the finished index into place. The old one's writer is held meanwhile when it can be had, so
+        no other process drains the outbox into the folder being retired."""
+        holder = None
+        old = self._index
+        if old is not None:
+            try:
+                holder = old.writer(timeout=10.0)
+            except IndexBusy:
+                holder = None
+        retired = self.home / f"{INDEX_DIR}.retired-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            if path.exists():
+                os.replace(path, retired)
+            os.replace(building, path)
+        finally:
+            if holder is not None:
+                with contextlib.suppress(Exception):
+                    holder.rollback()
+                del holder
+            self._index = None
+        shutil.rmtree(retired, ignore_errors=True)
+
     def refresh(self) -> None:
+        if self._index is None:  # unusable: the outbox keeps the updates until `diemtin reindex`
+            log.warning("search index unusable, updates wait in the outbox %s", {"problem": self.index_problem})
+            return
         while self.pending_index_updates():
             if not self.sync_index(timeout=30):
                 raise StoreError("the search index is locked by another process")
@@ -385,6 +593,18 @@ class SqliteStore(Store):
             conn.close()
         self._connections.clear()
         self._local = threading.local()
+
+
+@contextlib.contextmanager
+def _index_faults() -> Iterator[None]:
+    """Tantivy's errors on a damaged index (files deleted under a running process) reach callers as IndexUnusable,
+    which says which command mends it, instead of a traceback or an empty answer."""
+    try:
+        yield
+    except (IndexUnusable, QueryError):
+        raise
+    except ValueError as exc:
+        raise IndexUnusable(f"chỉ mục tìm kiếm bị hỏng ({str(exc)[:200]}): chạy `diemtin reindex`") from exc
 
 
 class _Transaction:
