@@ -31,43 +31,12 @@ except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def server(seeded: Home) -> Iterator[str]:
+def browser_page() -> Iterator[Page]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (`make browser` installs Debian's chromium)")
     if sync_playwright is None:
         pytest.skip("the Python package playwright is not installed (pip install -e '.[test]')")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "--home", str(seeded.path), "dashboard", "--host", "127.0.0.1",
-         "--port", str(port)], cwd=REPO, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"diemtin dashboard did not start:\n{output}")
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

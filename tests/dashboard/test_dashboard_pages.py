@@ -33,16 +33,23 @@ def _open_item(at: AppTest, wanted: str) -> AppTest:
     return at.switch_page("views/item.py").run()
 
 
-def test_wrong_password_shows_an_error_and_no_pages(seeded, monkeypatch):
+def test_without_a_live_session_every_page_only_offers_to_log_in_again(seeded, monkeypatch):
     monkeypatch.setenv(HOME_ENV, str(seeded.path))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    at.text_input(key="login_name").input("chuyenvien")
-    at.text_input(key="login_password").input("sai-mat-khau")
-    at.form_submit_button[0].click().run()
-    assert [e.value for e in at.error] == ["Sai tên đăng nhập hoặc mật khẩu."]
-    assert "session_token" not in at.session_state
-    with pytest.raises(ValueError):
-        at.switch_page("views/queue.py")
+    assert not at.exception
+    assert "Phiên làm việc đã kết thúc" in _texts(at)
+    assert not at.get("page_link") and not at.get("html") or "Hàng đợi tin" not in _texts(at)
+    at.query_params["id"] = LANDSLIDE
+    at.switch_page("views/item.py").run()  # the item page is known (a reload keeps its address) but shows nothing
+    assert "Sạt lở" not in _texts(at) and "Phiên làm việc đã kết thúc" in _texts(at)
+
+
+def test_a_logged_out_session_shows_nothing_more(app):
+    at = app("chuyenvien")
+    at.button(key="logout").click().run()
+    assert "Bạn đã đăng xuất." in _texts(at)
+    at.switch_page("views/queue.py").run()
+    assert "tin phù hợp" not in _texts(at)
 
 
 def test_queue_lists_stories_by_urgency_and_says_why(app):
