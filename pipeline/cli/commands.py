@@ -9,11 +9,11 @@ from typing import Any
 
 from pipeline.core.console import CommandError, Progress, add_json_flag, home_of, number, print_json, say
 from pipeline.core.dates import item_date
-from pipeline.core.item import display_title
+from pipeline.core.item import display_title, published_text
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.store.query import QueryError
-from pipeline.core.timeutil import format_vn, iso, local_day_bounds, parse_iso
+from pipeline.core.timeutil import iso, local_day_bounds, parse_iso
 from pipeline.office.accounts import first_admin
 from pipeline.office.setup import create_home
 
@@ -248,7 +248,7 @@ def cmd_items(args: argparse.Namespace) -> int:
 
 
 def _date(item: dict[str, Any]) -> str:
-    return format_vn(item.get("published_at"), with_time=False) or "không rõ ngày"
+    return published_text(item, with_time=False)
 
 
 def _more(total: int, offset: int, shown: int, limit: int) -> None:

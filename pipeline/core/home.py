@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,12 +59,9 @@ class Home:
 
     @cached_property
     def profile(self) -> Profile:
-        from pipeline.core.profiles import load_profile, load_profile_file
+        from pipeline.core.profiles import load_home_profile
 
-        local = self.path / PROFILE_FILE
-        if local.is_file():
-            return load_profile_file(local)
-        return load_profile(self.settings.get("province"))
+        return load_home_profile(self.settings.get("province"), self.path / PROFILE_FILE)
 
     def open_store(self) -> Store:
         from pipeline.core.store import open_store
@@ -74,11 +70,12 @@ class Home:
 
     @classmethod
     def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded") -> Home:
-        """Create a home for a province: its config and an editable copy of the profile (the office's records,
-        sources and accounts come from ``pipeline/office/setup.py``)."""
-        from pipeline.core.profiles import profile_path
+        """Create a home for a province: its config and the office's own part of the profile (``profile.yaml``,
+        what the office edits; the generated part stays in pipeline/core/profiles/). The office's records,
+        sources and accounts come from ``pipeline/office/setup.py``."""
+        from pipeline.core.profiles import OFFICE_TEMPLATE, profile_path
 
-        source = profile_path(province)  # raises for an unknown province id
+        profile_path(province)  # raises for an unknown province id
         home = cls(path)
         home.path.mkdir(parents=True, exist_ok=True)
         if not home.exists():
@@ -87,5 +84,5 @@ class Home:
                 encoding="utf-8",
             )
         if not (home.path / PROFILE_FILE).exists():
-            shutil.copyfile(source, home.path / PROFILE_FILE)
+            (home.path / PROFILE_FILE).write_text(OFFICE_TEMPLATE.format(province=province), encoding="utf-8")
         return cls(path)

@@ -188,8 +188,12 @@ class LoginPolicy:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> LoginPolicy:
         settings = settings or Settings()
-        return cls(**{name: (settings.get_int if name.endswith("failures") else settings.get_float)(f"login.{name}")
-                      for name in cls.__dataclass_fields__})
+        return cls(free_failures=settings.get_int("login.free_failures"),
+                   delay_seconds=settings.get_float("login.delay_seconds"),
+                   max_delay_seconds=settings.get_float("login.max_delay_seconds"),
+                   lock_failures=settings.get_int("login.lock_failures"),
+                   lock_minutes=settings.get_float("login.lock_minutes"),
+                   window_minutes=settings.get_float("login.window_minutes"))
 
     def delay(self, failures: int) -> float:
         """Seconds to wait after the ``failures``-th failure in a row before the next try is heard."""
