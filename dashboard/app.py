@@ -1,12 +1,12 @@
-"""Điểm tin dashboard entry point: `streamlit run dashboard/app.py` with DIEMTIN_HOME naming the home
-(what `diemtin dashboard` does). Shows the log-in page until a session is open, then the pages the
-person's role may see."""
+"""Điểm tin dashboard: the Streamlit script that dashboard/server.py serves behind its log-in (what `diemtin
+dashboard` runs). The pages a person's role may see come from dashboard/pages.py."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import context, widgets
+from dashboard.pages import PAGES
 from pipeline.office import accounts
 from pipeline.office.cases import SEVERITIES, overdue_cases
 
@@ -14,25 +14,16 @@ st.set_page_config(page_title="Điểm tin", page_icon=":material/newspaper:", l
 widgets.inject_css()
 
 ctx = context.load()
-if ctx.actor is None:
-    navigation = st.navigation([st.Page("views/login.py", title="Đăng nhập", icon=":material/login:", default=True)])
-else:
-    work = [
-        st.Page("views/queue.py", title="Hàng đợi tin", icon=":material/inbox:", default=True),
-        st.Page("views/alerts.py", title="Cảnh báo", icon=":material/notifications_active:", url_path="alerts"),
-        st.Page("views/item.py", title="Chi tiết tin", icon=":material/article:"),
-        st.Page("views/cases.py", title="Hồ sơ xử lý", icon=":material/folder_open:"),
-        st.Page("views/knowledge.py", title="Kho thông tin sai", icon=":material/menu_book:"),
-    ]
-    follow = [
-        st.Page("views/sources.py", title="Nguồn tin", icon=":material/rss_feed:"),
-        st.Page("views/analytics.py", title="Thống kê", icon=":material/bar_chart:"),
-        st.Page("views/digests.py", title="Điểm tin", icon=":material/newspaper:"),
-    ]
-    sections = {"Tác nghiệp": work, "Theo dõi": follow}
-    if ctx.actor.can("user.manage"):
-        sections["Quản trị"] = [st.Page("views/users.py", title="Tài khoản", icon=":material/manage_accounts:")]
-    navigation = st.navigation(sections)
+sections: dict[str, list[st.Page]] = {}
+for spec in PAGES:
+    if ctx.actor is not None and not ctx.actor.can(spec.permission):
+        continue
+    sections.setdefault(spec.section, []).append(st.Page(
+        spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path or None, default=not spec.url_path))
+# Without a live session every page is still known (a reload keeps its address), but each one only offers
+# to log in again (context.page()).
+navigation = st.navigation(sections, position="sidebar" if ctx.actor else "hidden")
+if ctx.actor is not None:
     with st.sidebar:
         st.caption(f"Đăng nhập: **{widgets.md(ctx.actor.login)}** ({widgets.md(accounts.role_label(ctx.actor.role))})")
         if st.button("Đăng xuất", key="logout"):

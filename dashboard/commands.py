@@ -16,6 +16,8 @@ from pipeline.core.home import Home
 from pipeline.office import accounts
 
 APP = Path(__file__).with_name("app.py")
+# What `streamlit run` serves: the app behind the log-in routes and the session gate.
+SERVER = Path(__file__).with_name("server.py")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,7 +110,7 @@ def start_dashboard(home: Home, host: str | None = None, port: int | None = None
     port = int(port or home.settings.get("dashboard.port"))
     env = dict(os.environ, **{HOME_ENV: str(home.path.resolve())})
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(SERVER),
         "--server.headless", "true", "--server.address", host, "--server.port", str(port),
         "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",

@@ -44,6 +44,51 @@ class QueueFilters:
         )
 
 
+# The queue's address: each filter's query parameter, so a filtered queue can be shared as a link
+# ("/?q=sạt+lở&flag=likely_false&days=30") and a reload keeps it. Lists repeat their parameter.
+LIST_PARAMS = {"statuses": "status", "topics": "topic", "flags": "flag", "tones": "tone", "source_kinds": "kind",
+               "reputations": "reputation", "places": "place", "langs": "lang", "assignees": "assignee"}
+
+
+def filters_to_params(filters: QueueFilters, page: int = 0, default_days: int = 7) -> dict[str, str | list[str]]:
+    """The query parameters of a filtered queue page (empty filters and the defaults are left out)."""
+    params: dict[str, str | list[str]] = {}
+    if filters.text.strip():
+        params["q"] = filters.text.strip()
+    if filters.days != default_days:
+        params["days"] = str(filters.days)
+    for name, param in LIST_PARAMS.items():
+        values = list(getattr(filters, name))
+        if values:
+            params[param] = values
+    if filters.national:
+        params["national"] = "1"
+    if page:
+        params["page"] = str(page + 1)
+    return params
+
+
+def filters_from_params(get_all: Any, allowed: dict[str, Any], days_allowed: list[int],
+                        default_days: int = 7) -> tuple[QueueFilters, int]:
+    """Filters and page (0-based) from a link's query parameters; values a filter does not offer (a typo,
+    a topic since retired) are dropped rather than refused. ``get_all(name)`` lists a parameter's values."""
+    text = (get_all("q") or [""])[-1][:500]
+    try:
+        days = int((get_all("days") or [default_days])[-1])
+    except ValueError:
+        days = default_days
+    if days not in days_allowed:
+        days = default_days
+    lists = {name: tuple(v for v in get_all(param) if v in allowed.get(name, ()))
+             for name, param in LIST_PARAMS.items()}
+    try:
+        page = max(0, int((get_all("page") or ["1"])[-1]) - 1)
+    except ValueError:
+        page = 0
+    national = (get_all("national") or [""])[-1] in ("1", "true")
+    return QueueFilters(text=text, days=days, national=national, **lists), page
+
+
 @dataclass
 class QueueRow:
     """A story in the queue: its most urgent item stands for it, with how many outlets carry it."""

@@ -20,6 +20,7 @@ from dashboard.actions import BulkResult
 from pipeline.core import vocabulary
 from pipeline.core.item import published_text
 from pipeline.core.store.base import StoreError
+from pipeline.core.store.snippets import Snippet
 from pipeline.core.timeutil import format_vn
 from pipeline.office.accounts import AuthError
 
@@ -45,6 +46,8 @@ mark.ev-tone { background: #f3e8ff; color: inherit; border-bottom: 2px solid #93
 .dt-badge.status { background: #e0e7ff; color: #3730a3; }
 .dt-meta { color: #6b7280; font-size: .85rem; margin-top: .2rem; }
 .dt-legend mark { padding: 0 .3rem; margin-right: .4rem; }
+.dt-snippet { font-size: .9rem; margin-top: .2rem; color: #334155; }
+mark.dt-hit { background: #fde68a; color: inherit; padding: 0 .1rem; border-radius: .15rem; }
 </style>
 """
 
@@ -73,6 +76,15 @@ def esc(text: Any) -> str:
 
 def inject_css() -> None:
     st.html(CSS)
+
+
+def day_axis(days: int) -> Any:
+    """A time axis labelled once per day (dd/mm) or every few days: Vega-Lite's own ticks fall every few
+    hours when a chart spans a few days, and each tick repeated its day's label."""
+    import altair as alt
+
+    step = max(1, -(-max(days, 1) // 12))  # at most about twelve labels
+    return alt.Axis(format="%d/%m", tickCount={"interval": "day", "step": step}, labelOverlap=True, grid=False)
 
 
 def urgency_class(urgency: float) -> str:
@@ -120,16 +132,27 @@ def item_meta_line(item: dict[str, Any]) -> str:
     return md(" · ".join(_meta_bits(item)))
 
 
+def snippet_html(passage: Snippet) -> str:
+    """A search passage, escaped, with the matched words in <mark>."""
+    out, last = [], 0
+    for start, end in passage.highlights:
+        out += [esc(passage.text[last:start]), f'<mark class="dt-hit">{esc(passage.text[start:end])}</mark>']
+        last = end
+    return "".join(out) + esc(passage.text[last:])
+
+
 def queue_row_html(item: dict[str, Any], is_new: bool, outlets: int, items_in_story: int,
-                   topic_names: dict[str, str]) -> str:
-    """A queue row below its title: badges, the source line and why the item is urgent, all escaped."""
+                   topic_names: dict[str, str], passage: Snippet | None = None) -> str:
+    """A queue row below its title: badges, the source line, the passage a search matched (the words
+    marked) and why the item is urgent, all escaped."""
     meta = _meta_bits(item)
     if items_in_story > 1:
         meta.append(f"{items_in_story} bài trong câu chuyện")
     reasons = item.get("urgency_reasons") or []
     why = f'<div class="dt-meta">Vì sao khẩn: {esc("; ".join(reasons[:4]))}</div>' if reasons else ""
+    found = f'<div class="dt-snippet">{snippet_html(passage)}</div>' if passage and passage.text else ""
     return (f"<div>{badges_html(item, is_new, outlets, topic_names)}</div>"
-            f'<div class="dt-meta">{esc(" · ".join(meta))}</div>{why}')
+            f'<div class="dt-meta">{esc(" · ".join(meta))}</div>{found}{why}')
 
 
 @contextmanager
@@ -139,6 +162,30 @@ def action_feedback() -> Iterator[None]:
         yield
     except (AuthError, StoreError, ValueError) as exc:
         st.error(str(exc))
+
+
+_RESETS = "_field_resets"
+
+
+def forget(**fields: Any) -> None:
+    """Empty a form after it did its work, so a submitted case or reason is not left there to be submitted
+    twice (a refused form keeps what was typed). The values are put in the fields at the start of the next
+    run (:func:`apply_resets`): the browser keeps a field's text unless the server sets it."""
+    st.session_state[_RESETS] = {**st.session_state.get(_RESETS, {}), **fields}
+
+
+def apply_resets() -> None:
+    for key, value in st.session_state.pop(_RESETS, {}).items():
+        st.session_state[key] = value
+
+
+def prefill(key: str, value: Any, owner: str) -> None:
+    """A field's starting value (an item's title for its case), set again when the field is used for
+    another item (``owner``); the widget then takes no default of its own."""
+    marker = f"_prefill_{key}"
+    if st.session_state.get(marker) != owner or key not in st.session_state:
+        st.session_state[key] = value
+        st.session_state[marker] = owner
 
 
 def flash(message: str) -> None:
@@ -159,16 +206,75 @@ def bulk_message(result: BulkResult, what: str) -> str:
     return message
 
 
+_KIND_NAMES = {"item": "Tin", "case": "Hồ sơ", "source": "Nguồn", "claim": "Thông tin sai", "digest": "Điểm tin",
+               "user": "Tài khoản"}
+
+
+def action_label(action: str | None) -> str:
+    """An audit action as the history shows it: its Vietnamese label, never the internal code."""
+    code = str(action or "")
+    if code in vocabulary.codes("audit_actions"):
+        return vocabulary.label("audit_actions", code)
+    kind, _, rest = code.partition(".")
+    if kind == "item" and rest.startswith("flag."):
+        return f"Cảnh báo: {vocabulary.text('flag_verdicts', rest.split('.', 1)[1]) or rest.split('.', 1)[1]}"
+    return f"{_KIND_NAMES.get(kind, 'Thao tác')}: {rest.replace('.', ' ').replace('_', ' ') or code}"
+
+
+def _value(entity: str, field: str, value: Any) -> str:
+    """One field's value as a person reads it (statuses, flags and roles by their label, dates dd/mm/yyyy)."""
+    if value in (None, "", [], {}):
+        return "(trống)" if field != "assignee" else "(chưa giao)"
+    if field == "status":
+        return vocabulary.label("case_statuses" if entity == "case" else "statuses", str(value))
+    if field == "severity":
+        return vocabulary.label("severities", str(value))
+    if field == "reputation":
+        return vocabulary.label("reputations", str(value))
+    if field == "flags" and isinstance(value, list):
+        return ", ".join(f"{label('flags', entry.get('name'))}"
+                         + (f" ({vocabulary.text('flag_verdicts', (entry.get('decision') or {}).get('label'))})"
+                            if (entry.get("decision") or {}).get("label") else "")
+                         for entry in value if isinstance(entry, dict)) or "(không có)"
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if field.endswith("_at") or field == "deadline":
+        return format_vn(str(value)) or str(value)
+    if isinstance(value, list):
+        return ", ".join(_short(v) for v in value)
+    return _short(value)
+
+
+def change_text(entry: dict[str, Any]) -> str:
+    """What an audit entry changed, field by field: "Trạng thái: Mới → Đang xem xét"."""
+    entity = str(entry.get("entity_type") or "")
+    before, after = entry.get("before"), entry.get("after")
+    if not isinstance(after, dict):
+        return "" if after in (None, "", {}) else _short(after)
+    before = before if isinstance(before, dict) else {}
+    parts = []
+    for field, value in after.items():
+        if field in ("notes",) and entity == "item":
+            continue  # a note's text is the entry's reason
+        name = vocabulary.label("audit_fields", field) if field in vocabulary.codes("audit_fields") else None
+        if name is None:
+            continue  # internal bookkeeping (checksums, file lists) is not a decision
+        if field in before and before[field] != value:
+            parts.append(f"{name}: {_value(entity, field, before[field])} → {_value(entity, field, value)}")
+        else:
+            parts.append(f"{name}: {_value(entity, field, value)}")
+    return "; ".join(parts)
+
+
 def audit_table(entries: list[dict[str, Any]]) -> pd.DataFrame:
-    """The decision history as a table: when (Vietnam time), who, what, before, after, why."""
+    """The decision history as a table a person reads: when (Vietnam time), who, what, what changed, why."""
     return pd.DataFrame([{
         "Thời gian": format_vn(entry.get("at")),
         "Người thực hiện": entry.get("actor"),
-        "Thao tác": entry.get("action"),
-        "Trước": _short(entry.get("before")),
-        "Sau": _short(entry.get("after")),
+        "Thao tác": action_label(entry.get("action")),
+        "Thay đổi": change_text(entry),
         "Lý do": entry.get("reason") or "",
-    } for entry in entries], columns=["Thời gian", "Người thực hiện", "Thao tác", "Trước", "Sau", "Lý do"])
+    } for entry in entries], columns=["Thời gian", "Người thực hiện", "Thao tác", "Thay đổi", "Lý do"])
 
 
 def _short(value: Any) -> str:

@@ -41,6 +41,7 @@ def _figures(home_path: str, days: int, period: int) -> dict[str, Any]:
     first = datetime.fromisoformat(daily[0][0]).replace(tzinfo=UTC) if daily else now
     explained, events = explained_by_day(store, history, office_calendar(home.profile), first, now)
     out: dict[str, Any] = {
+        "total": [("", store.search(query.with_(limit=0)).total)],
         "history": daily,
         "daily": [(day, count) for day, count in daily if not start or day >= local_day(start)],
         "explained": explained,
@@ -90,7 +91,7 @@ volume = pd.DataFrame({"Ngày": pd.to_datetime([d for d, _ in daily]), "Số tin
                        "Sự kiện": [", ".join(figures["events"].get(d, [])) for d, _ in daily]})
 st.subheader("Số tin theo ngày")
 bars = alt.Chart(volume).mark_bar().encode(
-    x=alt.X("Ngày:T", title=None, axis=alt.Axis(format="%d/%m")),
+    x=alt.X("yearmonthdate(Ngày):T", title=None, axis=widgets.day_axis(len(daily))),
     y=alt.Y("Số tin:Q"),
     color=alt.Color("Đột biến:N", scale=alt.Scale(domain=["Bình thường", "Có sự kiện trong lịch", "Đột biến"],
                                                   range=["#60a5fa", "#a78bfa", "#dc2626"]),
@@ -107,7 +108,15 @@ if spikes:
                                 "Sự kiện": ", ".join(s.events)} for s in spikes]), hide_index=True)
 
 
+def _with_unknown(pairs: list[tuple[str, int]], whole: int) -> list[tuple[str, int]]:
+    """Counts by a one-value field, plus the items that have no value for it (an item without a source kind
+    still counts: leaving it out makes the chart disagree with the total)."""
+    missing = whole - sum(count for _, count in pairs)
+    return [*pairs, ("", missing)] if missing > 0 else pairs
+
+
 def _bar(pairs: list[tuple[str, int]], names: dict[str, str], title: str) -> None:
+    names = {**names, "": "Không rõ"}
     if not pairs:
         st.caption(f"{title}: chưa có dữ liệu.")
         return
@@ -122,16 +131,17 @@ with left:
     st.subheader("Theo chủ đề")
     _bar(figures["topics"], options.topic_labels(str(ctx.home.path)), "Chủ đề")
     st.subheader("Theo loại nguồn")
-    _bar(figures["source_kind"], labels["source_kinds"], "Loại nguồn")
+    _bar(_with_unknown(figures["source_kind"], figures["total"][0][1]), labels["source_kinds"], "Loại nguồn")
 with right:
     st.subheader("Theo sắc thái")
-    tone = figures["tone"]
+    tone = _with_unknown(figures["tone"], figures["total"][0][1])
     if tone:
-        frame = pd.DataFrame({"Sắc thái": [labels["tones"].get(k, k) for k, _ in tone], "Số tin": [c for _, c in tone]})
+        tone_names = {**labels["tones"], "": "Chưa phân loại"}
+        frame = pd.DataFrame({"Sắc thái": [tone_names.get(k, k) for k, _ in tone], "Số tin": [c for _, c in tone]})
         st.altair_chart(alt.Chart(frame).mark_arc(innerRadius=50).encode(
             theta="Số tin:Q", tooltip=["Sắc thái", "Số tin"],
-            color=alt.Color("Sắc thái:N", scale=alt.Scale(domain=list(labels["tones"].values()),
-                                                          range=["#16a34a", "#94a3b8", "#dc2626"])),
+            color=alt.Color("Sắc thái:N", scale=alt.Scale(domain=list(tone_names.values()),
+                                                          range=["#16a34a", "#94a3b8", "#dc2626", "#e5e7eb"])),
         ), width="stretch")
     st.subheader("Địa danh được nhắc nhiều nhất")
     _bar(figures["places"], {}, "Địa danh")
@@ -143,7 +153,8 @@ if flag_rows:
     frame = pd.DataFrame(flag_rows)
     frame["Ngày"] = pd.to_datetime(frame["Ngày"])
     st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("Ngày:T", title=None, axis=alt.Axis(format="%d/%m")), y="Số tin:Q", color="Cảnh báo:N",
+        x=alt.X("Ngày:T", title=None, axis=widgets.day_axis(frame["Ngày"].nunique())), y="Số tin:Q",
+        color="Cảnh báo:N",
         tooltip=[alt.Tooltip("Ngày:T", format="%d/%m/%Y"), "Cảnh báo:N", "Số tin:Q"],
     ), width="stretch")
 else:

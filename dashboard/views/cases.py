@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, context, options, widgets
+from pipeline.core.item import display_title
 from pipeline.core.timeutil import LOCAL_TZ, format_vn
 from pipeline.office.cases import CASE_STATUSES, SEVERITIES, is_overdue, list_cases
 
@@ -18,6 +19,7 @@ assert actor is not None
 agencies = options.agencies(ctx)
 st.title("Hồ sơ xử lý")
 widgets.show_flash()
+widgets.apply_resets()
 
 # A case drafted from the queue's ticked items.
 draft = st.session_state.get("case_draft") or []
@@ -26,9 +28,9 @@ if draft:
     with st.form("new_case_form"):
         st.subheader(f"Lập hồ sơ từ {len(drafted)} tin đã chọn")
         for item in drafted:
-            st.caption("• " + widgets.md(item.get("title")))
+            st.caption("• " + widgets.md(display_title(item)))
         agency_ids = list(agencies)
-        title = st.text_input("Tiêu đề hồ sơ", value=drafted[0].get("title") if drafted else "", key="draft_title")
+        title = st.text_input("Tiêu đề hồ sơ", value=display_title(drafted[0]) if drafted else "", key="draft_title")
         agency = st.selectbox("Cơ quan xử lý", agency_ids, format_func=lambda a: agencies[a], key="draft_agency")
         severity = st.selectbox("Mức độ", list(SEVERITIES), format_func=lambda s: SEVERITIES[s].capitalize(),
                                 index=2, key="draft_severity")
@@ -44,6 +46,8 @@ if draft:
                 )
                 st.session_state["case_draft"] = []
                 widgets.flash(f"Đã lập hồ sơ {case['id']}.")
+                widgets.forget(draft_deadline=None, draft_asked="")
+                st.session_state.pop("draft_title", None)
                 st.query_params["case"] = case["id"]
                 st.rerun()
         if cancel.form_submit_button("Hủy"):
@@ -100,7 +104,7 @@ with left:
     )
     st.markdown("**Các tin trong hồ sơ**")
     for item in ctx.store.get_items(case.get("item_ids", [])):
-        st.page_link("views/item.py", label=widgets.md(item.get("title")), query_params={"id": item["id"]})
+        st.page_link("views/item.py", label=widgets.md(display_title(item)), query_params={"id": item["id"]})
     st.markdown("**Lịch sử hồ sơ**")
     st.dataframe(widgets.audit_table(ctx.store.list_audit("case", case["id"])), hide_index=True, width="stretch")
 
@@ -126,6 +130,7 @@ with right:
                 with widgets.action_feedback():
                     actions.record_response(ctx.store, actor, case["id"], response)
                     widgets.flash("Đã ghi phản hồi của cơ quan.")
+                    widgets.forget(case_response="")
                     st.rerun()
     if status != "closed":
         with st.form("close_form"):
@@ -134,6 +139,7 @@ with right:
                 with widgets.action_feedback():
                     actions.close_case(ctx.store, actor, case["id"], outcome)
                     widgets.flash("Đã đóng hồ sơ.")
+                    widgets.forget(case_outcome="")
                     st.rerun()
         with st.form("edit_case_form"):
             st.markdown("**Sửa hồ sơ**")
@@ -151,6 +157,7 @@ with right:
                         "deadline": datetime.combine(deadline, time(17, 0), tzinfo=LOCAL_TZ),
                     }, why)
                     widgets.flash("Đã lưu hồ sơ.")
+                    widgets.forget(edit_reason="")
                     st.rerun()
     if st.button("Xuất phiếu chuyển xử lý và gói bằng chứng", key="case_export"):
         with widgets.action_feedback():

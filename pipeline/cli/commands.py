@@ -17,6 +17,7 @@ from pipeline.core.console import (
     print_json,
     say,
 )
+from pipeline.core.item import display_title, published_text
 from pipeline.core.jsonl import read_jsonl
 from pipeline.core.rawitem import Limits, RawItemError, check_date, check_raw
 from pipeline.core.secrets import redact_url
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="tìm kiếm toàn văn (không phân biệt dấu)")
     p.add_argument("query")
     p.add_argument("--json", action="store_true")
-    add_query_arguments(p, with_text=False)
+    add_query_arguments(p, with_text=False, default_sort="relevance", default_limit=20)
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("reindex", help="dựng lại chỉ mục tìm kiếm từ bản ghi")
@@ -79,15 +80,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_run)
 
 
-def add_query_arguments(p: argparse.ArgumentParser, with_text: bool = True) -> None:
+def add_query_arguments(p: argparse.ArgumentParser, with_text: bool = True, default_sort: str = "published_at",
+                        default_limit: int = 50) -> None:
     """The filters of the dashboard's queue, for the command line and exports."""
     if with_text:
         p.add_argument("--query", "-q", help="truy vấn toàn văn")
     p.add_argument("--relevant", action="store_true", help="chỉ các mục liên quan đến tỉnh")
     p.add_argument("--include-duplicates", action="store_true")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--sort", choices=["published_at", "urgency", "relevance", "fetched_at"], default="published_at")
+    p.add_argument("--limit", type=int, default=default_limit,
+                   help=f"số mục tối đa (mặc định {default_limit}; khi còn nữa, lệnh nói còn bao nhiêu)")
+    p.add_argument("--offset", type=int, default=0, help="bỏ qua bao nhiêu mục đầu (xem trang sau)")
+    p.add_argument("--sort", choices=["published_at", "urgency", "relevance", "fetched_at"], default=default_sort,
+                   help=f"thứ tự (mặc định {default_sort}; relevance: khớp ở tiêu đề, sapo và tin mới trước)")
     p.add_argument("--since", help="từ ngày YYYY-MM-DD")
     p.add_argument("--until", help="đến hết ngày YYYY-MM-DD")
     for name, flag in (("status", "--status"), ("topics", "--topic"), ("flags", "--flag"), ("tone", "--tone"),
@@ -268,21 +272,48 @@ def cmd_items(args: argparse.Namespace) -> int:
                 print_json(item_view(item, args.full))
             else:
                 mark = "*" if item.get("relevant") else " "
-                print(f"{mark} {(item.get('published_at') or '')[:10]}  {item.get('source', '')[:18]:18}  {item['title']}")
+                print(f"{mark} {_date(item)}  {str(item.get('source') or '')[:18]:18}  {display_title(item)}")
+        _more(result.total, args.offset, len(result.items), args.limit)
     return 0
 
 
+def _date(item: dict[str, Any]) -> str:
+    return published_text(item, with_time=False)
+
+
+def _more(total: int, offset: int, shown: int, limit: int) -> None:
+    """Say so when a listing stops before the end (on standard error: JSON lines stay clean)."""
+    rest = total - offset - shown
+    if rest > 0:
+        sys.stderr.write(f"Đã hiện {offset + 1}–{offset + shown} trong {total} mục; còn {rest} mục nữa "
+                         f"(--offset {offset + shown} để xem tiếp, --limit để hiện nhiều hơn).\n")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    from pipeline.core.store.snippets import pattern_of, snippet
+
     home = home_of(args)
     with home.open_store() as store:
         result = _run_query(store, query_from_args(args, text=args.query).with_(sort=args.sort))
-        if args.json:
-            for item in result.items:
-                print_json(item_view(item))
-        else:
+        pattern = pattern_of(args.query)
+        names = {source["id"]: source.get("name") or source["id"] for source in store.list_records("sources")}
+        bold = sys.stdout.isatty()
+        if not args.json:
             print(f"{result.total} kết quả")
-            for item in result.items:
-                print(f"- {item['title']}  <{item['url']}>")
+        for item in result.items:
+            passage = snippet(item.get("text") or "", pattern)
+            source = names.get(item.get("source") or "") or item.get("site_name") or item.get("source") or ""
+            if args.json:
+                print_json({**item_view(item), "source_name": source, "snippet": passage.text,
+                            "highlights": passage.highlights})
+                continue
+            title = snippet(display_title(item), pattern, width=10**6)
+            marks = ("\033[1m", "\033[0m") if bold else ("«", "»")
+            print(f"- {title.marked(*marks)}")
+            print(f"  {_date(item)} · {source} · <{item['url']}>")
+            if passage.text:
+                print(f"  {passage.marked(*marks)}")
+        _more(result.total, args.offset, len(result.items), args.limit)
     return 0
 
 

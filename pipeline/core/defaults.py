@@ -301,6 +301,11 @@ DEFAULTS: dict[str, Any] = {
         "port": 8501,
         # A working day: a forgotten log-in on a shared office machine does not stay open overnight.
         "session_hours": 8,
+        # A session unused this long ends (a screen left open at lunch in a shared office); 0 = never idle out.
+        "idle_minutes": 60,
+        # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are believed; the
+        # log-in throttle then counts the client's address, not the proxy's. Empty: headers are ignored.
+        "trusted_proxies": ["127.0.0.1", "::1"],
         # Rows per queue page: enough to work through without paging often, few enough to draw fast. In
         # Chromium over 200,000 items (`diemtin bench dashboard --browser`), 25 rows redraw in ~0.8 s and
         # 50 rows in ~1.1 s (median, busy 2-core machine); the first search after start costs ~2x that.
@@ -321,6 +326,24 @@ DEFAULTS: dict[str, Any] = {
         # The address people open the dashboard at (the office's reverse proxy in front of it): links in alert
         # messages point there ("?item=<id>" opens an item, "alerts?alert=<id>" an alert).
         "public_url": "http://127.0.0.1:8501",
+    },
+    # Failed log-ins (pipeline/office/accounts.py), counted per account and per address: after
+    # free_failures, each further try must wait delay_seconds, doubling with every failure up to
+    # max_delay_seconds; lock_failures in a row lock that account or address for lock_minutes. A failure
+    # older than window_minutes is forgotten. 130 guesses then take hours instead of 16 seconds.
+    "login": {
+        # Wrong passwords allowed before the waiting starts (typos happen).
+        "free_failures": 3,
+        # The first wait, in seconds; it doubles with every further failure.
+        "delay_seconds": 2,
+        # The longest wait between two tries.
+        "max_delay_seconds": 60,
+        # Failures in a row that lock the account (or the address) for lock_minutes.
+        "lock_failures": 10,
+        # How long such a lock lasts.
+        "lock_minutes": 15,
+        # Failures older than this no longer count.
+        "window_minutes": 60,
     },
     # Cases routed to agencies (pipeline/office/cases.py).
     "cases": {

@@ -77,12 +77,9 @@ class Home:
 
     @cached_property
     def profile(self) -> Profile:
-        from pipeline.core.profiles import load_profile, load_profile_file
+        from pipeline.core.profiles import load_home_profile
 
-        local = self.path / PROFILE_FILE
-        if local.is_file():
-            return load_profile_file(local)
-        return load_profile(self.settings.get("province"))
+        return load_home_profile(self.settings.get("province"), self.path / PROFILE_FILE)
 
     def open_store(self) -> Store:
         from pipeline.core.store import open_store
@@ -91,11 +88,12 @@ class Home:
 
     @classmethod
     def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded") -> Home:
-        """Create a home for a province: its config and an editable copy of the profile (the office's records,
-        sources and accounts come from ``pipeline/office/setup.py``)."""
-        from pipeline.core.profiles import profile_path
+        """Create a home for a province: its config and the office's own part of the profile (``profile.yaml``,
+        what the office edits; the generated part stays in pipeline/core/profiles/). The office's records,
+        sources and accounts come from ``pipeline/office/setup.py``."""
+        from pipeline.core.profiles import OFFICE_TEMPLATE, profile_path
 
-        source = profile_path(province)  # raises for an unknown province id
+        profile_path(province)  # raises for an unknown province id
         home = cls(path)
         home.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(home.path, 0o700)
@@ -103,7 +101,7 @@ class Home:
             write_private(home.config_path, yaml.safe_dump({"province": province, "store": {"url": store_url}},
                                                            allow_unicode=True))
         if not (home.path / PROFILE_FILE).exists():
-            write_private(home.path / PROFILE_FILE, source.read_text(encoding="utf-8"))
+            write_private(home.path / PROFILE_FILE, OFFICE_TEMPLATE.format(province=province))
         return cls(path)
 
 

@@ -14,6 +14,8 @@ both backends agree on ids. Fields (all optional but ``id`` and ``url``)::
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -68,3 +70,32 @@ def published_text(item: dict[str, Any], with_time: bool = True) -> str:
     if item.get("published_at") and item.get("date_source") != "none":
         return format_vn(item["published_at"], with_time=with_time)
     return vocabulary.text("date_sources", "none")
+# Where a title ends when an untitled post's first sentence stands in for it: a whole sentence is kept up
+# to this many characters, a longer one is cut at a word and marked "…".
+DISPLAY_TITLE_CHARS = 120
+UNTITLED = "(không có tiêu đề)"
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+|\n+")
+_LINKS = re.compile(r"https?://\S+|www\.\S+")
+
+
+def display_title(item: dict[str, Any]) -> str:
+    """What an item is called wherever a person sees it: its title, or for an untitled post (most social
+    posts) its first sentence, shortened; never a blank line or a bare URL when there is text to show.
+
+    Shown, not stored: the item keeps the title its source gave (none), so nothing pretends the outlet wrote it.
+    """
+    title = " ".join(html.unescape(str(item.get("title") or "")).split())
+    if title:
+        return title
+    text = _LINKS.sub(" ", html.unescape(str(item.get("text") or item.get("lead") or ""))).strip()
+    for sentence in _FIRST_SENTENCE.split(text):
+        sentence = " ".join(sentence.split()).strip(" -–—:;,")
+        if sum(ch.isalnum() for ch in sentence) >= 3:
+            if len(sentence) <= DISPLAY_TITLE_CHARS:
+                return sentence
+            cut = sentence[:DISPLAY_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:")
+            return f"{cut} …"
+    url = urlsplit(str(item.get("url") or ""))
+    if url.netloc:
+        return f"{url.netloc}{url.path}".rstrip("/")
+    return UNTITLED

@@ -2,7 +2,11 @@
 
 Relevance, source seeding and case routing all read the profile, so it is data (one YAML file per province,
 generated from the administrative-unit data plus ``profiles/curated.yaml``) and this module only loads it.
-A home may carry its own edited copy (``profile.yaml``), loaded with :func:`load_profile_file`.
+A home's ``profile.yaml`` is the office's own part: additions (places, search queries, former names, sources,
+calendar events) and a replacement list of agencies, applied on top of the generated profile of its province
+by :func:`load_home_profile`. The generated file is never edited by hand, so a software update that rebuilds
+it reaches every office without overwriting what an office wrote. (An older home holding a full copy of the
+generated profile is still read as it is.)
 """
 
 from __future__ import annotations
@@ -162,3 +166,73 @@ def load_profile_file(path: str | os.PathLike[str]) -> Profile:
 
 def load_profile(province_id: str) -> Profile:
     return load_profile_file(profile_path(province_id))
+
+
+# The keys an office's profile.yaml may hold: each adds to a list of the generated profile, except
+# "agencies", which replaces the list (an office names its own agencies).
+OFFICE_KEYS = {"extra_places": "places", "extra_search_queries": "search_queries",
+               "extra_former_names": "former_names", "extra_sources": "default_sources", "events": "events",
+               "agencies": "agencies"}
+
+OFFICE_TEMPLATE = """\
+# Hồ sơ tỉnh của cơ quan - TỆP NÀY DO CƠ QUAN SỬA.
+#
+# Phần sinh tự động (địa danh theo dữ liệu hành chính từ 01/07/2025, nguồn tin mặc định, cơ quan xử lý) nằm
+# trong pipeline/core/profiles/{province}.yaml, được cập nhật cùng phần mềm: không sửa tệp đó. Những gì viết
+# ở đây được cộng thêm vào phần sinh tự động (riêng "agencies" thay cả danh sách). Mọi mục đều tùy chọn.
+# Sau khi sửa: khởi động lại `diemtin run` (hoặc `diemtin dashboard`).
+#
+# extra_places:              # địa danh bổ sung: khu du lịch, công trình, tên gọi quen thuộc...
+#   - {{name: "Khu du lịch Hồ Núi Cốc", kind: landmark, aliases: ["Hồ Núi Cốc", "hồ Núi Cốc"]}}
+# extra_search_queries:      # truy vấn Google News thêm
+#   - '"Hồ Núi Cốc"'
+# extra_former_names: []     # tên cũ khác của tỉnh
+# extra_sources: []          # nguồn tin thêm (như `diemtin sources add`)
+# events: []                 # ngày lễ, sự kiện của tỉnh (lịch sự kiện)
+# agencies:                  # thay TOÀN BỘ danh sách cơ quan xử lý: chép từ tệp sinh tự động rồi sửa
+#   - {{id: cong-an-tinh, name: "Công an tỉnh ...", topics: [tin_gia], flags: [likely_false]}}
+province: {province}
+"""
+
+
+def office_overrides(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """An office's profile.yaml as a mapping ({} for a file of comments only)."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"Hồ sơ tỉnh {path} không hợp lệ: không phải một bảng YAML")
+    return data
+
+
+@lru_cache(maxsize=16)
+def _load_home_cached(province_id: str, path: str, mtime_ns: int) -> Profile:
+    overrides = office_overrides(path)
+    if "places" in overrides and "id" in overrides:  # an older home's full copy of a generated profile
+        return profile_from_dict(overrides, path)
+    unknown = sorted(set(overrides) - set(OFFICE_KEYS) - {"province"})
+    if unknown:
+        raise ValueError(f"Hồ sơ tỉnh {path}: không hiểu mục {', '.join(unknown)} "
+                         f"(các mục được sửa: {', '.join(OFFICE_KEYS)})")
+    with open(profile_path(province_id), encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+    for key, target in OFFICE_KEYS.items():
+        values = overrides.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, list):
+            raise ValueError(f"Hồ sơ tỉnh {path}: mục {key} phải là một danh sách")
+        data[target] = list(values) if key == "agencies" else [*(data.get(target) or []), *values]
+    for place in data.get("places") or []:
+        place.setdefault("aliases", [place.get("name")])
+    return profile_from_dict(data, path)
+
+
+def load_home_profile(province_id: str, path: str | os.PathLike[str]) -> Profile:
+    """The generated profile of ``province_id`` with an office's ``profile.yaml`` applied (cached per file
+    and modification time, so an edited file is read again)."""
+    resolved = Path(path).resolve()
+    if not resolved.is_file():
+        return load_profile(province_id)
+    return _load_home_cached(province_id, str(resolved), resolved.stat().st_mtime_ns)

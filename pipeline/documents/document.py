@@ -19,6 +19,12 @@ NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
+def document_number(number: str | int | None) -> str:
+    """A register number as ND 30/2020 writes it: Arabic numerals, below 10 with a leading zero ("01")."""
+    text = str(number or "").strip()
+    return text.zfill(2) if text.isdigit() else text
+
+
 @dataclass(frozen=True)
 class Letterhead:
     parent_body: str  # the body above the issuer, e.g. "UBND TỈNH THÁI NGUYÊN"; may be empty
@@ -30,7 +36,7 @@ class Letterhead:
 
     @property
     def number_line(self) -> str:
-        return f"Số: {self.number or '......'}/{self.symbol}"
+        return f"Số: {document_number(self.number) or '......'}/{self.symbol}"
 
     @property
     def date_line(self) -> str:
@@ -40,11 +46,20 @@ class Letterhead:
         return f"{self.place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
+# Where the signer's name goes when the settings do not give it yet (digest.signer_name): a line to fill in
+# by hand, as the number is ("Số: ......"), never nothing.
+UNSIGNED_NAME = "................................"
+
+
 @dataclass(frozen=True)
 class Signature:
     authority: str  # "KT. GIÁM ĐỐC" or "" when the head signs
     title: str  # "PHÓ GIÁM ĐỐC"
     name: str
+
+    @property
+    def name_line(self) -> str:
+        return self.name.strip() or UNSIGNED_NAME
 
 
 @dataclass(frozen=True)

@@ -114,28 +114,80 @@ def _body(paragraph: DocxParagraph, text: str, *, bold: bool = False, italic: bo
     run.bold, run.italic = bold, italic
 
 
-def _borderless(doc: object, widths: list[Cm]) -> list[_Cell]:
+def _borderless(doc: object, widths: list[Cm], indent: Cm | None = None, cell_margin: Cm | None = None) -> list[_Cell]:
     table = doc.add_table(rows=1, cols=len(widths))  # type: ignore[attr-defined]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER if indent is None else WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     cells = list(table.rows[0].cells)
     # Word reads the cell widths, LibreOffice the grid columns: set both.
     for column, cell, width in zip(table.columns, cells, widths, strict=True):
         column.width = width
         cell.width = width
+    properties = table._tbl.tblPr
+    if indent is not None:
+        element = OxmlElement("w:tblInd")
+        element.set(qn("w:w"), str(int(indent / 635)))  # EMU -> twentieths of a point
+        element.set(qn("w:type"), "dxa")
+        _insert_in_order(properties, element, ("w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"))
+    if cell_margin is not None:
+        margins = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            edge = OxmlElement(f"w:{side}")
+            edge.set(qn("w:w"), str(int(cell_margin / 635)))
+            edge.set(qn("w:type"), "dxa")
+            margins.append(edge)
+        _insert_in_order(properties, margins, ("w:tblLook", "w:tblCaption", "w:tblDescription"))
     return cells
+
+
+def _insert_in_order(parent: object, element: object, successors: tuple[str, ...]) -> None:
+    """Word reads a table's properties in the schema's order: put ``element`` before the first successor."""
+    for name in successors:
+        found = parent.find(qn(name))  # type: ignore[attr-defined]
+        if found is not None:
+            found.addprevious(element)
+            return
+    parent.append(element)  # type: ignore[attr-defined]
+
+
+def _text_width_cm(text: str, size_pt: float) -> float:
+    """About how wide a bold Times New Roman line is (average capital advance ~0.68 em)."""
+    return len(text) * 0.68 * size_pt / 72 * 2.54
+
+
+def _rule_below(paragraph: DocxParagraph, issuer_width_cm: float, cell_width_cm: float) -> None:
+    """ND 30/2020: under the issuing body, a solid rule of 1/3 to 1/2 of the name's length, centred: an empty
+    paragraph indented on both sides whose bottom border is the rule."""
+    rule = min(issuer_width_cm, cell_width_cm) * 0.4
+    side = max(0.0, (cell_width_cm - rule) / 2)
+    paragraph.paragraph_format.left_indent = Cm(side)
+    paragraph.paragraph_format.right_indent = Cm(side)
+    paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = Pt(2)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+    run = paragraph.add_run("")
+    run.font.size = Pt(2)
 
 
 def _letterhead(doc: object, document: Document) -> None:
     head = document.letterhead
-    left, right = _borderless(doc, [Cm(7), Cm(9.5)])
+    # A little wider than the text (into the 30 mm left margin, as offices' templates do) so that the body's
+    # name and the national name each fit on one line at 12 pt.
+    left, right = _borderless(doc, [Cm(8.0), Cm(9.4)], indent=Cm(-0.6), cell_margin=Cm(0.05))
     size = document.font_size
     first = left.paragraphs[0]
     if head.parent_body:
         _centered(first, head.parent_body.upper(), size=size - 1)
         first = left.add_paragraph()
-    _centered(first, head.issuing_body.upper(), bold=True, underline=True, size=size - 1)
-    _centered(left.add_paragraph(), head.number_line, size=size, space_before=6)
+    _centered(first, head.issuing_body.upper(), bold=True, size=size - 1)
+    _rule_below(left.add_paragraph(), issuer_width_cm=_text_width_cm(head.issuing_body.upper(), size - 1),
+                cell_width_cm=8.0)
+    _centered(left.add_paragraph(), head.number_line, size=size, space_before=4)
     _centered(right.paragraphs[0], NATIONAL_NAME, bold=True, size=size - 1)
     _centered(right.add_paragraph(), NATIONAL_MOTTO, bold=True, underline=True, size=size)
     _centered(right.add_paragraph(), head.date_line, italic=True, size=size, space_before=6)
@@ -225,4 +277,4 @@ def _signature(doc: object, document: Document) -> None:
     _centered(first, sign.title.upper(), bold=True, size=document.font_size)
     for _ in range(4):
         right.add_paragraph()
-    _centered(right.add_paragraph(), sign.name, bold=True, size=document.font_size)
+    _centered(right.add_paragraph(), sign.name_line, bold=True, size=document.font_size)

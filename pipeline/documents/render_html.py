@@ -26,12 +26,16 @@ _CSS = """
 @page :first { @top-center { content: none; } }
 body { font-family: "%(font)s", "Liberation Serif", "Tinos", serif; font-size: %(size)dpt; line-height: 1.3;
        max-width: 165mm; margin: 0 auto; color: #000; }
-table.head, table.sign { width: 100%%; border-collapse: collapse; }
+table.head { width: 174mm; margin-left: -6mm; border-collapse: collapse; table-layout: fixed; }
+table.sign { width: 100%%; border-collapse: collapse; }
 table.head td, table.sign td { vertical-align: top; text-align: center; padding: 0; }
+table.sign td.recipients { text-align: left; }
 .upper { text-transform: uppercase; }
-.issuer { font-weight: bold; text-decoration: underline; }
-.motto { font-weight: bold; text-decoration: underline; }
-.national { font-weight: bold; font-size: %(small)dpt; }
+.parent { font-size: %(small)dpt; white-space: nowrap; }
+.issuer { font-weight: bold; font-size: %(small)dpt; white-space: nowrap; }
+.rule { width: 38%%; margin: 1pt auto 0 auto; border-top: 1px solid #000; height: 0; }
+.motto { font-weight: bold; text-decoration: underline; white-space: nowrap; }
+.national { font-weight: bold; font-size: %(small)dpt; white-space: nowrap; }
 .dateline { font-style: italic; margin-top: 6pt; }
 h1 { font-size: %(big)dpt; text-align: center; margin: 14pt 0 0 0; }
 h2.subtitle { font-size: %(size)dpt; text-align: center; margin: 0 0 10pt 0; }
@@ -59,9 +63,11 @@ def render_html(document: Document) -> str:
     parts = [
         "<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
         f"<title>{escape(document.title)} - {escape(document.subtitle)}</title><style>{css}</style></head><body>",
-        '<table class="head"><tr><td style="width:40%">',
-        f'<div class="upper">{escape(head.parent_body)}</div>' if head.parent_body else "",
-        f'<div class="upper issuer">{escape(head.issuing_body)}</div>',
+        # ND 30/2020 (form 1.1): the issuing body in bold capitals with a short rule (1/3 to 1/2 of its length)
+        # centred below it, never underlined whole; each name on one line.
+        '<table class="head"><colgroup><col style="width:80mm"><col style="width:94mm"></colgroup><tr><td>',
+        f'<div class="upper parent">{escape(head.parent_body)}</div>' if head.parent_body else "",
+        f'<div class="upper issuer">{escape(head.issuing_body)}</div><div class="rule"></div>',
         f'<div class="number" style="margin-top:6pt">{escape(head.number_line)}</div></td>',
         f'<td><div class="national">{NATIONAL_NAME}</div><div class="motto">{NATIONAL_MOTTO}</div>',
         f'<div class="dateline">{escape(head.date_line)}</div></td></tr></table>',
@@ -81,7 +87,7 @@ def render_html(document: Document) -> str:
         f'<td class="recipients" style="width:48%"><b>Nơi nhận:</b>{recipients}</td><td>',
         f'<div class="signer upper">{escape(sign.authority)}</div>' if sign.authority else "",
         f'<div class="signer upper">{escape(sign.title)}</div><div class="signature-space"></div>',
-        f'<div class="signer">{escape(sign.name)}</div></td></tr></table>',
+        f'<div class="signer">{escape(sign.name_line)}</div></td></tr></table>',
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p)

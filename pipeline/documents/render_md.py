@@ -41,7 +41,7 @@ def render_md(document: Document) -> str:
     lines += [f"- {r.rstrip(';.')}{'.' if i == len(document.recipients) - 1 else ';'}"
               for i, r in enumerate(document.recipients)]
     signer = [f"**{line.upper()}**" for line in (sign.authority, sign.title) if line]
-    signer += ["", "", f"**{sign.name}**"] if sign.name else []
+    signer += ["", "", f"**{sign.name_line}**"]
     lines += ["", " \\\n".join(signer), ""]
     return "\n".join(lines)
 

@@ -34,9 +34,11 @@ from pipeline.reports.facts import (
     entry,
     fetch_items,
     group_stories,
+    known_rebuttals,
     outlet_names,
     overview,
     period_query,
+    rebuttal_note,
     responsible_agency,
     tone_of,
     topic_ids,
@@ -170,7 +172,7 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
 
     blocks.append(Heading("IV. THÔNG TIN SAI SỰ THẬT, XẤU ĐỘC VÀ KẾT QUẢ XỬ LÝ"))
     confirmed = group_stories(confirmed_list, names)
-    blocks.append(EntryList([entry(s, names, _verdict_notes(s, verdict, profile, by_case)) for s in confirmed],
+    blocks.append(EntryList([entry(s, names, _verdict_notes(store, s, verdict, profile, by_case)) for s in confirmed],
                             "Không phát hiện thông tin sai sự thật, xấu độc được xác minh trong kỳ."))
     shown.update(id(s) for s in stories if _has_verdict(s, verdict))
 
@@ -204,10 +206,15 @@ def _problem_notes(story: Story, profile: Any, by_case: dict[str, list[dict[str,
     return notes
 
 
-def _verdict_notes(story: Story, verdict: dict[str, str], profile: Any,
+def _verdict_notes(store: Store, story: Story, verdict: dict[str, str], profile: Any,
                    by_case: dict[str, list[dict[str, Any]]]) -> list[str]:
     found = sorted({verdict[i["id"]] for i in story.items if i["id"] in verdict})
     notes = [f"Kết quả xác minh: {', '.join(found)}"]
+    rebuttals: dict[str, dict[str, str]] = {}
+    for item in story.items:
+        for rebuttal in known_rebuttals(store, item):
+            rebuttals.setdefault(rebuttal["rebuttal"], rebuttal)
+    notes.extend(rebuttal_note(rebuttal) for rebuttal in rebuttals.values())
     cases = _cases_of(story, by_case)
     if cases:
         notes.extend(f"Xử lý: {case_note(case, profile)}" for case in cases)

@@ -10,6 +10,7 @@ so an agency can check the evidence with standard tools (``sha256sum -c SHA256SU
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import zipfile
@@ -20,7 +21,7 @@ from typing import Any
 
 from pipeline.core import vocabulary
 from pipeline.core.home import Home
-from pipeline.core.item import published_text
+from pipeline.core.item import display_title, published_text
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import format_vn, iso, local_day, now_utc
 from pipeline.documents import letterhead as office
@@ -29,7 +30,7 @@ from pipeline.documents.render_docx import render_docx
 from pipeline.office.cases import SEVERITIES, get_case
 from pipeline.office.keys import ensure_office_key, load_private_key
 from pipeline.reports.evidence import MANIFEST, SIGNATURE, check_case_zip, sign_manifest
-from pipeline.reports.facts import FLAGS, outlet_names, outlet_of
+from pipeline.reports.facts import known_rebuttals, outlet_names, outlet_of, rebuttal_note, verdicts
 from pipeline.reports.summary import summarize
 
 PHIEU = "phieu-chuyen-xu-ly.docx"
@@ -61,30 +62,36 @@ def _sha256(data: bytes) -> str:
 
 def case_document(home: Home, store: Store, case: dict[str, Any], items: list[dict[str, Any]],
                   captures: dict[str, dict[str, Any] | None], issued_on: Any) -> Document:
+    """The "phiếu chuyển xử lý": a letter to an agency saying what was published, where and when, why the
+    office asks it to act (an analyst's finding and the official rebuttal, in words), the evidence enclosed
+    and what it asks for by when. Never the system's internal scores, weights or keyword hits: the agency
+    acts on what people verified, and those numbers mean nothing outside the office."""
     settings, profile = home.settings, home.profile
     names = outlet_names(store)
     agencies = {a.id: a.name for a in profile.agencies}
     agency = agencies.get(case.get("agency") or "", case.get("agency") or "chưa xác định")
-    entries = [Entry(outlet=outlet_of(i, names), title=i.get("title") or i["url"],
+    findings = verdicts(store, items, settings.get_list("digest.verdict_flags"))
+    entries = [Entry(outlet=outlet_of(i, names), title=display_title(i),
                      date=published_text(i, with_time=False), url=i["url"],
-                     summary=summarize(i.get("title") or "", i.get("text") or "", i.get("lead") or ""),
-                     notes=_why_item(i)) for i in items]
+                     summary=html.unescape(summarize(i.get("title") or "", i.get("text") or "", i.get("lead") or "")),
+                     notes=_why_item(store, i, findings.get(i["id"]))) for i in items]
     where_when = [[n, outlet_of(i, names), i["url"], published_text(i),
                    format_vn((captures.get(i["id"]) or {}).get("fetched_at")) or "không có bản lưu"]
                   for n, i in enumerate(items, 1)]
     evidence = [[n, (captures.get(i["id"]) or {}).get("sha256") or "không có bản lưu"] for n, i in enumerate(items, 1)]
-    why = [f"Mức độ: {SEVERITIES.get(case.get('severity', ''), case.get('severity', ''))}."]
+    severity = vocabulary.text("severities", case.get("severity") or "") or SEVERITIES.get(case.get("severity", ""), "")
+    why = [f"Mức độ cần xử lý: {severity}."]
     if case.get("notes"):
         why.append(f"Nhận định của cán bộ theo dõi: {case['notes']}")
     blocks = [
-        Paragraph(f"{office.issuer_name(settings, profile)} chuyển đến "
-                  f"{agency} thông tin sau để xem xét, xử lý theo thẩm quyền:"),
+        Paragraph(f"{office.issuer_name(settings, profile)} đề nghị {agency} xem xét, xử lý theo thẩm quyền "
+                  f"thông tin sau, đăng tải trên không gian mạng:"),
         Heading("1. Nội dung thông tin"),
         EntryList(entries),
         Heading("2. Nơi đăng tải và thời gian"),
         Table(["STT", "Nguồn", "Đường dẫn", "Thời gian đăng", "Thời điểm lưu bằng chứng"], where_when,
               widths=(1.3, 3.4, 6.4, 2.7, 2.7)),
-        Heading("3. Lý do cần xử lý"),
+        Heading("3. Lý do đề nghị xử lý"),
         *[Paragraph(text) for text in why],
         Heading("4. Nội dung đề nghị"),
         Paragraph(case.get("asked") or "Đề nghị xem xét, xử lý theo thẩm quyền và thông tin kết quả."),
@@ -94,8 +101,9 @@ def case_document(home: Home, store: Store, case: dict[str, Any], items: list[di
         Heading("6. Đầu mối liên hệ"),
         Paragraph(case.get("contact") or "Bộ phận theo dõi thông tin báo chí của cơ quan gửi phiếu."),
         Heading("7. Bằng chứng kèm theo"),
-        Paragraph("Tệp nén bằng chứng kèm theo phiếu này chứa trang gốc, nội dung trích xuất và lịch sử xử lý. "
-                  "Mỗi tin nằm trong thư mục items/<số thứ tự>-<mã tin>. Mã SHA-256 của trang gốc tại thời điểm lưu:"),
+        Paragraph("Tệp nén bằng chứng kèm theo phiếu này chứa trang gốc lưu tại thời điểm thu thập, nội dung trích "
+                  "xuất và lịch sử xử lý; mỗi tin nằm trong thư mục items/<số thứ tự>-<mã tin>. Mã SHA-256 của "
+                  "trang gốc tại thời điểm lưu:"),
         Table(["STT", "SHA-256 trang gốc"], evidence, widths=(1.3, 15.2)),
         Paragraph(f"Kiểm tra tính toàn vẹn: \"sha256sum -c {MANIFEST}\" hoặc \"diemtin case verify <tệp zip>\".",
                   italic=True),
@@ -109,17 +117,14 @@ def case_document(home: Home, store: Store, case: dict[str, Any], items: list[di
     )
 
 
-def _why_item(item: dict[str, Any]) -> list[str]:
+def _why_item(store: Store, item: dict[str, Any], finding: str | None) -> list[str]:
+    """Why the office asks about this item, in words an agency uses: what an analyst verified (the item's
+    status, a confirmed flag, or the status it had before the case moved it on), and the official rebuttal
+    of a known false claim it repeats. A classifier's unconfirmed flag is not a finding."""
     notes = []
-    status = item.get("status") or ""
-    if status in vocabulary.verdict_statuses():
-        notes.append(f"Kết quả xác minh: {vocabulary.text('statuses', status)}")
-    for flag in item.get("flags") or []:
-        if isinstance(flag, dict) and flag.get("name") in vocabulary.raised_flag_names(item):
-            evidence = "; ".join(str(e.get("text") or e.get("detail") or "") for e in flag.get("evidence") or [])
-            notes.append(f"Cảnh báo {FLAGS.get(flag['name'], flag['name'])}"
-                         + (f" (căn cứ: {evidence})" if evidence.strip("; ") else ""))
-    notes.extend(str(reason) for reason in item.get("urgency_reasons") or [])
+    if finding:
+        notes.append(f"Cán bộ theo dõi đã xác minh: {finding}")
+    notes.extend(rebuttal_note(rebuttal) for rebuttal in known_rebuttals(store, item))
     return notes
 
 

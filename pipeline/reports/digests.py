@@ -24,6 +24,7 @@ from pipeline.core import vocabulary
 from pipeline.core.home import Home
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc
+from pipeline.documents.document import document_number
 from pipeline.documents.formats import MEDIA_TYPES, render
 from pipeline.reports.build import build_digest, build_report, symbol_of
 from pipeline.reports.mail import build_message, send_message
@@ -156,7 +157,7 @@ def send_digest(home: Home, store: Store, digest_id: str, actor: str, to: list[s
     attachments = [(record["files"][f]["name"], MEDIA_TYPES[f], digest_file(store, digest_id, f)) for f in attach]
     figures = record.get("figures") or {}
     body = (f"Kính gửi các đồng chí,\n\n{record['title'].capitalize()} {record['subtitle']} "
-            f"(số {record['number']}/{record['symbol']}) gửi kèm thư này.\n"
+            f"(số {document_number(record['number'])}/{record['symbol']}) gửi kèm thư này.\n"
             f"Tổng số tin, bài: {figures.get('items', 0)}; số cơ quan báo chí, trang tin: {figures.get('outlets', 0)}.\n\n"
             f"Tệp đính kèm: {', '.join(a[0] for a in attachments)}.\n")
     message = build_message(smtp.get("sender") or "", recipients,

@@ -5,13 +5,15 @@ Digests and period reports both read these; they differ only in what they show.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core import vocabulary
-from pipeline.core.item import published_text
+from pipeline.core.item import display_title, published_text
 from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.timeutil import format_partial_date
 from pipeline.documents.document import Entry
 from pipeline.office.cases import CASE_STATUSES, agency_options
 from pipeline.reports.periods import Period
@@ -101,13 +103,45 @@ def entry(story: Story, names: dict[str, str], notes: list[str] | None = None) -
     item = story.lead
     return Entry(
         outlet=outlet_of(item, names),
-        title=item.get("title") or item.get("url", ""),
+        title=display_title(item),
         date=published_text(item, with_time=False),
         url=item.get("url", ""),
-        summary=summarize(item.get("title") or "", item.get("text") or "", item.get("lead") or ""),
+        summary=html.unescape(summarize(item.get("title") or "", item.get("text") or "", item.get("lead") or "")),
         outlet_count=len(story.outlets),
         notes=notes or [],
     )
+
+
+def known_rebuttals(store: Store, item: dict[str, Any]) -> list[dict[str, str]]:
+    """The official rebuttals of the known false claims an item repeats (from the claim matches and the
+    flags' evidence), as the knowledge base keeps them now: what was said, by whom, when, where."""
+    ids: list[str] = []
+    for found in item.get("claim_matches") or []:
+        if isinstance(found, dict) and found.get("claim_id") and not found.get("rebuts"):
+            ids.append(str(found["claim_id"]))
+    for flag in vocabulary.raised_flags(item):
+        for entry in flag.get("evidence") or []:
+            if not isinstance(entry, dict) or entry.get("kind") != "claim":
+                continue
+            detail = entry.get("detail")
+            for candidate in (entry.get("claim_id"), detail.get("claim_id") if isinstance(detail, dict) else None):
+                if candidate:
+                    ids.append(str(candidate))
+    out = []
+    for claim_id in dict.fromkeys(ids):
+        claim = store.get_record("claims", claim_id)
+        if claim and claim.get("rebuttal"):
+            out.append({"rebuttal": str(claim["rebuttal"]), "source": str(claim.get("rebuttal_source") or ""),
+                        "date": format_partial_date(claim.get("rebuttal_date")),
+                        "url": str(claim.get("rebuttal_url") or "")})
+    return out
+
+
+def rebuttal_note(rebuttal: dict[str, str]) -> str:
+    """“...” (Ngân hàng Nhà nước Việt Nam, 2025; https://...): the rebuttal quoted with its source."""
+    origin = ", ".join(part for part in (rebuttal["source"], rebuttal["date"]) if part)
+    where = f"; {rebuttal['url']}" if rebuttal["url"] else ""
+    return f"Thông tin chính thức: “{rebuttal['rebuttal']}”" + (f" ({origin}{where})" if origin or where else "")
 
 
 def cases_by_item(store: Store) -> dict[str, list[dict[str, Any]]]:

@@ -19,6 +19,11 @@ PASSWORD = "mat-khau-thu-123"
 USERS = {"quantri": "admin", "lanhdao": "lead", "chuyenvien": "analyst", "nguoixem": "viewer"}
 XSS_TITLE = "<script>alert('xss')</script> Tin thử <img src=x onerror=alert(1)> tại Thái Nguyên"
 CLAIM_ID = "claim-ba-be-xoa-so"
+UNTITLED_URL = "https://facebook.com/groups/tin-nong/posts/2002"
+UNTITLED_TEXT = ("Nóng: cầu treo ở xã Ba Bể sắp sập, ai đi qua cẩn thận!!! Mọi người chia sẻ gấp "
+                 "https://bit.ly/abc. Chính quyền chưa có thông báo gì.")
+UNTITLED_FIRST_SENTENCE = "Nóng: cầu treo ở xã Ba Bể sắp sập, ai đi qua cẩn thận!!!"
+YEAR_ONLY_CLAIM_ID = "claim-doi-tien"
 
 
 def _span(text: str, words: str, **extra: Any) -> dict[str, Any]:
@@ -147,6 +152,10 @@ def seed_items() -> list[dict[str, Any]]:
               old_text, source="bao-thai-nguyen", source_kind="provincial_press", reputation="provincial",
               hours_ago=24 * 40, urgency=0.1, reasons=[], tone="trung_lap", site_name="Báo Thái Nguyên",
               places=[_place(old_text, "tỉnh Thái Nguyên", "Tỉnh Thái Nguyên")]),
+        # A social post without a title (most are): shown by its first sentence everywhere.
+        _item(UNTITLED_URL, "", UNTITLED_TEXT, source="nhom-tin-nong", source_kind="social", reputation="hostile",
+              hours_ago=30, urgency=0.05, reasons=[], places=[_place(UNTITLED_TEXT, "xã Ba Bể", "Ba Bể")],
+              site_name="Nhóm Tin nóng"),
         _item("https://hanoimoi.vn/le-hoi-am-thuc-333.html", "Hà Nội tổ chức lễ hội ẩm thực đường phố", elsewhere,
               source="ha-noi-moi", source_kind="national_press", reputation="official", hours_ago=6, urgency=0.0,
               reasons=[], relevant=False, site_name="Hà Nội Mới"),
@@ -168,6 +177,14 @@ def seed_home(path: Path) -> Home:
             "rebuttal_source": "UBND tỉnh Thái Nguyên", "rebuttal_date": "2025-10-02",
             "rebuttal_url": "https://thainguyen.gov.vn/tin-bac-bo-xoa-so-ba-be", "topics": ["sap_xep_bo_may"],
             "created_by": "seed", "created_at": iso(now_utc()), "updated_at": iso(now_utc()), "active": True,
+        })
+        # As the example claims shipped with the product: the rebuttal dated by its year alone.
+        store.put_record("claims", YEAR_ONLY_CLAIM_ID, {
+            "id": YEAR_ONLY_CLAIM_ID, "claim": "Ngân hàng Nhà nước sắp đổi tiền, tiền cũ hết giá trị",
+            "rebuttal": "Ngân hàng Nhà nước khẳng định không có chủ trương đổi tiền.",
+            "rebuttal_source": "Ngân hàng Nhà nước Việt Nam", "rebuttal_date": "2025", "rebuttal_url": "",
+            "topics": [], "created_by": "seed", "created_at": iso(now_utc()), "updated_at": iso(now_utc()),
+            "active": True,
         })
         for source_id, name, kind, reputation, failures in (
             ("bao-thai-nguyen", "Báo Thái Nguyên", "provincial_press", "provincial", 0),

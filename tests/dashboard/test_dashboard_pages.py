@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from dashboard_seed import PASSWORD
+from dashboard_seed import PASSWORD, UNTITLED_FIRST_SENTENCE, UNTITLED_URL
 from streamlit.testing.v1 import AppTest
 
+from dashboard import widgets
 from dashboard.context import HOME_ENV
 from pipeline.core.item import item_id
+from pipeline.core.timeutil import LOCAL_TZ, now_utc
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 LANDSLIDE = item_id("https://baothainguyen.vn/xa-hoi/sat-lo-ba-be-123.html")
@@ -33,16 +36,23 @@ def _open_item(at: AppTest, wanted: str) -> AppTest:
     return at.switch_page("views/item.py").run()
 
 
-def test_wrong_password_shows_an_error_and_no_pages(seeded, monkeypatch):
+def test_without_a_live_session_every_page_only_offers_to_log_in_again(seeded, monkeypatch):
     monkeypatch.setenv(HOME_ENV, str(seeded.path))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    at.text_input(key="login_name").input("chuyenvien")
-    at.text_input(key="login_password").input("sai-mat-khau")
-    at.form_submit_button[0].click().run()
-    assert [e.value for e in at.error] == ["Sai tên đăng nhập hoặc mật khẩu."]
-    assert "session_token" not in at.session_state
-    with pytest.raises(ValueError):
-        at.switch_page("views/queue.py")
+    assert not at.exception
+    assert "Phiên làm việc đã kết thúc" in _texts(at)
+    assert not at.get("page_link") and not at.get("html") or "Hàng đợi tin" not in _texts(at)
+    at.query_params["id"] = LANDSLIDE
+    at.switch_page("views/item.py").run()  # the item page is known (a reload keeps its address) but shows nothing
+    assert "Sạt lở" not in _texts(at) and "Phiên làm việc đã kết thúc" in _texts(at)
+
+
+def test_a_logged_out_session_shows_nothing_more(app):
+    at = app("chuyenvien")
+    at.button(key="logout").click().run()
+    assert "Bạn đã đăng xuất." in _texts(at)
+    at.switch_page("views/queue.py").run()
+    assert "tin phù hợp" not in _texts(at)
 
 
 def test_queue_lists_stories_by_urgency_and_says_why(app):
@@ -52,7 +62,7 @@ def test_queue_lists_stories_by_urgency_and_says_why(app):
     text, rows = _texts(at), _html(at)
     assert "Vì sao khẩn: Giống thông tin sai đã được phản bác" in rows
     assert "&lt;b&gt;lý do&lt;/b&gt; có thẻ HTML" in rows and "<b>lý do" not in rows  # crawled reason, escaped
-    assert "**9** tin phù hợp" in text and "câu chuyện mới" in text
+    assert "**10** tin phù hợp" in text and "câu chuyện mới" in text
     assert "3 cơ quan báo chí" in _html(at)  # the landslide story's outlet count
     assert '<span class="dt-badge new">MỚI</span>' in _html(at)
 
@@ -259,3 +269,100 @@ def test_queue_pages_through_a_long_list(app, monkeypatch):
     assert "trang 2" in _texts(at)
     at.button(key="prev_page").click().run()
     assert [link.proto.label for link in at.get("page_link")] == first
+
+
+# ----------------------------------------------------------------------------------------- daily use (issue 16)
+def test_knowledge_base_shows_year_only_rebuttal_dates_without_a_traceback(app):
+    at = app("chuyenvien").switch_page("views/knowledge.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["Thông tin sai"].str.startswith("Ngân hàng Nhà nước sắp đổi tiền")].iloc[0]
+    assert row["Ngày phản bác"] == "2025"
+    assert table[table["Thông tin sai"].str.startswith("Thái Nguyên sẽ xóa sổ")].iloc[0]["Ngày phản bác"] == "02/10/2025"
+
+
+def test_untitled_post_is_shown_by_its_first_sentence_in_queue_item_and_case(app, store):
+    at = app("chuyenvien")
+    at.selectbox(key="f_range").set_value("7 ngày qua").run()
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert f"**{widgets.md(UNTITLED_FIRST_SENTENCE)}**" in labels
+    assert not [label for label in labels if label.strip("*") in ("", "https://facebook.com/groups/tin-nong/posts/2002")]
+    untitled = item_id(UNTITLED_URL)
+    at = _open_item(at, untitled)
+    assert at.title[0].value == widgets.md(UNTITLED_FIRST_SENTENCE)
+    assert at.text_input(key="case_title").value == UNTITLED_FIRST_SENTENCE
+    at.text_area(key="case_asked").input("Xác minh tình trạng cầu treo")
+    at.form_submit_button(key="FormSubmitter:case_form-Lập hồ sơ").click().run()
+    (case,) = store.list_records("cases")
+    assert case["title"] == UNTITLED_FIRST_SENTENCE
+    # The form is empty again after it did its work: a second click would not make a second case unnoticed.
+    assert at.text_area(key="case_asked").value == ""
+    at.query_params["case"] = case["id"]
+    at.switch_page("views/cases.py").run()
+    assert widgets.md(UNTITLED_FIRST_SENTENCE) in [link.proto.label for link in at.get("page_link")]
+
+
+def test_decision_history_reads_in_vietnamese_not_in_codes(app):
+    at = _open_item(app("chuyenvien"), RUMOUR)
+    at.selectbox(key="status_target_new").set_value("reviewing")
+    at.text_input(key="status_reason").input("Đang xác minh")
+    at.form_submit_button(key="FormSubmitter:status_form-Cập nhật trạng thái").click().run()
+    at.button(key="flag_likely_false_confirmed").click().run()
+    history = at.dataframe[0].value
+    assert list(history.columns) == ["Thời gian", "Người thực hiện", "Thao tác", "Thay đổi", "Lý do"]
+    assert list(history["Thao tác"]) == ["Đổi trạng thái", "Xác nhận cảnh báo"]
+    assert history["Thay đổi"].iloc[0] == "Trạng thái: Mới → Đang xem xét"
+    assert "Có thể sai sự thật (xác nhận)" in history["Thay đổi"].iloc[1]
+    shown = " ".join(str(v) for v in history.to_numpy().ravel())
+    assert "item." not in shown and "status:" not in shown and "reviewing" not in shown
+    assert at.text_input(key="status_reason").value == ""  # the reason does not stay for the next change
+
+
+def test_analytics_counts_items_without_a_source_kind_and_labels_each_day_once(app, store):
+    item = store.get_item(LANDSLIDE)
+    item["source_kind"] = None
+    store.upsert_items([item])
+    store.refresh()
+    at = app("chuyenvien").switch_page("views/analytics.py").run()
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    kinds = pa.ipc.open_stream(charts[2].proto.datasets[0].data.data).read_all().to_pydict()
+    assert dict(zip(kinds["Loại nguồn"], kinds["Số tin"], strict=True))["Không rõ"] == 1
+    temporal = [json.loads(chart.proto.spec)["encoding"]["x"] for chart in charts
+                if json.loads(chart.proto.spec).get("encoding", {}).get("x", {}).get("type") == "temporal"]
+    assert len(temporal) == 2  # volume by day, flags over time
+    for x in temporal:
+        assert x["axis"]["tickCount"]["interval"] == "day" and x["axis"]["format"] == "%d/%m"
+
+
+def test_digest_page_shows_the_document_not_markdown_and_names_its_figures_in_vietnamese(app, store, seeded):
+    from pipeline.reports.digests import issue
+    from pipeline.reports.periods import Period
+
+    record = issue(seeded, store, Period.containing("day", now_utc().astimezone(LOCAL_TZ).date()), "lanhdao")
+    at = app("chuyenvien")
+    at.query_params["digest"] = record["id"]
+    at.switch_page("views/digests.py").run()
+    assert not at.exception
+    assert at.selectbox(key="digest_pick").value == record["id"]
+    metrics = [metric.label for metric in at.get("metric")]
+    assert metrics and "stories" not in metrics and "Sự việc, câu chuyện" in metrics
+    frames = at.get("iframe")
+    assert frames and "ĐIỂM TIN BÁO CHÍ" in frames[0].proto.srcdoc
+    assert not [text for text in at.get("text") if "base64" in str(text.value)]
+    assert f"Số {int(record['number']):02d}/" in _texts(at)
+
+
+def test_a_link_to_a_filtered_queue_opens_with_its_filters_and_the_address_follows_changes(app):
+    at = app("chuyenvien")
+    at.query_params["q"] = "sat lo ba be"
+    at.query_params["status"] = ["new", "reviewing"]
+    at.query_params["days"] = "30"
+    at.switch_page("views/queue.py").run()
+    assert at.text_input(key="f_text").value == "sat lo ba be"
+    assert at.multiselect(key="f_status").value == ["new", "reviewing"]
+    assert at.selectbox(key="f_range").value == "30 ngày qua"
+    assert '<mark class="dt-hit">' in _html(at)  # the passage a search matched, the words marked
+    at.multiselect(key="f_flags").set_value(["likely_false"]).run()
+    assert at.query_params["flag"] in ("likely_false", ["likely_false"])
+    assert at.query_params["q"] in ("sat lo ba be", ["sat lo ba be"]) and "status" in at.query_params

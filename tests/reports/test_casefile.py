@@ -47,12 +47,13 @@ def test_phieu_says_what_where_when_why_what_is_asked_deadline_and_contact(case_
     body = "\n".join(texts)
     assert "PHIẾU CHUYỂN XỬ LÝ THÔNG TIN" in texts
     assert "Kính gửi: Công an tỉnh Thái Nguyên" in texts
-    for heading in ["1. Nội dung thông tin", "2. Nơi đăng tải và thời gian", "3. Lý do cần xử lý",
+    for heading in ["1. Nội dung thông tin", "2. Nơi đăng tải và thời gian", "3. Lý do đề nghị xử lý",
                     "4. Nội dung đề nghị", "5. Thời hạn xử lý", "6. Đầu mối liên hệ", "7. Bằng chứng kèm theo"]:
         assert heading in texts
     assert HOSTILE_TITLE in body
-    assert "Sở Văn hóa, Thể thao và Du lịch chuyển đến Công an tỉnh Thái Nguyên thông tin sau" in body
-    assert "Mức độ: cao." in body and "Nguồn thù địch, lan truyền nhanh" in body
+    assert ("Sở Văn hóa, Thể thao và Du lịch đề nghị Công an tỉnh Thái Nguyên xem xét, xử lý theo thẩm quyền "
+            "thông tin sau") in body
+    assert "Mức độ cần xử lý: cao." in body and "Nguồn thù địch, lan truyền nhanh" in body
     assert "Đề nghị xác minh, xử lý nguồn phát tán và phối hợp đăng tin phản bác." in body
     assert "Đề nghị phản hồi kết quả trước 26/11/2026 17:00" in body  # deadline in Vietnam time
     assert "Đồng chí Nguyễn Văn An" in body

@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 from docx import Document as open_docx
-from docx.shared import Pt
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 
 from pipeline.reports.facts import period_query
 from pipeline.reports.periods import Period
@@ -60,9 +61,13 @@ def _cell_lines(cell) -> list[str]:
 
 def test_docx_letterhead_has_issuer_motto_number_place_and_date(docx):
     left, right = docx.tables[0].rows[0].cells
-    assert _cell_lines(left) == ["UBND TỈNH THÁI NGUYÊN", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "Số: 7/ĐT-SVHTTDL"]
+    assert _cell_lines(left) == ["UBND TỈNH THÁI NGUYÊN", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "Số: 07/ĐT-SVHTTDL"]
     issuer = left.paragraphs[1].runs[0]
-    assert issuer.bold and issuer.underline
+    # ND 30/2020: bold, not underlined whole; a short rule below it (a bordered, indented empty paragraph).
+    assert issuer.bold and not issuer.underline
+    rule = left.paragraphs[2]
+    assert rule.text == "" and rule._p.pPr.find(qn("w:pBdr")) is not None
+    assert rule.paragraph_format.left_indent > Cm(2) and rule.paragraph_format.right_indent > Cm(2)
     assert _cell_lines(right) == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                                   "Thái Nguyên, ngày 25 tháng 11 năm 2026"]
     assert right.paragraphs[1].runs[0].bold and right.paragraphs[1].runs[0].underline
@@ -166,7 +171,7 @@ def test_by_topic_section_counts_every_item_once(docx):
 def test_html_and_markdown_carry_the_same_header_and_sections(day_digest):
     html = day_digest["files"]["html"].decode("utf-8")
     markdown = day_digest["files"]["md"].decode("utf-8")
-    for text in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 7/ĐT-SVHTTDL",
+    for text in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 07/ĐT-SVHTTDL",
                  "Thái Nguyên, ngày 25 tháng 11 năm 2026", "Nơi nhận:", "Nguyễn Thị Hoa", *SECTIONS]:
         assert text in html and text in markdown, text
     assert html.count('src="data:image/png;base64,') >= 1

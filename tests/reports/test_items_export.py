@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -50,3 +50,35 @@ def test_an_unknown_extension_is_refused_without_writing(seeded, tmp_path):
     with home.open_store() as store, pytest.raises(ExportError, match=".csv hoặc .xlsx"):
         export_items(store, ItemQuery(), tmp_path / "tin.json")
     assert not (tmp_path / "tin.json").exists()
+
+
+def test_several_labels_in_a_cell_are_split_by_a_bar_that_no_label_holds(seeded, tmp_path):
+    home, ids = seeded
+    with home.open_store() as store:
+        item = store.get_item(ids["by_title"][HOSTILE_TITLE])
+        item["topics"] = [{"id": "dau_tu", "label": "Đầu tư, FDI, xúc tiến thương mại", "score": 0.9},
+                          {"id": "du_lich_van_hoa", "label": "Du lịch, văn hóa, di sản", "score": 0.8}]
+        store.upsert_items([item])
+        store.refresh()
+        export_items(store, DAY_QUERY, tmp_path / "tin.csv")
+    rows = list(csv.reader((tmp_path / "tin.csv").read_text(encoding="utf-8-sig").splitlines()))
+    hostile = next(r for r in rows if r[3] == HOSTILE_TITLE)
+    assert hostile[5].split(" | ") == ["Đầu tư, FDI, xúc tiến thương mại", "Du lịch, văn hóa, di sản"]
+
+
+def test_xlsx_has_real_dates_links_a_frozen_filterable_header(seeded, tmp_path):
+    home, ids = seeded
+    with home.open_store() as store:
+        count = export_items(store, DAY_QUERY, tmp_path / "tin.xlsx")
+    sheet = load_workbook(tmp_path / "tin.xlsx").active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:M{count + 1}"
+    date_column = COLUMNS.index("Ngày đăng") + 1
+    url_column = COLUMNS.index("Đường dẫn") + 1
+    row = next(r for r in range(2, count + 2) if sheet.cell(r, 4).value == HOSTILE_TITLE)
+    published = sheet.cell(row, date_column)
+    assert isinstance(published.value, datetime) and published.value == datetime(2026, 11, 24, 14, 0)
+    assert published.number_format == "dd/mm/yyyy hh:mm"
+    link = sheet.cell(row, url_column)
+    assert link.hyperlink is not None and link.hyperlink.target == link.value.strip()
+    assert link.value.startswith("https://www.rfa.org/")

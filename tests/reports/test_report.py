@@ -36,7 +36,7 @@ def test_report_is_titled_for_the_quarter_with_its_own_symbol(report):
     texts = [p.text for p in report["docx"].paragraphs]
     assert "BÁO CÁO" in texts
     assert "Kết quả theo dõi thông tin báo chí về tỉnh Thái Nguyên quý IV năm 2026" in texts
-    assert report["docx"].tables[0].rows[0].cells[0].paragraphs[-1].text == "Số: 3/BC-SVHTTDL"
+    assert report["docx"].tables[0].rows[0].cells[0].paragraphs[-1].text == "Số: 03/BC-SVHTTDL"
 
 
 def test_counts_by_topic_source_and_tone_match_the_store(report):

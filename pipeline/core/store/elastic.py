@@ -50,6 +50,7 @@ from pipeline.core.store.base import (
 from pipeline.core.store.elastic_setup import apply_index_config, index_names
 from pipeline.core.store.query import And, Node, Not, Or, Phrase, Term, parse_query
 from pipeline.core.store.search_index import TITLE_BOOST, index_values
+from pipeline.core.store.snippets import RERANK_POOL, rank
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc, parse_iso
 
 # from + size beyond this is refused by Elasticsearch (index.max_result_window); deeper pages use search_after.
@@ -541,6 +542,13 @@ class ElasticStore(Store):
         return [newest, {"id": "asc"}]
 
     def search(self, query: ItemQuery) -> SearchResult:
+        if query.sort == "relevance" and query.text and 0 < query.offset + query.limit <= RERANK_POOL:
+            # The best candidates, re-ranked as the embedded backend does (pipeline/core/store/snippets.py).
+            total, hits = self._search_all(self.names["items"], self._query(query), self._sort(query),
+                                           limit=RERANK_POOL, offset=0, source=["item"])
+            ranked = rank([hit["_source"]["item"] for hit in hits], [float(hit.get("_score") or (hit.get("sort") or [0])[0] or 0) for hit in hits],
+                          query.text)
+            return SearchResult(total=total, items=ranked[query.offset:query.offset + query.limit])
         total, hits = self._search_all(self.names["items"], self._query(query), self._sort(query),
                                        limit=query.limit, offset=query.offset, source=["item"])
         return SearchResult(total=total, items=[hit["_source"]["item"] for hit in hits])

@@ -1,6 +1,8 @@
 """The search language analysts type, parsed once into a small tree that every backend translates.
 
-    Bắc Kạn lũ                -> both words (AND is the default: analysts narrow, they rarely widen)
+    ma túy                    -> the word "ma túy" (two syllables that form a dictionary word are a phrase)
+    ma OR túy                 -> either syllable, anywhere
+    Bắc Kạn lũ                -> "Bắc Kạn" and "lũ" (AND is the default: analysts narrow, they rarely widen)
     "sạt lở đất"              -> the words in this order
     Bắc Kạn OR "Bắc Cạn"      -> either
     biên giới NOT "Trung Quốc", biên giới -"Trung Quốc", +biên +giới
@@ -8,13 +10,20 @@
 
 Words are folded (no diacritics, lower case) after normalisation, the same way documents are indexed, so
 "bac kan", "Bắc Kạn" and "BẮC KẠN" are one query, whatever tone-mark convention the analyst types.
+
+In Vietnamese a word is often two or three syllables written apart ("sạt lở", "khu công nghiệp"), and its
+syllables alone mean something else ("ma", "túy"). So adjacent syllables typed without an operator between
+them that form a word of the dictionary (Hồ Ngọc Đức's 74,000 words, which underthesea ships) are searched
+as that word, in order; longest words first. Writing OR between them searches each syllable on its own.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from pipeline.core.skeleton import skeleton
 from pipeline.core.text import fold, normalize, words
@@ -50,6 +59,50 @@ Node = Term | Phrase | And | Or | Not
 _TOKEN = re.compile(
     r'"(?P<phrase>[^"]*)"?|(?P<open>\()|(?P<close>\))|(?P<prefix>(?<!\S)[-+])(?=[^\s)])|(?P<word>[^\s()"]+)'
 )
+
+
+# The longest dictionary word tried, in syllables (longer entries are rare proper names).
+MAX_WORD_SYLLABLES = 4
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
+@cache
+def dictionary_words() -> frozenset[tuple[str, ...]]:
+    """Multi-syllable words of Vietnamese, folded (so "sat lo" finds "sạt lở" too): underthesea's copy of
+    Hồ Ngọc Đức's dictionary, read from the installed package (no download). Empty when it is missing: every
+    syllable is then its own term, as before."""
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    found = set()
+    for line in lines:
+        if " " not in line and "-" not in line:  # one syllable: nothing to group
+            continue
+        syllables = tuple(_SYLLABLE.findall(fold(line)))
+        if 1 < len(syllables) <= MAX_WORD_SYLLABLES:
+            found.add(syllables)
+    return frozenset(found)
+
+
+def group_words(syllables: list[str]) -> list[tuple[str, ...]]:
+    """Adjacent folded syllables as words: at each position the longest dictionary word that starts there,
+    else the syllable alone."""
+    known = dictionary_words()
+    out: list[tuple[str, ...]] = []
+    position = 0
+    while position < len(syllables):
+        for size in range(min(MAX_WORD_SYLLABLES, len(syllables) - position), 0, -1):
+            candidate = tuple(syllables[position:position + size])
+            if size == 1 or candidate in known:
+                out.append(candidate)
+                position += size
+                break
+    return out
 
 
 class QueryError(ValueError):
@@ -136,12 +189,24 @@ class _Parser:
             if self.peek() == "and":
                 self.take()
                 continue
+            if self.peek() == "word":
+                parts.extend(self.parse_words())
+                continue
             node = self.parse_unary()
             if node is not None:
                 parts.append(node)
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def parse_words(self) -> list[Node]:
+        """A run of plain words (no operator, quote or sign between them): syllables that form a dictionary
+        word become a phrase, the others stay terms."""
+        syllables: list[str] = []
+        while self.peek() == "word":
+            _, value = self.take()
+            syllables.extend(fold(w) for w in words(normalize(value, keep_newlines=False)))
+        return [Term(group[0]) if len(group) == 1 else Phrase(group) for group in group_words(syllables)]
 
     def parse_unary(self) -> Node | None:
         kind, value = self.take()

@@ -320,6 +320,12 @@ class SearchIndex:
         ids = [searcher.doc(address)["id"][0] for _, address in result.hits] if limit else []
         return int(result.count or 0), ids
 
+    def search_scored(self, query: ItemQuery) -> tuple[int, list[tuple[str, float]]]:
+        """Ids with the engine's relevance score, best first (for re-ranking a search's best candidates)."""
+        searcher = self.searcher()
+        result = searcher.search(self.build_query(query), limit=max(query.limit, 1), offset=query.offset, count=True)
+        return int(result.count or 0), [(searcher.doc(address)["id"][0], float(score)) for score, address in result.hits]
+
     def count_by(self, field_name: str, query: ItemQuery, size: int) -> list[tuple[str, int]]:
         if field_name not in FACET_FIELDS:
             raise ValueError(f"cannot count by {field_name!r}; facets are {', '.join(FACET_FIELDS)}")

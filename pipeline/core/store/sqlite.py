@@ -41,6 +41,7 @@ from pipeline.core.store.base import (
 )
 from pipeline.core.store.query import QueryError
 from pipeline.core.store.search_index import IndexBusy, IndexUnusable, SearchIndex, index_problem
+from pipeline.core.store.snippets import RERANK_POOL, rank
 from pipeline.core.store.vectors import VectorSpace, to_blob
 from pipeline.core.timeutil import iso, now_utc
 
@@ -411,6 +412,14 @@ class SqliteStore(Store):
         # One try, no wait: a reader (the dashboard) must not stall while the pipeline holds the writer.
         self.sync_index(timeout=0.0)
         index = self.index
+        if query.sort == "relevance" and query.text and 0 < query.offset + query.limit <= RERANK_POOL:
+            # The best candidates, re-ranked: title and lead matches and recent items first.
+            with _index_faults():
+                total, scored = index.search_scored(query.with_(limit=RERANK_POOL, offset=0))
+            items = {item["id"]: item for item in self.get_items([item_id for item_id, _ in scored])}
+            kept = [(items[item_id], score) for item_id, score in scored if item_id in items]
+            ranked = rank([item for item, _ in kept], [score for _, score in kept], query.text)
+            return SearchResult(total=total, items=ranked[query.offset:query.offset + query.limit])
         with _index_faults():
             total, ids = index.search(query)
         return SearchResult(total=total, items=self.get_items(ids))

@@ -5,7 +5,7 @@ Compare hit sets and counts, never scores: engines rank differently and both are
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -328,3 +328,58 @@ def test_search_reads_spellings_that_dodge_filters(store: Store):
     store.refresh()
     found = set(store.search(ItemQuery(text='"Thái Nguyên"')).ids)
     assert found == {item_id("https://fb.example/a"), item_id("https://fb.example/b")}
+
+
+@pytest.fixture
+def words_newsroom(store: Store):
+    """Vietnamese words of two syllables, once together and once apart."""
+    items = [
+        make_item("https://baothainguyen.vn/thu-giu-ma-tuy", "Thu giữ 5 kg ma túy tổng hợp",
+                  "Công an tỉnh Thái Nguyên thu giữ 5 kg ma túy tổng hợp tại xã Phú Bình."),
+        make_item("https://baothainguyen.vn/chuyen-ma", "Chuyện ma ở bản làng",
+                  "Chuyện ma ở bản được kể lại; ông lão say túy lúy sau bữa rượu."),
+        make_item("https://baothainguyen.vn/sat-lo", "Sạt lở đất ở Ba Bể", "Mưa lớn gây sạt lở đất tại xã Ba Bể."),
+        make_item("https://baothainguyen.vn/mai-nha", "Mưa to ở Chợ Đồn",
+                  "Mái nhà bị sạt một góc, bờ kè lở một đoạn sau trận mưa."),
+    ]
+    store.upsert_items(items)
+    store.refresh()
+    return {item["url"]: item["id"] for item in items}
+
+
+@pytest.mark.parametrize("text", ["ma túy", "ma tuy", "MA TÚY", '"ma túy"', "ma  túy"])
+def test_two_syllables_of_a_dictionary_word_match_as_that_word(store: Store, words_newsroom, text):
+    assert set(store.search(ItemQuery(text=text)).ids) == {words_newsroom["https://baothainguyen.vn/thu-giu-ma-tuy"]}
+
+
+@pytest.mark.parametrize("text", ["sạt lở", "sat lo", '"sạt lở"'])
+def test_sat_lo_is_one_word_with_or_without_quotes_or_diacritics(store: Store, words_newsroom, text):
+    assert set(store.search(ItemQuery(text=text)).ids) == {words_newsroom["https://baothainguyen.vn/sat-lo"]}
+
+
+def test_or_between_syllables_searches_each_on_its_own(store: Store, words_newsroom):
+    both = {words_newsroom["https://baothainguyen.vn/thu-giu-ma-tuy"], words_newsroom["https://baothainguyen.vn/chuyen-ma"]}
+    assert set(store.search(ItemQuery(text="ma OR túy")).ids) == both
+    apart = {words_newsroom["https://baothainguyen.vn/sat-lo"], words_newsroom["https://baothainguyen.vn/mai-nha"]}
+    assert set(store.search(ItemQuery(text="sat OR lo")).ids) == apart
+    # A word next to one that is not in the dictionary with it stays a word of its own.
+    assert set(store.search(ItemQuery(text="ma túy Phú Bình")).ids) == {
+        words_newsroom["https://baothainguyen.vn/thu-giu-ma-tuy"]}
+
+
+def test_relevance_puts_title_and_lead_matches_and_recent_items_first(store: Store):
+    body = "Ông Nguyễn Văn A cho biết. " * 40
+    recent = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = (datetime.now(UTC) - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    items = [
+        make_item("https://a.vn/cu", "Tin cũ", body + "Cuối bài có nhắc chuyện sạt lở ở xã.",
+                  published_at=old),
+        make_item("https://a.vn/moi-tieu-de", "Sạt lở ở Ba Bể", "Mưa lớn kéo dài nhiều ngày.", published_at=recent),
+        make_item("https://a.vn/moi-than-bai", "Tin mới", body + "Cuối bài có nhắc chuyện sạt lở ở xã.",
+                  published_at=recent),
+    ]
+    store.upsert_items(items)
+    store.refresh()
+    ranked = store.search(ItemQuery(text="sạt lở", sort="relevance")).items
+    assert [item["url"] for item in ranked] == ["https://a.vn/moi-tieu-de", "https://a.vn/moi-than-bai", "https://a.vn/cu"]
+    assert store.search(ItemQuery(text="sạt lở", sort="relevance", limit=1, offset=2)).items[0]["url"] == "https://a.vn/cu"
