@@ -100,8 +100,16 @@ def snippet(text: str, query: str | Node | None, width: int = SNIPPET_CHARS) -> 
 
 
 def _age_days(item: dict[str, Any], now: datetime) -> float | None:
-    moment = parse_iso(item.get("published_at") or item.get("fetched_at") or item.get("ingested_at"))
-    return max(0.0, (now - moment).total_seconds() / 86400) if moment else None
+    """Days since the item's first readable time; None when none is a date (a record stored by hand or by an
+    older version may hold "hôm qua": search must still answer)."""
+    for name in ("published_at", "fetched_at", "ingested_at"):
+        try:
+            moment = parse_iso(item.get(name) or None)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if moment:
+            return max(0.0, (now - moment).total_seconds() / 86400)
+    return None
 
 
 def rank(items: list[dict[str, Any]], scores: list[float], query: str | Node | None,
