@@ -46,12 +46,12 @@ def type_name(value: Any) -> str:
 class Limits:
     """Sizes a raw record may have (settings ``ingest.*``)."""
 
-    max_text_chars: int = 2_000_000
-    max_html_bytes: int = 10 * 1024 * 1024
-    max_title_chars: int = 2_000
-    max_field_chars: int = 4_096
-    max_depth: int = 8
-    max_keys: int = 1000
+    max_text_chars: int
+    max_html_bytes: int
+    max_title_chars: int
+    max_field_chars: int
+    max_depth: int
+    max_keys: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -65,9 +65,8 @@ class Limits:
         )
 
 
-def check_raw(payload: Any, limits: Limits | None = None) -> dict[str, Any]:
+def check_raw(payload: Any, limits: Limits) -> dict[str, Any]:
     """The payload itself when it can become an item; RawItemError naming the first problem otherwise."""
-    limits = limits or Limits()
     if not isinstance(payload, dict):
         raise RawItemError(f"mỗi dòng phải là một đối tượng JSON, không phải {type_name(payload)}")
     _check_values(payload, limits)
