@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOME_DIR ?= var
+# The demo's own home, never the office's (`diemtin init --demo` refuses ./var and any home not made for the demo).
+DEMO_HOME ?= var-demo
 PROVINCE ?= thai-nguyen
 
-.PHONY: install install-test run test lint bench browser office clean
+.PHONY: install install-test run demo test lint bench browser office clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,11 @@ install-test: $(VENV)/.installed-test
 run: install
 	@test -f $(HOME_DIR)/config.yaml || $(BIN)/diemtin --home $(HOME_DIR) init --province $(PROVINCE)
 	$(BIN)/diemtin --home $(HOME_DIR) run
+
+# A first look without the network: the bundled sample, processed, with a case and a digest, then the dashboard.
+demo: install
+	$(BIN)/diemtin --home $(DEMO_HOME) init --demo
+	$(BIN)/diemtin --home $(DEMO_HOME) dashboard
 
 # Chromium for the browser tests comes from Debian; the tests say plainly when it is missing.
 browser:

@@ -26,6 +26,8 @@ navigation = st.navigation(sections, position="sidebar" if ctx.actor else "hidde
 if ctx.actor is not None:
     with st.sidebar:
         st.caption(f"Đăng nhập: **{widgets.md(ctx.actor.login)}** ({widgets.md(accounts.role_label(ctx.actor.role))})")
+        if ctx.settings.get_bool("demo"):  # `diemtin init --demo`: nobody should take the sample for the province's news
+            st.info("Bản trình diễn: bài báo cũ từ kho VNTC và tin giả lập, không phải tin thật của tỉnh.")
         if st.button("Đăng xuất", key="logout"):
             context.log_out(ctx)
             st.rerun()

@@ -36,3 +36,11 @@ def test_readme_links_the_architecture_and_keeps_two_setup_commands():
     assert "docs/architecture.md" in readme
     setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"^\s+make (\w+)", setup, flags=re.M)[:2] == ["run", "test"]
+
+
+def test_readme_shows_the_demo_right_after_the_setup_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after_setup = readme.split("## Set-up", 1)[1].split("\n## ", 2)[1]
+    assert re.findall(r"^\s+make (\w+)", after_setup, flags=re.M) == ["demo"]
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^demo:.*\n\t\S*diemtin --home \$\(DEMO_HOME\) init --demo$", makefile, flags=re.M)

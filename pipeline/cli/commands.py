@@ -19,13 +19,14 @@ from pipeline.core.console import (
 )
 from pipeline.core.item import display_title, published_text
 from pipeline.core.jsonl import read_jsonl
+from pipeline.core.profiles import PROVINCE_IDS
 from pipeline.core.rawitem import Limits, RawItemError, check_date, check_raw
 from pipeline.core.secrets import redact_url
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.store.query import QueryError
 from pipeline.core.timeutil import iso, local_day_bounds, parse_iso
-from pipeline.office.accounts import first_admin
+from pipeline.office.accounts import ADMIN_PASSWORD_FILE, first_admin
 from pipeline.office.setup import create_home
 
 # What `diemtin items --json` prints of an item (the text is long: `--full` adds it).
@@ -36,8 +37,11 @@ ITEM_FIELDS = ("id", "url", "title", "source", "source_kind", "reputation", "lan
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="tạo thư mục làm việc (home) cho một tỉnh")
-    p.add_argument("--province", required=True, help="thai-nguyen | tuyen-quang | bac-ninh | cao-bang")
+    p.add_argument("--province", help=" | ".join(PROVINCE_IDS))
     p.add_argument("--store-url", default="embedded", help="'embedded' (mặc định) hoặc URL Elasticsearch")
+    p.add_argument("--demo", action="store_true",
+                   help="thư mục trình diễn (cần --home riêng, ví dụ var-demo): nạp bộ tin mẫu có sẵn, xử lý, "
+                        "lập điểm tin và hồ sơ để xem thử sản phẩm khi chưa thu thập được gì")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser(
@@ -121,6 +125,10 @@ def query_from_args(args: argparse.Namespace, text: str | None = None) -> ItemQu
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.demo:
+        return cmd_init_demo(args)
+    if not args.province:
+        raise CommandError(f"cần --province, một trong: {', '.join(PROVINCE_IDS)} (hoặc --demo cho bản trình diễn).")
     try:
         home = create_home(args.home, args.province, store_url=args.store_url)
     except ValueError as exc:
@@ -131,6 +139,23 @@ def cmd_init(args: argparse.Namespace) -> int:
     if password_file:
         report["admin_password_file"] = str(password_file.resolve())
     print_json(report)
+    return 0
+
+
+def cmd_init_demo(args: argparse.Namespace) -> int:
+    """A demo home filled with the bundled sample (pipeline/cli/demo.py); never an office's own home."""
+    from pipeline.cli import demo
+
+    home = demo.create_demo_home(args.home, args.province, args.store_url)
+    with home.open_store() as store:
+        first_admin(home, store, by=cli_actor())
+        report = demo.fill(home, store)
+    password_file = home.path / ADMIN_PASSWORD_FILE
+    say(f"Thư mục trình diễn {home.path} đã sẵn sàng: {report['processed']} tin vừa xử lý, hồ sơ {report['case']}, "
+        f"điểm tin {report['digest']}. Xem: diemtin --home {home.path} dashboard, đăng nhập admin với mật khẩu "
+        f"trong {password_file}.")
+    print_json({"home": str(home.path.resolve()), "province": home.settings.get_str("province"), "demo": True,
+                **report, "admin_password_file": str(password_file.resolve())})
     return 0
 
 

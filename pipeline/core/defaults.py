@@ -13,6 +13,9 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     # The province a new home is made for (a profile id of pipeline/core/profiles/).
     "province": "thai-nguyen",
+    # A demo home (`diemtin init --demo`, `make demo`): it holds the bundled sample, and demo data goes into no
+    # home without this mark, so an office's own home never receives it.
+    "demo": False,
     # Storage: the embedded default in the home folder, or an Elasticsearch cluster.
     "store": {
         # "embedded" keeps everything in the home folder; an http(s) URL names an Elasticsearch cluster.

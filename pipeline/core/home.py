@@ -87,10 +87,11 @@ class Home:
         return open_store(self.settings.get("store.url"), self.path, self.settings)
 
     @classmethod
-    def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded") -> Home:
+    def init(cls, path: str | os.PathLike[str], province: str, store_url: str = "embedded", demo: bool = False) -> Home:
         """Create a home for a province: its config and the office's own part of the profile (``profile.yaml``,
         what the office edits; the generated part stays in pipeline/core/profiles/). The office's records,
-        sources and accounts come from ``pipeline/office/setup.py``."""
+        sources and accounts come from ``pipeline/office/setup.py``. ``demo`` marks a new home as a demo home
+        (setting ``demo``), the only kind the bundled sample may fill."""
         from pipeline.core.profiles import OFFICE_TEMPLATE, profile_path
 
         profile_path(province)  # raises for an unknown province id
@@ -98,8 +99,10 @@ class Home:
         home.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(home.path, 0o700)
         if not home.exists():
-            write_private(home.config_path, yaml.safe_dump({"province": province, "store": {"url": store_url}},
-                                                           allow_unicode=True))
+            config: dict[str, Any] = {"province": province, "store": {"url": store_url}}
+            if demo:
+                config["demo"] = True
+            write_private(home.config_path, yaml.safe_dump(config, allow_unicode=True))
         if not (home.path / PROFILE_FILE).exists():
             write_private(home.path / PROFILE_FILE, OFFICE_TEMPLATE.format(province=province))
         return cls(path)
