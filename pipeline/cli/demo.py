@@ -25,7 +25,7 @@ from pipeline.core.console import CommandError, say
 from pipeline.core.home import Home, default_home
 from pipeline.core.item import url_key
 from pipeline.core.process import process_queue
-from pipeline.core.rawitem import check_raw
+from pipeline.core.rawitem import Limits, check_raw
 from pipeline.core.store.base import Store
 from pipeline.core.timeutil import LOCAL_TZ, iso, now_utc
 from pipeline.office.accounts import Actor
@@ -44,7 +44,7 @@ def load_sample() -> dict[str, Any]:
     return json.loads(SAMPLE.read_text(encoding="utf-8"))
 
 
-def raw_records(now: datetime) -> list[dict[str, Any]]:
+def raw_records(now: datetime, limits: Limits) -> list[dict[str, Any]]:
     """The sample as raw records, dated ``days_ago`` local days before ``now`` at the local ``time`` (a time of
     today still to come is moved to a minute ago: nothing is published in the future)."""
     today = now.astimezone(LOCAL_TZ).date()
@@ -55,7 +55,7 @@ def raw_records(now: datetime) -> list[dict[str, Any]]:
         published = datetime.combine(day, time.fromisoformat(entry["time"]), tzinfo=LOCAL_TZ)
         record["published_at"] = iso(min(published, now - timedelta(minutes=1)))
         record["meta"] = {"demo": entry["demo"]}
-        records.append(check_raw(record))
+        records.append(check_raw(record, limits))
     return records
 
 
@@ -92,7 +92,7 @@ def fill(home: Home, store: Store, now: datetime | None = None) -> dict[str, Any
     digest. What is already there is left as it is."""
     now = now or now_utc()
     scenario = load_sample()["scenario"]
-    queued = store.enqueue_raw(raw_records(now))
+    queued = store.enqueue_raw(raw_records(now, Limits.from_settings(home.settings)))
     say(f"Đang xử lý {queued} tin mẫu (chuẩn hóa, liên quan, trùng lặp, phân loại)…" if queued else
         "Dữ liệu mẫu đã có trong thư mục trình diễn.")
     processed = process_queue(home, store)
