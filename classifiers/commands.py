@@ -4,9 +4,11 @@ train --out DIR      trains on a JSONL file into a folder (evaluated on --dev wh
 train (no --out)     trains a new version in the home's registry from the analysts' labels (store collection
                      "labels") plus any JSONL given, and makes it current only if it is not worse;
 eval                 prints the metrics of a model on a labelled JSONL file as one JSON line (the last line);
-refresh              retrains the flag models from the analysts' decisions plus the shipped data, keeping a new
-                     model only if it is not worse on held-out rows;
-benchmark            reproduces classifiers/EVALUATION.md: public data, the flags, evasion.
+refresh              retrains the flag models from the analysts' decisions plus the shipped data, and the home's
+                     section model from sources that declare their section and analysts' section corrections,
+                     keeping each new model only if it is not worse on held-out rows (classifiers/training/refresh.py);
+benchmark            reproduces classifiers/EVALUATION.md: public data, the flags, evasion, and the product's topics,
+                     tone and stories.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 
 # classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
+PUBLIC = ("vihsd", "vntc")
+FLAGS = ("flags", "evasion")
+PRODUCT = ("topics", "tone", "stories")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,23 +45,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--positive", help="nhãn dương để tính ROC AUC (nhiệm vụ hai nhãn)")
     e.set_defaults(handler=cmd_eval)
 
-    r = commands.add_parser("refresh", help="huấn luyện lại mô hình các cờ từ quyết định của cán bộ; "
-                                           "chỉ dùng mô hình mới nếu không kém hơn trên dữ liệu giữ lại")
+    r = commands.add_parser("refresh", help="huấn luyện lại mô hình các cờ từ quyết định của cán bộ và mô hình chuyên "
+                                           "mục từ nguồn khai báo chuyên mục và chuyên mục cán bộ đã sửa; chỉ dùng "
+                                           "mô hình mới nếu không kém hơn trên dữ liệu giữ lại")
     r.add_argument("--flag", action="append", default=[], choices=["likely_false", "scam", "incitement", "sovereignty"],
-                   help="chỉ cờ này (mặc định: mọi cờ có quyết định của cán bộ)")
-    r.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train",
+                   help="chỉ cờ này (mặc định: mọi cờ có quyết định của cán bộ, và mô hình chuyên mục)")
+    r.add_argument("--topics", action="store_true", help="chỉ mô hình chuyên mục")
+    r.add_argument("--data", type=Path, default=_shared_train(),
                    help="thư mục chứa vntc_train.jsonl và vihos/ (dữ liệu được phép dùng cho mô hình đi kèm)")
     r.set_defaults(handler=cmd_refresh)
 
     b = commands.add_parser("benchmark", help="đo lại các số liệu của EVALUATION.md trên dữ liệu công khai")
-    b.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train",
+    b.add_argument("--data", type=Path, default=_shared_train(),
                    help="thư mục chứa vihsd_*.jsonl và vntc_train.jsonl")
-    b.add_argument("--only", choices=["vihsd", "vntc", "flags", "evasion"], action="append", default=[],
-                   help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc (mô hình huấn luyện), flags (các cờ "
-                        "trên tập giữ lại, cặp quan điểm, ViHSD dev, VFND, tin thật), evasion (liên quan khi viết lách)")
+    b.add_argument("--only", choices=[*PUBLIC, *FLAGS, *PRODUCT], action="append", default=[],
+                   help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc (bộ huấn luyện trên dữ liệu công khai), "
+                        "flags (các cờ trên tập giữ lại, cặp quan điểm, ViHSD dev, VFND, tin thật), evasion (liên "
+                        "quan khi viết lách), topics (chuyên mục trên VNTC 20%% và tin tỉnh), tone (sắc thái), "
+                        "stories (gom câu chuyện)")
     b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
     b.add_argument("--no-lexicon", action="store_true", help="đo khi không dùng danh sách từ xúc phạm")
     b.set_defaults(handler=cmd_benchmark)
+
+
+def _shared_train() -> Path:
+    from classifiers.training.topic_data import shared_train_dir
+
+    return shared_train_dir()
 
 
 def _read(path: Path, what: str) -> list[dict[str, Any]]:
@@ -116,6 +131,31 @@ def _train_in_home(args: argparse.Namespace, rows: list[dict[str, Any]], dev: li
     return 0
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from classifiers.stages import shipped_model
+    from classifiers.training.flag_models import FLAGS as FLAG_NAMES
+    from classifiers.training.flag_models import refresh
+    from classifiers.training.learn import TrainingError
+    from classifiers.training.refresh import refresh_topics
+
+    home = home_of(args)
+    flags = args.flag or ([] if args.topics else list(FLAG_NAMES))
+    vntc = args.data / "vntc_train.jsonl"
+    with home.open_store() as store:
+        for flag in flags:
+            try:
+                print_json(refresh(home.path, store, flag, args.data, home.settings))
+            except (TrainingError, FileNotFoundError) as exc:
+                raise CommandError(f"không huấn luyện lại được cờ {flag}: {exc}") from exc
+        if args.topics or not args.flag:
+            try:
+                print_json(refresh_topics(home.path, store, home.settings, vntc if vntc.is_file() else None,
+                                          baseline=shipped_model(home.settings, "topic_model")))
+            except TrainingError as exc:
+                raise CommandError(f"không huấn luyện lại được mô hình chuyên mục: {exc}") from exc
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from classifiers.training.learn import TrainingError, evaluate, load_model, without_keys
 
@@ -138,29 +178,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
+    from classifiers.training import province_benchmark
     from classifiers.training.flag_benchmark import run as run_flags
     from classifiers.training.public_benchmark import run_benchmarks
 
-    wanted = set(args.only or ("vihsd", "vntc", "flags", "evasion"))
-    if wanted & {"flags", "evasion"}:
-        for result in run_flags(args.data, only=wanted & {"flags", "evasion"}):
+    wanted = args.only or [*PUBLIC, *FLAGS, *PRODUCT]
+    flags = [name for name in wanted if name in FLAGS]
+    if flags:
+        for result in run_flags(args.data, only=set(flags)):
             print_json(result)
-    if wanted & {"vihsd", "vntc"}:
-        for result in run_benchmarks(args.data, only=sorted(wanted & {"vihsd", "vntc"}), sample=args.sample,
-                                     lexicon=not args.no_lexicon):
+    public = [name for name in wanted if name in PUBLIC]
+    if public:
+        for result in run_benchmarks(args.data, only=public, sample=args.sample, lexicon=not args.no_lexicon):
             print_json(result)
-    return 0
-
-
-def cmd_refresh(args: argparse.Namespace) -> int:
-    from classifiers.training.flag_models import FLAGS, refresh
-    from classifiers.training.learn import TrainingError
-
-    home = home_of(args)
-    with home.open_store() as store:
-        for flag in args.flag or FLAGS:
-            try:
-                print_json(refresh(home.path, store, flag, args.data, home.settings))
-            except (TrainingError, FileNotFoundError) as exc:
-                raise CommandError(f"không huấn luyện lại được cờ {flag}: {exc}") from exc
+    product = [name for name in wanted if name in PRODUCT]
+    if product:
+        vntc = args.data / "vntc_train.jsonl"
+        for result in province_benchmark.run(product, vntc if vntc.is_file() else None):
+            print_json(result)
     return 0

@@ -21,18 +21,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from classifiers import MODELS_DIR
+from classifiers import DATA_DIR, MODELS_DIR
 from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds
 from classifiers.runtime.clusters import ClusterSettings, StoryClusters
 from classifiers.runtime.embed import Embedder, embedder_from_settings
 from classifiers.runtime.flags import FlagClassifier, merge_decisions
 from classifiers.runtime.itemtext import claim_windows, needs_classification, needs_triage
 from classifiers.runtime.lexical import ClaimPrefilter
+from classifiers.runtime.sections import DeclaredSections
 from classifiers.runtime.tone import ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
@@ -96,6 +98,27 @@ def load_home_models(home_path: str | Path) -> dict[str, Any]:
     return models
 
 
+@lru_cache(maxsize=8)
+def _shipped(path: str, mtime_ns: int) -> Any:
+    from classifiers.training.learn import load_model
+
+    return load_model(path)
+
+
+def shipped_model(settings: Any, key: str) -> Any:
+    """The model a setting (``classifiers.topic_model``, ``classifiers.tone_model``) names: a folder in
+    classifiers/data/ or an absolute path; None when the setting is empty or the folder holds no model."""
+    name = settings.get_str(f"classifiers.{key}")
+    if not name:
+        return None
+    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
+    try:
+        return _shipped(str(path), path.stat().st_mtime_ns)
+    except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
+        log.warning("shipped model not loaded %s", {"setting": key, "path": str(path), "error": str(exc)})
+        return None
+
+
 def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> list[Stage]:
     settings = home.settings
     embedder = embedder or embedder_from_settings(settings)
@@ -105,7 +128,8 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     clusters = StoryClusters(ClusterSettings.from_settings(settings))
     claims = ClaimMatcher(store, embedder, ClaimThresholds.from_settings(settings))
     topics = TopicTagger(taxonomy_for_home(home.path), embedder, TopicSettings.from_settings(settings),
-                         models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")})
+                         models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")},
+                         section_model=shipped_model(settings, "topic_model"))
     # Topic descriptions are embedded when an item is first embedded (most batches embed none: see above), so
     # start-up does not wait for the embedder; their vectors are kept in the store, so each process pays for
     # them once per home and embedder, not once per run (`classify` answers an analyst in seconds).
@@ -113,7 +137,9 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     saved = store.get_record("state", DESCRIPTIONS_STATE) or {}
     if saved.get("key") == descriptions_key:
         topics._descriptions = np.asarray(saved["vectors"], dtype=np.float32)
-    tone = ToneClassifier(model=models.get("tone"))
+    declared = DeclaredSections()
+    tone = ToneClassifier(model=models.get("tone") or shipped_model(settings, "tone_model"),
+                          other_places=home.profile.other_provinces)
     threshold = settings.get_float("classifiers.flag_threshold")
     national_threshold = settings.get_float("classifiers.national_flag_threshold")
     flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")}, threshold=threshold)
@@ -169,6 +195,7 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
 
     def tag_topics(items: list[dict[str, Any]], store: Store) -> None:
         todo = [i for i in items if needs_classification(i)]
+        declared.apply(todo, store)
         embedded = [i for i in todo if i["id"] in batch.vectors]
         if embedded:
             vectors = np.stack([batch.vectors[i["id"]] for i in embedded])

@@ -180,6 +180,29 @@ def _urgency(item: dict[str, Any], store: Store) -> dict[str, Any]:
     return {"urgency": urgency, "urgency_reasons": reasons}
 
 
+def set_section(store: Store, actor: Actor, item_id: str, section: str, reason: str = "") -> dict[str, Any]:
+    """An analyst's correction of an item's section: the item's first topic becomes that section's topic, and
+    the correction is kept as a training label (task "topic") that `diemtin classifier refresh` learns from."""
+    require(actor, "item.label")
+    if section not in vocabulary.codes("sections"):
+        raise ActionError(f"Chuyên mục không hợp lệ: {section}.")
+    item = _item(store, item_id)
+    at = iso(now_utc())
+    label_text = vocabulary.label("sections", section)
+    chosen = next((dict(t) for t in item.get("topics") or [] if isinstance(t, dict) and t.get("id") == section), None)
+    chosen = chosen or {"id": section, "label": label_text, "score": 1.0, "sections": [section], "evidence": []}
+    chosen["score"] = 1.0
+    chosen["evidence"] = [{"kind": "model", "text": "", "start": None, "end": None,
+                           "detail": f"cán bộ {actor.login} sửa chuyên mục thành {label_text}"}, *chosen.get("evidence", [])]
+    rest = [t for t in item.get("topics") or [] if isinstance(t, dict) and t.get("id") != section]
+    label = {"id": f"{item_id}|topic", "item_id": item_id, "task": "topic", "label": section,
+             "actor": actor.login, "at": at}
+    store.put_record("labels", label["id"], label)
+    store.update_item(item_id, {"topics": [chosen, *rest]}, actor=actor.login, action="item.section",
+                      reason=reason or label_text)
+    return label
+
+
 def _item(store: Store, item_id: str) -> dict[str, Any]:
     item = store.get_item(item_id)
     if item is None:

@@ -10,6 +10,8 @@ Two TF-IDF views (sublinear tf) of the same normalised text and one prior, stack
   or misplaces diacritics, stretches letters ("quáaaa") and invents spellings ("đm", "dm", "đ.m"); folded
   character grams let all those forms share weight. Long texts contribute only their beginning to this view
   (the title and lead say what a text is about; the full body only costs time).
+- numbers a component computed itself (``row["features"]``, e.g. the tone reader's cue sums), as a dense view
+  (``sign(x) * log(1 + |x|)``, times ``dense_weight``): a model learns how much each reading counts next to the words.
 - whether the text uses a phrase of the offensive lexicon (:mod:`classifiers.runtime.offensive_lexicon`, from ViHOS):
   two indicator columns. A model trained on a few hundred labels learns from them what it could not learn
   from its own few examples of each insult.
@@ -32,9 +34,8 @@ import numpy as np
 from classifiers.runtime import offensive_lexicon
 from pipeline.core.text import fold, normalize
 
-if TYPE_CHECKING:  # scipy and scikit-learn load only to fit or transform: scoring a compact model needs neither
+if TYPE_CHECKING:  # scipy loads only to fit or transform: scoring a compact model needs it not
     from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
 FIELDS = ("title", "text")
 # A letter repeated three or more times is the same word stretched ("quáaaa", "đẹppppp"): keep two.
@@ -106,6 +107,7 @@ class Prepared:
     keys: list[list[str]]
     folded_head: str
     lexicon_hits: int
+    dense: tuple[float, ...] = ()
 
 
 class WordAnalyzer:
@@ -156,13 +158,82 @@ def _folded_head(fields: tuple[str, str], max_chars: int) -> str:
     return unstretch(fold(head).lower())
 
 
+class Vectorizer:
+    """TF-IDF of one view (what scikit-learn's TfidfVectorizer computes with ``sublinear_tf=True`` and smooth
+    idf, l2-normalised rows), kept as plain data: a term list and an idf array, so a saved model is JSON and
+    arrays, never a pickle, and loads in a fraction of a second."""
+
+    def __init__(self, analyzer: Any, min_df: int = 1, max_features: int | None = None):
+        self.analyzer = analyzer
+        self.min_df = int(min_df)
+        self.max_features = max_features
+        self.vocabulary_: dict[str, int] = {}
+        self.idf_ = np.zeros(0, dtype=np.float32)
+
+    def fit_transform(self, docs: list[Any]) -> sparse.csr_matrix:
+        term_lists = [self.analyzer(d) for d in docs]
+        df: dict[str, int] = defaultdict(int)
+        for terms in term_lists:
+            for term in set(terms):
+                df[term] += 1
+        kept = [t for t, c in df.items() if c >= self.min_df]
+        if self.max_features and len(kept) > self.max_features:
+            kept.sort(key=lambda t: (-df[t], t))
+            kept = kept[:self.max_features]
+        kept.sort()
+        self.vocabulary_ = {t: i for i, t in enumerate(kept)}
+        n = len(docs)
+        self.idf_ = (np.log((1 + n) / (1 + np.array([df[t] for t in kept], dtype=np.float64))) + 1).astype(np.float32)
+        return self._matrix(term_lists)
+
+    def transform(self, docs: list[Any]) -> sparse.csr_matrix:
+        return self._matrix([self.analyzer(d) for d in docs])
+
+    def _matrix(self, term_lists: list[list[str]]) -> sparse.csr_matrix:
+        vocab = self.vocabulary_
+        from scipy import sparse
+
+        indptr, indices, data = [0], [], []
+        for terms in term_lists:
+            counts: dict[int, int] = defaultdict(int)
+            for term in terms:
+                index = vocab.get(term)
+                if index is not None:
+                    counts[index] += 1
+            indices.extend(counts.keys())
+            data.extend(counts.values())
+            indptr.append(len(indices))
+        x = sparse.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+                               np.asarray(indptr, dtype=np.int64)), shape=(len(term_lists), len(vocab)))
+        if x.nnz:
+            x.data = (1 + np.log(x.data)) * self.idf_[x.indices]
+            norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+            norms[norms == 0] = 1
+            x = sparse.csr_matrix(sparse.diags((1 / norms).astype(np.float32)) @ x)
+        return x
+
+    def terms(self) -> list[str]:
+        out = [""] * len(self.vocabulary_)
+        for term, index in self.vocabulary_.items():
+            out[index] = term
+        return out
+
+    @classmethod
+    def restore(cls, analyzer: Any, terms: list[str], idf: np.ndarray) -> Vectorizer:
+        vectorizer = cls(analyzer)
+        vectorizer.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        vectorizer.idf_ = np.asarray(idf, dtype=np.float32)
+        return vectorizer
+
+
 class FeatureBuilder:
     """Fits the two TF-IDF views on training rows and turns any rows into one sparse matrix."""
 
     def __init__(self, config: dict[str, Any]):
         self.config = dict(config)
-        self.word: TfidfVectorizer | None = None
-        self.char: TfidfVectorizer | None = None
+        self.word: Vectorizer | None = None
+        self.char: Vectorizer | None = None
+        self.n_dense = 0
         # Kept with the model, so a model scores the same after the shipped list changes.
         name = self.config.get("lexicon") or ""
         self.lexicon: frozenset[str] = offensive_lexicon.load(offensive_lexicon.LEXICON_FILE.parent / name) \
@@ -172,7 +243,21 @@ class FeatureBuilder:
         fields = field_texts(row)
         max_chars = int(self.config["char_max_chars"])
         hits = sum(1 for _ in self._lexicon_matches(token_keys(_head(fields, max_chars)))) if self.lexicon else 0
-        return Prepared(fields, token_keys(fields), _folded_head(fields, max_chars), hits)
+        dense = tuple(float(v) for v in row.get("features") or ())
+        return Prepared(fields, token_keys(fields), _folded_head(fields, max_chars), hits, dense)
+
+    def _dense_columns(self, docs: list[Prepared]) -> sparse.csr_matrix:
+        """The rows' own numbers (missing ones are 0), squashed so a count of 30 does not drown the words."""
+        from scipy import sparse
+
+        if not getattr(self, "n_dense", 0):
+            return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+        values = np.zeros((len(docs), self.n_dense), dtype=np.float32)
+        for index, doc in enumerate(docs):
+            row = doc.dense[:self.n_dense]
+            values[index, :len(row)] = row
+        values = np.sign(values) * np.log1p(np.abs(values)) * float(self.config.get("dense_weight", 1.0))
+        return sparse.csr_matrix(values)
 
     def _lexicon_matches(self, keys: list[list[str]]) -> Iterator[tuple[int, int, int]]:
         """(field index, first token, last token + 1) of each listed phrase in the text (its head: insults
@@ -193,35 +278,54 @@ class FeatureBuilder:
         return sparse.csr_matrix((np.ones(len(docs), dtype=np.float32), (np.arange(len(docs)), column)),
                                  shape=(len(docs), 2))
 
-    def _vectorizers(self, n_rows: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def analyzers(self) -> tuple[WordAnalyzer, CharAnalyzer]:
+        low, high = self.config["word_ngrams"]
+        clow, chigh = self.config["char_ngrams"]
+        return WordAnalyzer(int(low), int(high)), CharAnalyzer(int(clow), int(chigh))
 
+    def _vectorizers(self, n_rows: int) -> tuple[Vectorizer, Vectorizer]:
         cfg = self.config
         # On a few hundred rows most useful terms occur once; pruning them would leave nothing to learn from.
         min_df = int(cfg["min_df"]) if n_rows >= int(cfg["min_df_from_rows"]) else 1
-        low, high = cfg["word_ngrams"]
-        word = TfidfVectorizer(analyzer=WordAnalyzer(int(low), int(high)), sublinear_tf=True, min_df=min_df,
-                               max_features=int(cfg["max_features"]), dtype=np.float32)
-        clow, chigh = cfg["char_ngrams"]
-        char = TfidfVectorizer(analyzer=CharAnalyzer(int(clow), int(chigh)), sublinear_tf=True, min_df=min_df,
-                               max_features=int(cfg["max_features"]), dtype=np.float32)
-        return word, char
+        word, char = self.analyzers()
+        return (Vectorizer(word, min_df, int(cfg["max_features"])),
+                Vectorizer(char, min_df, int(cfg.get("max_char_features") or cfg["max_features"])))
+
+    # ------------------------------------------------------------------ plain-data state (see learn.save)
+    def state(self) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, np.ndarray]]:
+        """(json-able settings, term lists, idf arrays) of a fitted builder."""
+        assert self.word is not None and self.char is not None
+        return ({"config": self.config, "n_dense": self.n_dense, "lexicon": sorted(self.lexicon)},
+                {"word": self.word.terms(), "char": self.char.terms()},
+                {"word_idf": self.word.idf_, "char_idf": self.char.idf_})
+
+    @classmethod
+    def restore(cls, settings: dict[str, Any], terms: dict[str, list[str]], arrays: Any) -> FeatureBuilder:
+        builder = cls({**settings["config"], "lexicon": ""})
+        builder.config = dict(settings["config"])
+        builder.lexicon = frozenset(settings.get("lexicon") or ())
+        builder.n_dense = int(settings.get("n_dense") or 0)
+        word, char = builder.analyzers()
+        builder.word = Vectorizer.restore(word, terms["word"], arrays["word_idf"])
+        builder.char = Vectorizer.restore(char, terms["char"], arrays["char_idf"])
+        return builder
 
     def fit_transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
         from scipy import sparse
 
         self.word, self.char = self._vectorizers(len(docs))
+        self.n_dense = max((len(d.dense) for d in docs), default=0)
         xw = self.word.fit_transform(docs)
         xc = self.char.fit_transform(docs)
-        return sparse.hstack([xw, xc, self._lexicon_columns(docs)], format="csr")
+        return sparse.hstack([xw, xc, self._lexicon_columns(docs), self._dense_columns(docs)], format="csr")
 
     def transform(self, docs: list[Prepared]) -> sparse.csr_matrix:
         from scipy import sparse
 
         if self.word is None or self.char is None:
             raise RuntimeError("FeatureBuilder used before fit")
-        return sparse.hstack([self.word.transform(docs), self.char.transform(docs), self._lexicon_columns(docs)],
-                             format="csr")
+        return sparse.hstack([self.word.transform(docs), self.char.transform(docs), self._lexicon_columns(docs),
+                              self._dense_columns(docs)], format="csr")
 
     @property
     def n_word(self) -> int:

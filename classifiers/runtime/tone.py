@@ -1,155 +1,384 @@
-"""Tone toward the province (tích cực / trung lập / tiêu cực) for the image-monitoring duty.
+"""Tone toward the province (tích cực / trung lập / tiêu cực): how an item reflects on the province's people,
+authorities, economy and image, which is not the polarity of its words.
 
-Tone is about the province, not the article: a cue counts fully when it is near one of the province's
-places (the ``places`` relevance found, with offsets) and only a little when it is elsewhere. Cues are the
-lexicon in ``data/tone_lexicon.yaml``; a negator just before a cue turns it around, a "fighting against"
-word before a negative cue cancels it. When the home has a model trained on analysts' tone labels, its
-probabilities are mixed with the lexicon's, the lexicon weighing in proportion to the cues it found.
+How an item is read (every step is linear in the text, and the body is capped):
+
+1. **Where to read.** The title and the lead say what happened; the body adds its first ``body_chars``
+   characters. Bylines, photo credits and other short unpunctuated lines are skipped.
+2. **Whom a sentence is about.** A sentence that names one of the province's places (relevance found them,
+   with offsets) is about the province; one that names another province or a country and none of ours is
+   about someone else and counts little; the title and lead of an item about the province are about it.
+3. **What happened.** Cues of ``data/tone_lexicon.yaml`` are grouped by event kind (disaster, accident,
+   epidemic, crime, violation, failure, complaint; achievement, recognition, growth, opening, support,
+   image), so the event weighs in whatever words the writer chose. "tăng"/"giảm" are read with what rises
+   or falls ("số vụ tai nạn giảm" is good news, "giá thép tăng" bad news); a negator turns a cue around, a
+   "fighting against" word cancels a negative one; contest verbs turn around when the province comes after
+   them ("Hà Nội thắng Thái Nguyên"). Routine frames (meetings, notices) weigh toward neutral.
+4. **Passing mentions.** An item that names the province only in a list of provinces or only in passing is
+   neutral: the news is about someone else.
+5. **Decision.** The cue sums and the reading's facts are features of a model trained on labelled items
+   (``classifiers/data/models/tone``, shipped; a home's own "tone" model replaces it), which also reads the
+   words of the title and lead. Without a model the cue sums decide alone. The evidence lists the cues,
+   each with its kind, its weight and why it counted.
+
+Scores are calibrated probabilities; the digest's "tích cực" section takes only items whose positive score
+reaches ``digest.positive_min_score``.
 """
 
 from __future__ import annotations
 
-import bisect
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.runtime.itemtext import ItemText, evidence_of, model_rows
-from classifiers.runtime.lexicon import Match, TermMatcher, load_yaml, to_terms
+from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
 from pipeline.core.text import fold
 
 LABELS = ("tich_cuc", "trung_lap", "tieu_cuc")
 LABEL_VN = {"tich_cuc": "tích cực", "trung_lap": "trung lập", "tieu_cuc": "tiêu cực"}
 LEXICON_FILE = "tone_lexicon.yaml"
+KIND_VN = {
+    "disaster": "thiên tai", "accident": "tai nạn, sự cố", "epidemic": "dịch bệnh", "crime": "tội phạm",
+    "violation": "vi phạm", "failure": "yếu kém, thất bại", "complaint": "phản ánh, bức xúc",
+    "achievement": "thành tích", "recognition": "ghi nhận", "growth": "tăng trưởng", "opening": "khánh thành, đầu tư",
+    "support": "hỗ trợ", "image": "hình ảnh đẹp", "change": "tăng/giảm", "frame": "tin thường lệ",
+}
+NEGATIVE_KINDS = ("disaster", "accident", "epidemic", "crime", "violation", "failure", "complaint")
+POSITIVE_KINDS = ("achievement", "recognition", "growth", "opening", "support", "image")
+# Names of the reading's numeric features, in order: what a trained tone model reads besides the words.
+FEATURES = (
+    *(f"{part}_{sign}" for part in ("title", "lead", "body") for sign in ("pos", "neg")),
+    *(f"kind_{k}" for k in (*NEGATIVE_KINDS, *POSITIVE_KINDS)),
+    "change_pos", "change_neg", "frames", "ours_title", "ours_lead", "ours_count", "ours_in_list", "others_head",
+    "passing", "pos_total", "neg_total",
+)
+# The neutral probability a passing mention gets at least.
+PASSING_NEUTRAL = 0.8
+_SENTENCE = re.compile(r"[^.!?;…\n]+[.!?;…]*")
+_WORD = re.compile(r"[^\W_]+")
 _PREVIOUS_WORDS = 3
-_SENTENCE_END = re.compile(r"[.!?;\n](?:\s|$)")
+# A change word and its quantity are read together when at most this many words apart, in one clause.
+_CHANGE_SPAN = 6
+_CLAUSE_BREAK = re.compile(r"[,:()\"“”]| nhưng | song | trong khi ")
+# Lines that are not prose: bylines, credits, captions ("Ảnh: ...", "Nguyễn Văn A", "Theo VOV").
+_CREDIT = re.compile(r"^(ảnh|video|nguồn|theo|clip|đồ họa|xem thêm|tin liên quan|bài liên quan)\b", re.IGNORECASE)
 
 
 @dataclass
-class _Cue:
+class Cue:
     field: str
-    match: Match
-    polarity: int  # +1 positive, -1 negative, after negation
+    part: str  # title | lead | body
+    start: int
+    end: int
+    text: str
+    kind: str
+    polarity: int  # +1, -1 (after negation and attribution), 0 for a neutral frame
     weight: float
     note: str
 
 
-class ToneClassifier:
-    def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None):
+@dataclass
+class Reading:
+    """What the tone reader found in one item: cues (evidence) and the numeric features."""
+
+    cues: list[Cue]
+    features: dict[str, float]
+
+    def vector(self) -> list[float]:
+        return [float(self.features.get(name, 0.0)) for name in FEATURES]
+
+
+class ToneReader:
+    """The cue reading of an item (steps 1-4 of the module doc), shared by the classifier and training."""
+
+    def __init__(self, lexicon: dict[str, Any] | None = None, other_places: list[str] | tuple[str, ...] = ()):
         lex = lexicon or load_yaml(LEXICON_FILE)
-        self.positive = TermMatcher(to_terms(lex["positive"], "positive"))
-        self.negative = TermMatcher(to_terms(lex["negative"], "negative"))
+        self.lex = lex
+        terms: list[Term] = []
+        for sign, groups in (("+", lex["positive"]), ("-", lex["negative"])):
+            for kind, entries in groups.items():
+                terms.extend(Term(t.text, f"{sign}{kind}", t.weight, t.case_sensitive) for t in to_terms(entries))
+        terms.extend(Term(t.text, "0frame", t.weight) for t in to_terms(lex.get("neutral_frames", [])))
+        self.cues = TermMatcher(terms)
+        self.changes = TermMatcher([Term(t, "rise") for t in lex.get("rise", [])]
+                                   + [Term(t, "fall") for t in lex.get("fall", [])]
+                                   + [Term(t, "skip") for t in lex.get("change_exceptions", [])])
+        self.quantities = TermMatcher([Term(t, "bad") for t in lex.get("bad_quantities", [])]
+                                      + [Term(t, "good") for t in lex.get("good_quantities", [])])
+        elsewhere = [*lex.get("elsewhere", []), *other_places]
+        self.elsewhere = TermMatcher([Term(t, "other", 1.0, True) for t in elsewhere])
         self.negators = _phrase_regex(lex.get("negators", []))
         self.not_negators = _phrase_regex(lex.get("not_negators", []))
         self.neutralizers = _phrase_regex(lex.get("neutralizers", []))
-        self.window = int(lex.get("window", 220))
-        self.far_weight = float(lex.get("far_weight", 0.3))
-        self.title_weight = float(lex.get("title_weight", 1.5))
-        self.neutral_prior = float(lex.get("neutral_prior", 0.8))
+        self.contest = _phrase_regex(lex.get("contest_verbs", []))
+        self.weights = {key: float(lex.get(key, default)) for key, default in (
+            ("title_weight", 2.0), ("lead_weight", 1.5), ("body_weight", 0.6), ("others_weight", 0.15),
+            ("unplaced_weight", 0.6), ("neutral_prior", 1.2), ("frame_weight", 0.6))}
+        self.body_chars = int(lex.get("body_chars", 1500))
+
+    # ------------------------------------------------------------------ reading
+    def read(self, item: dict[str, Any]) -> Reading:
+        title = item.get("title") or ""
+        text = item.get("text") or ""
+        if not text and item.get("lead"):
+            text = item["lead"]
+        lead_end = _lead_end(text)
+        window_end = min(len(text), lead_end + self.body_chars)
+        ours = _our_spans(item)
+        exact = written_with_diacritics(f"{title} {text[:2000]}")
+        cues: list[Cue] = []
+        facts = {"ours_title": float(bool(ours.get("title"))),
+                 "ours_lead": float(any(s < lead_end for s, _ in ours.get("text", []))),
+                 "ours_count": math.log1p(len(ours.get("title", [])) + len(ours.get("text", []))),
+                 "ours_in_list": 0.0, "others_head": 0.0}
+        in_list = 0
+        for field_name, value, lo, hi in (("title", title, 0, len(title)), ("text", text, 0, window_end)):
+            if not value:
+                continue
+            for start, end in _sentences(value, lo, hi):
+                sentence = value[start:end]
+                if field_name == "text" and start >= lead_end and _CREDIT.match(sentence.strip()):
+                    continue
+                part = "title" if field_name == "title" else ("lead" if start < lead_end else "body")
+                own = [(s, e) for s, e in ours.get(field_name, []) if start <= s < end]
+                others = list({(m.start, m.end): m for m in self.elsewhere.find(sentence, exact_diacritics=exact)
+                               if not any(start + m.start <= s < start + m.end for s, _ in own)}.values())
+                if own and len(others) >= 2:  # "các tỉnh Lạng Sơn, Cao Bằng, Hà Giang": the province in a list
+                    in_list += len(own)
+                if others and not own and part != "body":
+                    facts["others_head"] += 1.0
+                base = self.weights[f"{part}_weight"]
+                if own:
+                    where, scale = "nói về tỉnh", 1.0
+                elif others:
+                    where, scale = "nói về nơi khác", self.weights["others_weight"]
+                elif part == "body":
+                    where, scale = "không nêu địa danh", self.weights["unplaced_weight"]
+                else:
+                    where, scale = "tít, sapo", 1.0
+                cues.extend(self._sentence_cues(field_name, part, sentence, start, own, exact, base * scale, where))
+        mentions = len(ours.get("title", [])) + len(ours.get("text", []))
+        facts["ours_in_list"] = in_list / max(1, mentions)
+        facts["passing"] = float(facts["ours_in_list"] >= 0.5
+                                 or (not facts["ours_title"] and not facts["ours_lead"] and mentions <= 1))
+        cues = _dedupe(cues)
+        return Reading(cues, self._features(cues, facts))
+
+    def _sentence_cues(self, field_name: str, part: str, sentence: str, offset: int, own: list[tuple[int, int]],
+                       exact: bool, weight: float, where: str) -> list[Cue]:
+        folded = fold(sentence)
+        # Negators are read as written when the text has diacritics: folded, "thiều" would be "thiếu".
+        plain = sentence.lower() if exact else folded
+        found = self.cues.find(sentence, folded=folded, exact_diacritics=exact)
+        changes = [m for m in self.changes.find(sentence, folded=folded, exact_diacritics=exact)
+                   if m.term.payload != "skip"]
+        quantities = self.quantities.find(sentence, folded=folded, exact_diacritics=exact)
+        out: list[Cue] = []
+        used: list[tuple[int, int]] = []
+        for change in changes:
+            quantity = _nearest_quantity(sentence, change, quantities)
+            if quantity is None:
+                continue
+            rising = change.term.payload == "rise"
+            good = quantity.term.payload == "good"
+            polarity = 1 if rising == good else -1
+            if self._negated(plain, change.start):
+                polarity = -polarity
+            lo, hi = min(change.start, quantity.start), max(change.end, quantity.end)
+            used.append((lo, hi))
+            note = (f"{'tăng' if rising else 'giảm'} {quantity.text} ({'tốt' if polarity > 0 else 'xấu'}), "
+                    f"{where}")
+            out.append(Cue(field_name, part, offset + lo, offset + hi, sentence[lo:hi], "change", polarity, weight, note))
+        found.sort(key=lambda m: -(m.end - m.start))
+        taken: list[tuple[int, int]] = []
+        for match in found:
+            if any(s < match.end and match.start < e for s, e in taken + used):
+                continue
+            taken.append((match.start, match.end))
+            sign, kind = match.term.payload[0], match.term.payload[1:]
+            if sign == "0":
+                out.append(Cue(field_name, part, offset + match.start, offset + match.end, match.text, kind, 0,
+                               weight * match.term.weight, f"{KIND_VN['frame']}, {where}"))
+                continue
+            polarity = 1 if sign == "+" else -1
+            before = _previous_words(plain, match.start)
+            note = KIND_VN.get(kind, kind)
+            if polarity < 0 and self.neutralizers.search(before):
+                continue
+            if self.negators.search(before) and not self.not_negators.search(before):
+                polarity = -polarity
+                note += ", bị phủ định"
+            if self.contest.fullmatch(fold(match.text)) and own and \
+                    all(s - offset > match.start for s, _ in own) and _named_before(sentence, match.start):
+                polarity = -polarity
+                note += ", tỉnh là đối thủ"
+            out.append(Cue(field_name, part, offset + match.start, offset + match.end, match.text, kind, polarity,
+                           weight * match.term.weight, f"{note}, {where}"))
+        return out
+
+    def _negated(self, plain: str, start: int) -> bool:
+        before = _previous_words(plain, start)
+        return bool(self.negators.search(before)) and not self.not_negators.search(before)
+
+    def _features(self, cues: list[Cue], facts: dict[str, float]) -> dict[str, float]:
+        features = dict(facts)
+        for cue in cues:
+            if cue.polarity == 0:
+                if cue.part != "body":
+                    features["frames"] = features.get("frames", 0.0) + cue.weight
+                continue
+            sign = "pos" if cue.polarity > 0 else "neg"
+            key = f"{cue.part}_{sign}"
+            features[key] = features.get(key, 0.0) + cue.weight
+            features[f"{sign}_total"] = features.get(f"{sign}_total", 0.0) + cue.weight
+            if cue.kind == "change":
+                features[f"change_{sign}"] = features.get(f"change_{sign}", 0.0) + cue.weight
+            else:
+                features[f"kind_{cue.kind}"] = features.get(f"kind_{cue.kind}", 0.0) + cue.polarity * cue.weight
+        return features
+
+    # ------------------------------------------------------------------ the rule's own decision
+    def distribution(self, reading: Reading) -> dict[str, float]:
+        """Tone from the cues alone (no model): positive and negative weight against a neutral prior."""
+        f = reading.features
+        pos, neg = f.get("pos_total", 0.0), f.get("neg_total", 0.0)
+        neutral = self.weights["neutral_prior"] + self.weights["frame_weight"] * f.get("frames", 0.0)
+        if f.get("passing"):
+            neutral += 2.0 * (pos + neg) + 2.0
+        total = pos + neg + neutral
+        return {"tich_cuc": pos / total, "trung_lap": neutral / total, "tieu_cuc": neg / total}
+
+
+class ToneClassifier:
+    """``classify(item) -> {"label", "score", "scores", "evidence"}`` (see the module doc)."""
+
+    def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
+                 other_places: list[str] | tuple[str, ...] = ()):
+        self.reader = ToneReader(lexicon, other_places)
         self.model = model
 
     def classify(self, item: dict[str, Any]) -> dict[str, Any]:
         return self.classify_batch([item])[0]
 
     def classify_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        model_probs = self._model_probs(items)
-        return [self._one(item, model_probs[i] if model_probs else None) for i, item in enumerate(items)]
+        readings = [self.reader.read(item) for item in items]
+        probs = self._model_probs(items, readings)
+        return [self._result(reading, probs[i] if probs else None) for i, reading in enumerate(readings)]
 
-    def _one(self, item: dict[str, Any], model_prob: dict[str, float] | None) -> dict[str, Any]:
-        text = ItemText(item)
-        places = [(p.get("field") or "text", int(p["start"]), int(p["end"])) for p in item.get("places") or []
-                  if p.get("start") is not None and p.get("end") is not None]
-        cues = self._cues(text, places)
-        pos = sum(c.weight for c in cues if c.polarity > 0)
-        neg = sum(c.weight for c in cues if c.polarity < 0)
-        total = pos + neg + self.neutral_prior
-        dist = {"tich_cuc": pos / total, "tieu_cuc": neg / total, "trung_lap": self.neutral_prior / total}
-        evidence = [evidence_of(c.field, c.match, c.note) for c in sorted(cues, key=lambda c: -c.weight)[:10]]
-        if model_prob:
-            # The lexicon speaks in proportion to the cues it found; with none, the model decides.
-            share = (pos + neg) / (pos + neg + 1.0)
-            dist = {label: share * dist[label] + (1 - share) * float(model_prob.get(label, 0.0)) for label in LABELS}
-            best = max(model_prob, key=model_prob.get)
-            evidence.append({"kind": "model", "text": "", "start": None, "end": None,
-                             "detail": f"mô hình học từ nhãn của cán bộ: {LABEL_VN.get(best, best)} "
-                                       f"({model_prob[best]:.2f})"})
-        label = max(LABELS, key=lambda k: dist[k])
-        summary = (f"tín hiệu tích cực {pos:.1f}, tiêu cực {neg:.1f} "
-                   f"({'gần địa danh của tỉnh' if places else 'không có vị trí địa danh, tính nhẹ'})")
-        evidence.insert(0, {"kind": "model", "text": "", "start": None, "end": None, "detail": summary})
-        return {"label": label, "score": round(dist[label], 3), "evidence": evidence}
+    def _result(self, reading: Reading, model_prob: dict[str, float] | None) -> dict[str, Any]:
+        dist = dict(model_prob or self.reader.distribution(reading))
+        if reading.features.get("passing"):
+            # The province only in a list or in passing: the news is about someone else, neutral for the province.
+            rest = sum(dist.get(k, 0.0) for k in ("tich_cuc", "tieu_cuc"))
+            neutral = max(dist.get("trung_lap", 0.0), PASSING_NEUTRAL)
+            scale = (1.0 - neutral) / rest if rest > 0 else 0.0
+            dist = {"tich_cuc": dist.get("tich_cuc", 0.0) * scale, "trung_lap": neutral,
+                    "tieu_cuc": dist.get("tieu_cuc", 0.0) * scale}
+        label = max(LABELS, key=lambda k: dist.get(k, 0.0))
+        cues = sorted((c for c in reading.cues if c.polarity), key=lambda c: -c.weight)[:10]
+        evidence: list[dict[str, Any]] = [{
+            "kind": "model", "text": "", "start": None, "end": None,
+            "detail": _summary(reading, model_prob is not None)}]
+        evidence.extend({"kind": "term", "field": c.field, "text": c.text, "start": c.start, "end": c.end,
+                         "detail": f"{'tích cực' if c.polarity > 0 else 'tiêu cực'}: {c.note} (trọng số {c.weight:.2f})"}
+                        for c in cues)
+        return {"label": label, "score": round(float(dist.get(label, 0.0)), 3),
+                "scores": {k: round(float(dist.get(k, 0.0)), 3) for k in LABELS}, "evidence": evidence}
 
-    def _cues(self, text: ItemText, places: list[tuple[str, int, int]]) -> list[_Cue]:
-        cues: list[_Cue] = []
-        # Characters already read as part of a cue, per field: checking a span costs its length, not the number
-        # of cues found so far (a 1 MB text has thousands: comparing each with all was quadratic).
-        taken = {name: bytearray(len(value)) for name, value in text.fields.items()}
-        nearby = _PlaceIndex(places)
-        found = [(f, m, 1) for f, m in text.find(self.positive)] + [(f, m, -1) for f, m in text.find(self.negative)]
-        # Longer cues first, so "thông tin sai sự thật" is not also read as its parts.
-        found.sort(key=lambda x: -(x[1].end - x[1].start))
-        for field_name, match, polarity in found:
-            covered = taken[field_name]
-            if 1 in covered[match.start:match.end]:
-                continue
-            covered[match.start:match.end] = b"\x01" * (match.end - match.start)
-            before = fold(" ".join(text.fields[field_name][max(0, match.start - 40):match.start].split()[-_PREVIOUS_WORDS:]))
-            note = "tích cực" if polarity > 0 else "tiêu cực"
-            if polarity < 0 and self.neutralizers.search(before):
-                continue
-            if self.negators.search(before) and not self.not_negators.search(before):
-                polarity = -polarity
-                note = f"bị phủ định, thành {'tích cực' if polarity > 0 else 'tiêu cực'}"
-            near = any(_same_sentence(text.fields[field_name], s, e, match, self.window)
-                       for s, e in nearby.around(field_name, match.start - self.window, match.end + self.window))
-            weight = match.term.weight * (1.0 if near else self.far_weight)
-            if field_name == "title":
-                weight *= self.title_weight
-            where = "gần địa danh của tỉnh" if near else "xa địa danh của tỉnh"
-            cues.append(_Cue(field_name, match, polarity, weight, f"{note}, {where} (trọng số {weight:.2f})"))
-        return cues
-
-    def _model_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float]] | None:
+    def _model_probs(self, items: list[dict[str, Any]], readings: list[Reading]) -> list[dict[str, float]] | None:
         if self.model is None:
             return None
-        return self.model.predict_proba(model_rows(items))
+        return self.model.predict_proba(tone_rows(items, readings))
 
 
-class _PlaceIndex:
-    """Places of the province by field, sorted, so a cue looks only at the places within its window."""
-
-    def __init__(self, places: list[tuple[str, int, int]]):
-        self.spans: dict[str, list[tuple[int, int]]] = {}
-        for field_name, start, end in places:
-            self.spans.setdefault(field_name, []).append((start, end))
-        self.starts: dict[str, list[int]] = {}
-        self.longest: dict[str, int] = {}
-        for field_name, spans in self.spans.items():
-            spans.sort()
-            self.starts[field_name] = [start for start, _ in spans]
-            self.longest[field_name] = max(end - start for start, end in spans)
-
-    def around(self, field_name: str, lo: int, hi: int) -> list[tuple[int, int]]:
-        """Places of a field that overlap [lo, hi]."""
-        spans = self.spans.get(field_name)
-        if not spans:
-            return []
-        starts = self.starts[field_name]
-        first = bisect.bisect_left(starts, lo - self.longest[field_name])
-        last = bisect.bisect_right(starts, hi)
-        return [(start, end) for start, end in spans[first:last] if end >= lo]
+def tone_rows(items: list[dict[str, Any]], readings: list[Reading]) -> list[dict[str, Any]]:
+    """What the tone model reads: the title, the lead and the reading's features."""
+    return [{"title": item.get("title") or "", "text": _head(item), "features": reading.vector()}
+            for item, reading in zip(items, readings, strict=True)]
 
 
-def _same_sentence(value: str, start: int, end: int, match: Match, window: int) -> bool:
-    """A cue speaks about a place when both are in one sentence, no farther apart than ``window``."""
-    if match.start - window > end or start - window > match.end:
-        return False
-    lo, hi = min(start, match.start), max(end, match.end)
-    return _SENTENCE_END.search(value, lo, hi) is None
+def _head(item: dict[str, Any]) -> str:
+    text = item.get("text") or item.get("lead") or ""
+    return text[:_lead_end(text)]
+
+
+def _summary(reading: Reading, model: bool) -> str:
+    f = reading.features
+    parts = [f"tín hiệu tích cực {f.get('pos_total', 0.0):.1f}, tiêu cực {f.get('neg_total', 0.0):.1f}"]
+    if f.get("passing"):
+        parts.append("tỉnh chỉ được nhắc qua (trong danh sách hoặc một lần), không phải chủ thể của tin")
+    elif f.get("ours_title") or f.get("ours_lead"):
+        parts.append("tỉnh có trong tít hoặc sapo")
+    if model:
+        parts.append("mô hình đã học kết hợp tín hiệu và từ ngữ của tít, sapo")
+    return "; ".join(parts)
+
+
+def _lead_end(text: str) -> int:
+    """End of the lead: the first paragraph (at most 600 characters)."""
+    cut = text.find("\n")
+    end = len(text) if cut < 0 else cut
+    return min(end, 600)
+
+
+def _sentences(value: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    out = []
+    for m in _SENTENCE.finditer(value, lo, hi):
+        if m.group(0).strip():
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _our_spans(item: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for place in item.get("places") or []:
+        if place.get("start") is None or place.get("end") is None:
+            continue
+        spans.setdefault(place.get("field") or "text", []).append((int(place["start"]), int(place["end"])))
+    return spans
+
+
+def _previous_words(folded: str, start: int) -> str:
+    return " ".join(folded[max(0, start - 40):start].split()[-_PREVIOUS_WORDS:])
+
+
+def _named_before(sentence: str, start: int) -> bool:
+    """A capitalised name (a team, a province) before a contest verb: someone else is the subject."""
+    return any(w[0].isupper() for w in _WORD.findall(sentence[:start])[1:])
+
+
+def _nearest_quantity(sentence: str, change: Match, quantities: list[Match]) -> Match | None:
+    best: tuple[int, Match] | None = None
+    for quantity in quantities:
+        if quantity.start >= change.end:
+            between = sentence[change.end:quantity.start]
+        elif quantity.end <= change.start:
+            between = sentence[quantity.end:change.start]
+        else:
+            continue
+        if _CLAUSE_BREAK.search(between):
+            continue
+        distance = len(_WORD.findall(between))
+        if distance <= _CHANGE_SPAN and (best is None or distance < best[0]):
+            best = (distance, quantity)
+    return best[1] if best else None
+
+
+def _dedupe(cues: list[Cue]) -> list[Cue]:
+    """One cue per word and sign per part of the item: a long article repeating "tai nạn" tells it once."""
+    best: dict[tuple[str, str, int], Cue] = {}
+    for cue in cues:
+        key = (cue.part, fold(cue.text), cue.polarity)
+        if key not in best or cue.weight > best[key].weight:
+            best[key] = cue
+    return sorted(best.values(), key=lambda c: (c.field != "title", c.start))
 
 
 def _phrase_regex(phrases: list[str]) -> re.Pattern[str]:
-    alternatives = sorted({re.escape(fold(p)).replace(r"\ ", r"\s*") for p in phrases}, key=len, reverse=True)
+    """Phrases as written and folded, so they match text with or without diacritics."""
+    forms = {form for p in phrases for form in (p.lower(), fold(p))}
+    alternatives = sorted({re.escape(f).replace(r"\ ", r"\s*") for f in forms}, key=len, reverse=True)
     if not alternatives:
         return re.compile(r"(?!x)x")
     return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")

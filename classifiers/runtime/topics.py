@@ -1,20 +1,30 @@
-"""Multi-label topic tagging: term rules (matched spans are the evidence) combined with learned components.
+"""Topics: the item's newsroom section from a learned model, and the taxonomy's topics with their evidence.
 
-Three signals, each with its reason, are combined as independent pieces of evidence
-(``1 - Π(1 - s_i)``), so any one strong signal tags and weak ones add up:
+What an analyst signs is "which desk would file this, and which of the plans' topics does it touch", so tagging
+runs in two steps:
 
-- term rules: the taxonomy's terms found in the title (counted ``title_boost`` times) and the text; each
-  distinct term adds its weight, and ``1 - exp(-Σ weights)`` turns the sum into a score;
-- zero-shot similarity of the item's title+lead embedding to each topic's description, as a softmax over
-  topics (e5 similarities are compressed, so only the ranking among topics carries information), for the
-  items embedded anyway: embedding costs ~65 ms an item here, so the stages embed only claim candidates
-  (classifiers/stages.py) and every other item is tagged by terms and trained models alone;
-- a model trained on analysts' topic decisions ("topic" for a multi-class model, "topic:<id>" for one
-  topic), when the home has one.
+1. **Section.** A multi-class model over the 15 newsroom sections (vocabulary "sections") gives calibrated
+   probabilities from the title and the first paragraphs. The shipped model
+   (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; a
+   home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
+   plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
+   adds that as strong evidence. The terms of each section topic are evidence only: a word can raise its
+   section a little (``topic_rule_weight``), never decide it.
+2. **Topics.** The best section's topic always comes first; other sections follow when their probability
+   reaches ``topic_section_threshold``. A topic of the plans (biên giới, đình công, tin giả...) needs its
+   terms (each distinct term adds its weight, ``1 - exp(-Σ)``) *and* a section it belongs to that the model
+   finds plausible: ``support = min(1, p / topic_support_full)``, so one generic word in an article about
+   something else ("cơn bão" in a science piece, "Đại sứ quán" in an essay) tags nothing. Zero-shot
+   similarity of the item's embedding to each topic's description adds to that, for items embedded anyway,
+   and models a home trained on analysts' decisions for one topic ("topic:<id>") add their probability.
+
+Every topic carries ``sections`` (the taxonomy's, main one first) and its evidence: the model's probability,
+the declared section, the terms found (with offsets) and the zero-shot similarity.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +32,18 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.embed import Embedder
-from classifiers.runtime.itemtext import ItemText, evidence_of, model_rows, positive_probability
+from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
 from classifiers.runtime.lexicon import Term, TermMatcher
+from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
-from pipeline.core.taxonomy import Taxonomy
+from pipeline.core.taxonomy import Taxonomy, Topic
+
+log = logging.getLogger(__name__)
+
+# Characters of the body a section model reads (the same cap it was trained with, classifiers/training/topic_data.py).
+MODEL_BODY_CHARS = 2000
+# Characters of the text the topics' terms are looked for in.
+RULE_CHARS = 3000
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,10 @@ class TopicSettings:
     zero_shot_weight: float
     zero_shot_temperature: float
     model_weight: float
+    section_threshold: float
+    support_full: float
+    rule_weight: float
+    declared_weight: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicSettings:
@@ -46,17 +68,34 @@ class TopicSettings:
             zero_shot_weight=settings.get_float("classifiers.topic_zero_shot_weight"),
             zero_shot_temperature=settings.get_float("classifiers.topic_zero_shot_temperature"),
             model_weight=settings.get_float("classifiers.topic_model_weight"),
+            section_threshold=settings.get_float("classifiers.topic_section_threshold"),
+            support_full=settings.get_float("classifiers.topic_support_full"),
+            rule_weight=settings.get_float("classifiers.topic_rule_weight"),
+            declared_weight=settings.get_float("classifiers.topic_declared_weight"),
         )
 
 
+def model_text_rows(items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What a section model reads of an item: the title and the first characters of the text."""
+    return [{"title": item.get("title") or "", "text": (item.get("text") or item.get("lead") or "")[:MODEL_BODY_CHARS]}
+            for item in items]
+
+
 class TopicTagger:
+    """``tag_batch(items, vectors) -> [[{id, label, score, sections, evidence}, ...], ...]`` (module doc)."""
+
     def __init__(self, taxonomy: Taxonomy, embedder: Embedder | None = None,
-                 settings: TopicSettings | None = None, models: dict[str, Any] | None = None):
+                 settings: TopicSettings | None = None, models: dict[str, Any] | None = None,
+                 section_model: Any = None):
         self.taxonomy = taxonomy
         self.settings = settings or TopicSettings.from_settings(Settings())
         self.matchers = topic_matchers(taxonomy)
         self.embedder = embedder
-        self.models = models or {}
+        models = dict(models or {})
+        # A home's own "topic" model (sections as labels) replaces the shipped one.
+        self.section_model = models.pop("topic", None) or section_model
+        self.models = models
+        self.sections = vocabulary.codes("sections")
         self._descriptions: np.ndarray | None = None
 
     def description_vectors(self) -> np.ndarray:
@@ -67,40 +106,98 @@ class TopicTagger:
         return self._descriptions
 
     def tag(self, item: dict[str, Any], vector: np.ndarray | None = None) -> list[dict[str, Any]]:
-        """Topics of one item, best first, each ``{id, label, score, evidence}``."""
+        """Topics of one item, the item's section first."""
         return self.tag_batch([item], None if vector is None else vector[None, :])[0]
 
     def tag_batch(self, items: list[dict[str, Any]], vectors: np.ndarray | None = None) -> list[list[dict[str, Any]]]:
         zero_shot = self._zero_shot(vectors) if vectors is not None and self.embedder is not None else None
+        section_probs = self._section_probs(items)
         learned = self._learned(items)
-        out = []
-        for index, item in enumerate(items):
-            text = ItemText(item)
-            tags = []
-            for t_index, topic in enumerate(self.taxonomy.topics):
-                parts: list[float] = []
-                evidence: list[dict[str, Any]] = []
-                rule = self._rule_score(text, topic.id, evidence)
-                if rule:
-                    parts.append(rule)
-                if zero_shot is not None:
-                    prob, sim, rank = zero_shot[index][t_index]
-                    if rank == 1 or prob >= 0.2:
-                        parts.append(self.settings.zero_shot_weight * prob)
-                        evidence.append({"kind": "model", "text": "", "start": None, "end": None,
-                                         "detail": f"giống mô tả chủ đề: cosine {sim:.3f}, hạng {rank}, "
-                                                   f"xác suất {prob:.2f}"})
-                model_prob = learned[index].get(topic.id)
-                if model_prob is not None:
-                    parts.append(self.settings.model_weight * model_prob[0])
-                    evidence.append({"kind": "model", "text": "", "start": None, "end": None,
-                                     "detail": f"mô hình học từ nhãn của cán bộ ({model_prob[1]}): {model_prob[0]:.2f}"})
-                score = 1.0 - math.prod(1.0 - p for p in parts) if parts else 0.0
-                if score >= self.settings.threshold:
-                    tags.append({"id": topic.id, "label": topic.label, "score": round(score, 3), "evidence": evidence})
-            tags.sort(key=lambda t: -t["score"])
-            out.append(tags)
-        return out
+        return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i])
+                for i, item in enumerate(items)]
+
+    # ------------------------------------------------------------------ one item
+    def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
+                 zero_shot: list[tuple[float, float, int]] | None,
+                 learned: dict[str, tuple[float, str]]) -> list[dict[str, Any]]:
+        # Terms are looked for in the title and the head of the text: what an article is about is said there,
+        # and a long article costs no more than its head (offsets stay those of the full text).
+        text = ItemText({"title": item.get("title") or "", "lead": item.get("lead") or "",
+                         "text": (item.get("text") or "")[:RULE_CHARS]})
+        s = self.settings
+        rules: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        for topic in self.taxonomy.topics:
+            evidence: list[dict[str, Any]] = []
+            rules[topic.id] = (self._rule_score(text, topic.id, evidence), evidence)
+        declared = item.get("declared_section")
+
+        # 1. Sections: the model's probabilities, raised a little by terms and strongly by a declared section.
+        section_scores: dict[str, float] = {}
+        section_evidence: dict[str, list[dict[str, Any]]] = {}
+        for section in self.sections:
+            evidence = []
+            parts = []
+            if probs is not None:
+                p = float(probs.get(section, 0.0))
+                parts.append(p)
+                evidence.append(_model_evidence(f"mô hình chuyên mục: xác suất {p:.2f}"))
+            topic = self.taxonomy.section_topic(section)
+            rule, rule_evidence = rules.get(topic.id, (0.0, [])) if topic else (0.0, [])
+            if rule:
+                parts.append((s.rule_weight if probs is not None else 1.0) * rule)
+                evidence.extend(rule_evidence)
+            if declared == section:
+                parts.append(s.declared_weight)
+                evidence.append(_model_evidence(f"nguồn khai báo chuyên mục {vocabulary.label('sections', section)}"))
+            section_scores[section] = _combine(parts)
+            section_evidence[section] = evidence
+        ranked = sorted(self.sections, key=lambda sec: -section_scores[sec])
+        best = ranked[0] if section_scores[ranked[0]] > 0 else None
+
+        # 2. Topics: section topics of plausible sections, then the plans' topics with support.
+        tags: dict[str, dict[str, Any]] = {}
+        for section in ranked:
+            topic = self.taxonomy.section_topic(section)
+            score = section_scores[section]
+            if topic is None or not score:
+                continue
+            needed = s.section_threshold if probs is not None else s.threshold
+            if (section == best and probs is not None) or score >= needed:
+                tags[topic.id] = self._tag(topic, score, section_evidence[section])
+        for index, topic in enumerate(self.taxonomy.topics):
+            if topic.is_section:
+                continue
+            rule, evidence = rules[topic.id]
+            parts = []
+            support = 1.0
+            if probs is not None:
+                p = max((float(probs.get(sec, 0.0)) for sec in topic.sections), default=0.0)
+                support = min(1.0, p / s.support_full) if s.support_full > 0 else 1.0
+            if rule:
+                parts.append(rule * support)
+                if probs is not None:
+                    evidence = [*evidence, _model_evidence(
+                        f"chuyên mục của chủ đề ({', '.join(topic.sections)}) được mô hình ủng hộ {support:.2f}")]
+            if zero_shot is not None:
+                prob, sim, rank = zero_shot[index]
+                if rank == 1 or prob >= 0.2:
+                    parts.append(s.zero_shot_weight * prob * support)
+                    evidence = [*evidence, _model_evidence(
+                        f"giống mô tả chủ đề: cosine {sim:.3f}, hạng {rank}, xác suất {prob:.2f}")]
+            model_prob = learned.get(topic.id)
+            if model_prob is not None:
+                parts.append(s.model_weight * model_prob[0])
+                evidence = [*evidence, _model_evidence(
+                    f"mô hình học từ nhãn của cán bộ ({model_prob[1]}): {model_prob[0]:.2f}")]
+            score = _combine(parts)
+            if score >= s.threshold:
+                tags[topic.id] = self._tag(topic, score, evidence)
+        return _order(list(tags.values()), best)
+
+    @staticmethod
+    def _tag(topic: Topic, score: float, evidence: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"id": topic.id, "label": topic.label, "score": round(score, 3), "sections": list(topic.sections),
+                "evidence": evidence}
 
     def _rule_score(self, text: ItemText, topic_id: str, evidence: list[dict[str, Any]]) -> float:
         matches = text.find(self.matchers[topic_id])
@@ -111,8 +208,7 @@ class TopicTagger:
             boost = self.settings.title_boost if field_name == "title" else 1.0
             key = match.term.text.lower()
             by_term[key] = max(by_term.get(key, 0.0), match.term.weight * boost)
-        total = sum(by_term.values())
-        score = 1.0 - math.exp(-total)
+        score = 1.0 - math.exp(-sum(by_term.values()))
         seen: set[tuple[str, int]] = set()
         for field_name, match in matches:
             if (field_name, match.start) in seen or len(seen) >= 8:
@@ -120,6 +216,13 @@ class TopicTagger:
             seen.add((field_name, match.start))
             evidence.append(evidence_of(field_name, match, f"từ khóa \"{match.term.text}\" (trọng số {match.term.weight:g})"))
         return score
+
+    # ------------------------------------------------------------------ models
+    def _section_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float] | None]:
+        if self.section_model is None or not items:
+            return [None] * len(items)
+        probas = self.section_model.predict_proba(model_text_rows(items))
+        return [{label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
 
     def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[float, float, int]]]:
         sims = vectors @ self.description_vectors().T
@@ -132,24 +235,39 @@ class TopicTagger:
                 for i in range(sims.shape[0])]
 
     def _learned(self, items: list[dict[str, Any]]) -> list[dict[str, tuple[float, str]]]:
-        """Per item: topic id -> (probability, model name) from the home's trained topic models."""
+        """Per item: topic id -> (probability, model name) from a home's models of one topic each."""
         out: list[dict[str, tuple[float, str]]] = [{} for _ in items]
         if not self.models:
             return out
-        rows = model_rows(items)
+        rows = model_text_rows(items)
         for task, model in self.models.items():
-            probas = model.predict_proba(rows)
-            if task == "topic":
-                for index, proba in enumerate(probas):
-                    for topic_id, p in proba.items():
-                        if self.taxonomy.get(topic_id) is not None:
-                            out[index][topic_id] = (float(p), task)
-            elif task.startswith("topic:") and self.taxonomy.get(task[6:]) is not None:
-                for index, proba in enumerate(probas):
+            if task.startswith("topic:") and self.taxonomy.get(task[6:]) is not None:
+                for index, proba in enumerate(model.predict_proba(rows)):
                     p = positive_probability(proba, task[6:])
                     if p is not None:
                         out[index][task[6:]] = (float(p), task)
         return out
+
+
+def _combine(parts: list[float]) -> float:
+    """Independent pieces of evidence: any strong one decides, weak ones add up."""
+    return 1.0 - math.prod(1.0 - min(1.0, max(0.0, p)) for p in parts) if parts else 0.0
+
+
+def _model_evidence(detail: str) -> dict[str, Any]:
+    return {"kind": "model", "text": "", "start": None, "end": None, "detail": detail}
+
+
+def _order(tags: list[dict[str, Any]], best: str | None) -> list[dict[str, Any]]:
+    """Best score first, except that the first topic is always one of the item's section: the section's own
+    topic, or a topic of the plans whose main section it is and that scores higher."""
+    tags.sort(key=lambda t: -t["score"])
+    if best is None:
+        return tags
+    first = next((t for t in tags if t["sections"][:1] == [best]), None)
+    if first is None:
+        return tags
+    return [first, *(t for t in tags if t is not first)]
 
 
 def topic_matchers(taxonomy: Taxonomy) -> dict[str, TermMatcher]:

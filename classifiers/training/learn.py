@@ -11,6 +11,7 @@ published neural baselines (figures and how to reproduce them: classifiers/EVALU
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -36,11 +37,14 @@ from pipeline.core.timeutil import iso, now_utc
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.joblib"  # earlier versions' format, still read
+MODEL_JSON = "model.json"
+ARRAYS_FILE = "arrays.npz"
+VOCAB_FILE = "vocab.json.gz"
 META_FILE = "meta.json"
 METRICS_FILE = "metrics.json"
 TRAIN_KEYS_FILE = "train_keys.txt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class TrainingError(ValueError):
@@ -178,13 +182,23 @@ class TextModel:
 
     # ------------------------------------------------------------------------------------------ files
     def save(self, directory: str | Path, train_keys: Iterable[str] = ()) -> Path:
-        """Write the model to ``directory``: weights (joblib), meta.json, metrics.json when evaluated, and
-        the keys of the training rows (so a later evaluation can leave them out)."""
+        """Write the model to ``directory`` as plain data: ``model.json`` (labels, settings, temperature),
+        ``arrays.npz`` (weights as float16, bias, idf; loaded without pickle) and ``vocab.json.gz`` (the terms),
+        plus meta.json, metrics.json when evaluated, and the keys of the training rows (so a later
+        evaluation can leave them out)."""
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"features": self.features, "weights": self.weights, "bias": self.bias,
-                     "temperature": self.temperature, "labels": self.labels, "task": self.task},
-                    path / MODEL_FILE, compress=3)
+        settings, terms, arrays = self.features.state()
+        np.savez_compressed(path / ARRAYS_FILE, weights=self.weights.astype(np.float16),
+                            bias=self.bias.astype(np.float32), **arrays)
+        with gzip.open(path / VOCAB_FILE, "wt", encoding="utf-8", compresslevel=9) as fh:
+            json.dump(terms, fh, ensure_ascii=False)
+        (path / MODEL_JSON).write_text(json.dumps(
+            {"format": FORMAT_VERSION, "task": self.task, "labels": self.labels, "temperature": self.temperature,
+             "features": settings}, ensure_ascii=False), encoding="utf-8")
+        stale = path / MODEL_FILE
+        if stale.is_file():
+            stale.unlink()
         (path / META_FILE).write_text(json.dumps(self.meta, ensure_ascii=False, indent=2), encoding="utf-8")
         if self.metrics is not None:
             (path / METRICS_FILE).write_text(json.dumps(self.metrics, ensure_ascii=False, indent=2),
@@ -196,16 +210,29 @@ class TextModel:
 
 
 def load_model(directory: str | Path) -> TextModel:
-    """A model saved by :meth:`TextModel.save`; a task folder of the home's registry gives its current model."""
+    """A model saved by :meth:`TextModel.save`; a task folder of the home's registry gives its current model.
+    Models saved by earlier versions (``model.joblib``) still load."""
     path = Path(directory)
-    if not (path / MODEL_FILE).is_file() and (path / "CURRENT").is_file():
+    if not (path / MODEL_JSON).is_file() and not (path / MODEL_FILE).is_file() and (path / "CURRENT").is_file():
         path = path / (path / "CURRENT").read_text(encoding="utf-8").strip()
-    if not (path / MODEL_FILE).is_file():
-        raise FileNotFoundError(f"không có mô hình trong {path} (thiếu {MODEL_FILE})")
-    data = joblib.load(path / MODEL_FILE)
     meta = json.loads((path / META_FILE).read_text(encoding="utf-8")) if (path / META_FILE).is_file() else {}
-    model = TextModel(data["task"], data["labels"], data["features"], data["weights"], data["bias"],
-                      data["temperature"], meta)
+    if (path / MODEL_JSON).is_file():
+        spec = json.loads((path / MODEL_JSON).read_text(encoding="utf-8"))
+        if spec.get("format") != FORMAT_VERSION:
+            raise ValueError(f"định dạng mô hình {spec.get('format')} không đọc được (cần {FORMAT_VERSION})")
+        with np.load(path / ARRAYS_FILE, allow_pickle=False) as arrays:
+            loaded = {key: arrays[key] for key in arrays.files}
+        with gzip.open(path / VOCAB_FILE, "rt", encoding="utf-8") as fh:
+            terms = json.load(fh)
+        features = FeatureBuilder.restore(spec["features"], terms, loaded)
+        model = TextModel(spec["task"], spec["labels"], features, loaded["weights"].astype(np.float32),
+                          loaded["bias"].astype(np.float32), spec["temperature"], meta)
+    elif (path / MODEL_FILE).is_file():
+        data = joblib.load(path / MODEL_FILE)
+        model = TextModel(data["task"], data["labels"], data["features"], data["weights"], data["bias"],
+                          data["temperature"], meta)
+    else:
+        raise FileNotFoundError(f"không có mô hình trong {path} (thiếu {MODEL_JSON})")
     if (path / METRICS_FILE).is_file():
         model.metrics = json.loads((path / METRICS_FILE).read_text(encoding="utf-8"))
     model.path = path

@@ -74,15 +74,16 @@ def _next_version(folder: Path) -> str:
 
 def retrain(home_path: str | Path, store: Store, task: str, rows: Sequence[dict[str, Any]] = (),
             dev_rows: Sequence[dict[str, Any]] | None = None, settings: Settings | None = None,
-            include_labels: bool = True) -> dict[str, Any]:
+            include_labels: bool = True, baseline: Any = None, config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train a new version of ``task`` on the analysts' labels plus ``rows``; make it current if not worse.
 
     Held-out rows are ``dev_rows`` when given, otherwise a stable hash-chosen share of all rows; rows the
     new model trains on are never among them. The comparison with the current model also leaves out the
     rows the current model trained on. With nothing held out to compare on, the current model stays.
-    Returns the version's record (also stored in the "models" collection).
+    ``baseline`` is the model in use when the home has none of its own (a shipped model): the new one must not
+    be worse than it either. Returns the version's record (also stored in the "models" collection).
     """
-    cfg = learn_config(settings)
+    cfg = {**learn_config(settings), **(config or {})}
     all_rows = (labelled_rows(store, task) if include_labels else []) + list(rows)
     if dev_rows is None:
         train_rows, held = holdout_split(all_rows, float(cfg["holdout_fraction"]))
@@ -99,11 +100,12 @@ def retrain(home_path: str | Path, store: Store, task: str, rows: Sequence[dict[
     version = _next_version(folder)
     previous = current_version(home_path, task)
     comparison: dict[str, Any] = {"current_version": previous}
-    if previous is None:
+    if previous is None and baseline is None:
         accept = True
         comparison["reason"] = "no current model"
     else:
-        old = load_model(folder / previous)
+        old = load_model(folder / previous) if previous is not None else baseline
+        comparison["current_version"] = previous or "shipped"
         fair = without_keys(held, old.training_keys())
         comparison["n"] = len(fair)
         if fair:

@@ -15,6 +15,7 @@ from pipeline.core.item import display_title, item_id, published_text
 from pipeline.core.store.base import ItemQuery
 from pipeline.core.timeutil import LOCAL_TZ, format_vn
 from pipeline.office.cases import SEVERITIES, list_cases, suggest_agency
+from pipeline.office.routing import route
 
 ctx = context.page()
 actor = ctx.actor
@@ -184,6 +185,18 @@ with side:
             with widgets.action_feedback():
                 actions.add_flag(ctx.store, actor, item["id"], str(new_flag), flag_note)
                 widgets.flash(f"Đã thêm cảnh báo {widgets.label('flags', str(new_flag))}.")
+
+    sections = list(vocabulary.codes("sections"))
+    first = next((t for t in item.get("topics") or [] if isinstance(t, dict) and t.get("sections")), None)
+    current_section = first["sections"][0] if first else None
+    with st.form("section_form"):
+        section = st.selectbox("Chuyên mục (sửa nếu sai: dùng để huấn luyện lại)", sections,
+                               index=sections.index(current_section) if current_section in sections else 0,
+                               format_func=lambda code: vocabulary.label("sections", code), key="section_pick")
+        if st.form_submit_button("Sửa chuyên mục", disabled=not actor.can("item.label")):
+            with widgets.action_feedback():
+                actions.set_section(ctx.store, actor, item["id"], section)
+                widgets.flash(f"Đã sửa chuyên mục thành {vocabulary.label('sections', section)}.")
                 st.rerun()
 
     people = options.facet_choices(ctx)["assignees"]
@@ -220,6 +233,9 @@ with side:
     agencies = options.agencies(ctx)
     if agencies:
         suggested = suggest_agency(ctx.home.profile, [item])
+        routed = route(ctx.home.profile, item)
+        if routed is not None:
+            st.caption(f"Gợi ý: {widgets.md(routed.name)} ({widgets.md(routed.reason)})")
         agency_ids = list(agencies)
         with st.form("case_form"):
             widgets.prefill("case_title", display_title(item), item["id"])

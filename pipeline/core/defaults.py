@@ -257,8 +257,25 @@ DEFAULTS: dict[str, Any] = {
         "topic_zero_shot_weight": 0.65,
         # Softmax temperature over topic similarities: e5 similarities differ by hundredths.
         "topic_zero_shot_temperature": 0.01,
-        # How much a trained topic model's probability counts against term rules.
+        # How much a home's model of one topic ("topic:<id>", trained on analysts' decisions) counts.
         "topic_model_weight": 0.9,
+        # The section model shipped with the product (classifiers/data/ or an absolute path; empty: none). A home's
+        # own "topic" model (`diemtin classifier refresh`) replaces it.
+        "topic_model": "models/topic",
+        # A section other than the best one is listed when its probability reaches this (multi-label: a drowning
+        # is Xã hội and Giáo dục). On the provincial items' training split, second sections above 0.3 are right
+        # far more often than not.
+        "topic_section_threshold": 0.3,
+        # A topic of the plans counts fully when the model gives one of its sections at least this probability,
+        # proportionally below: one word in an article about something else does not tag it.
+        "topic_support_full": 0.3,
+        # How much a section topic's own terms add to the model's probability (evidence, never the decision).
+        "topic_rule_weight": 0.15,
+        # A section declared by the item's source or feed (VnExpress /suc-khoe): the newsroom's own filing.
+        "topic_declared_weight": 0.7,
+        # The tone model shipped with the product (classifiers/data/ or an absolute path; empty: cues alone).
+        # A home's own "tone" model replaces it.
+        "tone_model": "models/tone",
         # Urgency: how fast an item's recency fades (hours to half).
         "urgency_half_life_hours": 24,
     },
@@ -394,6 +411,9 @@ DEFAULTS: dict[str, Any] = {
         "formats": ["docx", "pdf", "html", "md"],
         # Formats attached to the digest e-mail.
         "attach": ["docx", "pdf"],
+        # The "tích cực" section takes a story only when its tone score (a calibrated probability) reaches this:
+        # on the provincial items' training split, positives at >= 0.6 are right about 9 times in 10.
+        "positive_min_score": 0.6,
         # Flags whose confirmed labels (task "flag:<name>", label "confirmed") put an item in the digest's section
         # on false and harmful content; a classifier's flag alone never does.
         "verdict_flags": ["likely_false", "scam", "incitement", "sovereignty"],

@@ -53,13 +53,16 @@ class Place:
 
 @dataclass(frozen=True)
 class Agency:
-    """A body a case can be routed to, and the topics and flags it handles."""
+    """A body a case can be routed to, and what it handles: topics of the taxonomy, content flags, newsroom
+    sections (the problems of a section, e.g. "y_te" for Sở Y tế), and the names the press gives it."""
 
     id: str
     name: str
     topics: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     note: str = ""
+    sections: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -120,7 +123,8 @@ def profile_from_dict(data: dict[str, Any], origin: str = "<dict>") -> Profile:
     try:
         places = [_place(p) for p in data.get("places") or []]
         agencies = [
-            Agency(a["id"], a["name"], tuple(a.get("topics") or ()), tuple(a.get("flags") or ()), a.get("note") or "")
+            Agency(a["id"], a["name"], tuple(a.get("topics") or ()), tuple(a.get("flags") or ()), a.get("note") or "",
+                   tuple(a.get("sections") or ()), tuple(a.get("names") or ()))
             for a in data.get("agencies") or []
         ]
         profile = Profile(

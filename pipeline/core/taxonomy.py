@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.core import vocabulary
+
 # The C loader when PyYAML has it: the pure-Python one spends a third of a second on the data files at start-up.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,10 +39,18 @@ class TopicTerm:
 
 @dataclass(frozen=True)
 class Topic:
+    """A topic: ``sections`` are the newsroom sections (vocabulary "sections") it belongs to, the main one
+    first. A section topic is the one topic that stands for a whole section (its id is the section's)."""
+
     id: str
     label: str
     description: str
     terms: tuple[TopicTerm, ...]
+    sections: tuple[str, ...] = ()
+
+    @property
+    def is_section(self) -> bool:
+        return self.sections == (self.id,)
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,15 @@ class Taxonomy:
     def labels(self) -> dict[str, str]:
         return {t.id: t.label for t in self.topics}
 
+    def section_topic(self, section: str) -> Topic | None:
+        """The topic that stands for a whole section, when the taxonomy has one."""
+        topic = self.get(section)
+        return topic if topic is not None and topic.is_section else None
+
+    def sections_of(self, topic_id: str) -> tuple[str, ...]:
+        topic = self.get(topic_id)
+        return topic.sections if topic is not None else ()
+
 
 def _term(entry: Any) -> TopicTerm:
     if isinstance(entry, str):
@@ -73,11 +92,12 @@ def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
         raise TaxonomyError(f"{path}: expected a mapping with a 'topics' list")
     topics: list[Topic] = []
     seen: set[str] = set()
+    known_sections = vocabulary.codes("sections")
     for index, raw in enumerate(data["topics"]):
         where = f"{path}: topic #{index + 1}"
         if not isinstance(raw, dict):
             raise TaxonomyError(f"{where}: expected a mapping")
-        missing = [key for key in ("id", "label", "description", "terms") if not raw.get(key)]
+        missing = [key for key in ("id", "label", "description", "terms", "sections") if not raw.get(key)]
         if missing:
             raise TaxonomyError(f"{where} ({raw.get('id', '?')}): missing {', '.join(missing)}")
         topic_id = str(raw["id"])
@@ -88,7 +108,13 @@ def parse_taxonomy(data: Any, path: str = "<data>") -> Taxonomy:
             terms = [t for t in map(_term, raw["terms"]) if t.text]
         except (KeyError, TypeError, ValueError) as exc:
             raise TaxonomyError(f"{where} ({topic_id}): bad term entry ({exc})") from exc
-        topics.append(Topic(topic_id, str(raw["label"]), " ".join(str(raw["description"]).split()), tuple(terms)))
+        sections = raw["sections"] if isinstance(raw["sections"], list) else [raw["sections"]]
+        unknown = [str(s) for s in sections if str(s) not in known_sections]
+        if unknown:
+            raise TaxonomyError(f"{where} ({topic_id}): unknown section(s) {', '.join(unknown)}; "
+                                f"sections are: {', '.join(known_sections)}")
+        topics.append(Topic(topic_id, str(raw["label"]), " ".join(str(raw["description"]).split()), tuple(terms),
+                            tuple(dict.fromkeys(str(s) for s in sections))))
     return Taxonomy(tuple(topics), path)
 
 

@@ -20,7 +20,7 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 KINDS = ("flags", "retired_flags", "flag_harms", "flag_verdicts", "statuses", "tones", "case_statuses", "severities",
          "digest_statuses", "model_statuses", "source_kinds", "fetch_kinds", "reputations", "languages", "date_sources",
          "evidence_kinds", "alert_kinds", "alert_states", "delivery_states", "alert_channels", "calendar_kinds",
-         "audit_actions", "audit_fields")
+         "audit_actions", "audit_fields", "sections")
 
 
 class UnknownCode(KeyError):

@@ -57,21 +57,11 @@ def agency_options(profile: Any) -> dict[str, str]:
 
 
 def suggest_agency(profile: Any, items: Sequence[dict[str, Any]]) -> str | None:
-    """The agency whose topics and flags (as the profile lists them) best match the items' own; None when
-    nothing matches, so the analyst picks."""
-    topics = {topic.get("id") for item in items for topic in item.get("topics") or []}
-    # Content flags that stand (not rejected), with their harms ("likely_false:public_safety"): see
-    # vocabulary.routing_keys. Police and military are routed by these only, never by a topic.
-    flags = {key for item in items for key in vocabulary.routing_keys(item)}
-    best, best_score = None, 0
-    for agency in getattr(profile, "agencies", None) or []:
-        get = agency.get if isinstance(agency, Mapping) else lambda key, default=(), a=agency: getattr(a, key, default)
-        # A flag counts more than a topic, and a flag with its harm more than the flag alone.
-        score = sum(2 + key.count(":") for key in flags & set(get("flags", ()) or ())) + \
-            len(topics & set(get("topics", ()) or ()))
-        if score > best_score:
-            best, best_score = str(get("id", "")), score
-    return best
+    """The agency the items route to (pipeline/office/routing.py: flags, named bodies, topics, section, place);
+    None when nothing matches, so the analyst picks."""
+    from pipeline.office.routing import suggest_agency_id
+
+    return suggest_agency_id(profile, items)
 
 
 def default_deadline(severity: str, deadline_hours: Mapping[str, float], now: datetime | None = None) -> str:

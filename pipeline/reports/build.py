@@ -41,6 +41,7 @@ from pipeline.reports.facts import (
     rebuttal_note,
     responsible_agency,
     tone_of,
+    tone_score,
     topic_ids,
     topic_labels,
 )
@@ -155,7 +156,11 @@ def build_digest(home: Home, store: Store, period: Period, issued_on: date, numb
 
     shown: set[int] = set()
     blocks.append(Heading("II. THÔNG TIN TÍCH CỰC, QUẢNG BÁ HÌNH ẢNH CỦA TỈNH"))
-    positive = [s for s in stories if tone_of(s.lead) == "tich_cuc" and not _has_verdict(s, verdict)]
+    # Only stories the tone model is confident are positive: a doubtful "tích cực" in the image section is
+    # worse than a missing one.
+    min_score = settings.get_float("digest.positive_min_score")
+    positive = [s for s in stories if tone_of(s.lead) == "tich_cuc" and tone_score(s.lead) >= min_score
+                and not _has_verdict(s, verdict)]
     listed, more = _limited(positive, limit)
     blocks.append(EntryList([entry(s, names) for s in listed], "Không có tin, bài tích cực nổi bật trong kỳ."))
     blocks.extend(more)

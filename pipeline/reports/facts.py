@@ -16,6 +16,7 @@ from pipeline.core.store.base import ItemQuery, Store
 from pipeline.core.timeutil import format_partial_date
 from pipeline.documents.document import Entry
 from pipeline.office.cases import CASE_STATUSES, agency_options
+from pipeline.office.routing import route
 from pipeline.reports.periods import Period
 from pipeline.reports.summary import summarize
 
@@ -44,6 +45,17 @@ def fetch_items(store: Store, query: ItemQuery) -> list[dict[str, Any]]:
 def tone_of(item: dict[str, Any]) -> str:
     tone = item.get("tone")
     return str(tone.get("label", "")) if isinstance(tone, dict) else str(tone or "")
+
+
+def tone_score(item: dict[str, Any]) -> float:
+    """How sure the tone classifier is of the item's tone (1.0 for a tone an analyst set by hand)."""
+    tone = item.get("tone")
+    if not isinstance(tone, dict):
+        return 1.0 if tone else 0.0
+    try:
+        return float(tone.get("score") if tone.get("score") is not None else 1.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def topic_ids(item: dict[str, Any]) -> list[str]:
@@ -201,22 +213,13 @@ def confirmed_items(store: Store, query: ItemQuery, verdict_flags: list[str]) ->
 
 
 def responsible_agency(profile: Any, item: dict[str, Any], cases: list[dict[str, Any]]) -> str:
-    """The agency a case routed the item to, else the profile's agency for its flags, then its topics."""
+    """The agency a case routed the item to, else the one routing finds from data (pipeline/office/routing.py)."""
     names = agency_options(profile)
     if cases:
         agency = cases[-1].get("agency") or ""
         return names.get(agency, agency)
-    keys = vocabulary.routing_keys(item)
-    # The most specific route first: "likely_false:public_safety" before "likely_false".
-    for key in sorted(keys, key=lambda k: (-k.count(":"), k)):
-        for agency in profile.agencies:
-            if key in agency.flags:
-                return agency.name
-    for topic in topic_ids(item):
-        for agency in profile.agencies:
-            if topic in agency.topics:
-                return agency.name
-    return ""
+    found = route(profile, item)
+    return found.name if found is not None else ""
 
 
 def case_note(case: dict[str, Any], profile: Any) -> str:

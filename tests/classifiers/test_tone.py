@@ -1,73 +1,154 @@
-"""Tone toward the province: cues near its places, negation, evidence."""
+"""Tone toward the province: cues attributed to their subject and place, event kinds, "tăng"/"giảm" read with
+what rises or falls, passing mentions, the shipped model, readable evidence."""
 
 from __future__ import annotations
 
 import pytest
 
-from classifiers.runtime.tone import ToneClassifier
+from classifiers.runtime.tone import FEATURES, ToneClassifier, ToneReader
+from classifiers.stages import shipped_model
+from pipeline.core.profiles import load_profile
+from pipeline.core.relevance import RelevanceMatcher
+from pipeline.core.settings import Settings
+
+PROFILE = load_profile("thai-nguyen")
+MATCHER = RelevanceMatcher(PROFILE)
 
 
 @pytest.fixture(scope="module")
-def tone() -> ToneClassifier:
-    return ToneClassifier()
+def cues() -> ToneClassifier:
+    """The cue reading alone (no model): what the lexicon decides."""
+    return ToneClassifier(other_places=PROFILE.other_provinces)
 
 
-def _item(title: str, text: str, place: str = "Thái Nguyên") -> dict:
-    places = []
-    for field_name, value in (("title", title), ("text", text)):
-        start = value.find(place)
-        while start >= 0:
-            places.append({"name": f"Tỉnh {place}", "kind": "province", "field": field_name, "start": start,
-                           "end": start + len(place)})
-            start = value.find(place, start + 1)
-    return {"title": title, "text": text, "places": places}
+@pytest.fixture(scope="module")
+def shipped() -> ToneClassifier:
+    model = shipped_model(Settings(), "tone_model")
+    assert model is not None, "the shipped tone model (classifiers/data/models/tone) must load"
+    return ToneClassifier(model=model, other_places=PROFILE.other_provinces)
 
 
-def test_praise_of_the_province_is_positive_with_the_cues_as_evidence(tone):
+def _item(title: str, text: str) -> dict:
+    item = {"title": title, "text": text}
+    item["places"] = MATCHER.match(title, text).places
+    return item
+
+
+def _terms(result: dict) -> list[dict]:
+    return [e for e in result["evidence"] if e["kind"] == "term"]
+
+
+def test_praise_of_the_province_is_positive_with_the_cues_as_evidence(cues):
     item = _item("Thái Nguyên dẫn đầu cả nước về thu hút đầu tư",
-                 "Năm nay tỉnh Thái Nguyên tiếp tục phát triển mạnh, được vinh danh trong top đầu về cải cách.")
-    result = tone.classify(item)
+                 "Năm nay tỉnh Thái Nguyên được vinh danh trong top đầu về cải cách hành chính.")
+    result = cues.classify(item)
     assert result["label"] == "tich_cuc"
-    spans = [e for e in result["evidence"] if e["kind"] == "term"]
-    assert {"dẫn đầu", "phát triển"} <= {e["text"] for e in spans}
+    spans = _terms(result)
+    assert {"dẫn đầu", "vinh danh"} <= {e["text"] for e in spans}
     for evidence in spans:
         assert item[evidence["field"]][evidence["start"]:evidence["end"]] == evidence["text"]
+        assert evidence["detail"]
+    assert set(result["scores"]) == {"tich_cuc", "trung_lap", "tieu_cuc"}
 
 
-def test_wrongdoing_in_the_province_is_negative(tone):
+def test_wrongdoing_in_the_province_is_negative(cues):
     item = _item("Sai phạm tại dự án ở Thái Nguyên", "Dự án ở Thái Nguyên chậm tiến độ, gây thất thoát, người dân bức xúc.")
-    assert tone.classify(item)["label"] == "tieu_cuc"
+    assert cues.classify(item)["label"] == "tieu_cuc"
 
 
-def test_a_negated_positive_cue_counts_as_negative(tone):
+def test_a_negated_positive_cue_counts_as_negative(cues):
     item = _item("Dự án ở Thái Nguyên không hiệu quả", "Công trình ở Thái Nguyên không hiệu quả và xuống cấp.")
-    result = tone.classify(item)
+    result = cues.classify(item)
     assert result["label"] == "tieu_cuc"
-    assert any("bị phủ định" in e["detail"] for e in result["evidence"])
+    assert any("bị phủ định" in e["detail"] for e in _terms(result))
 
 
-def test_fighting_corruption_is_not_negative_news(tone):
+def test_a_word_that_folds_to_a_negator_does_not_negate(cues):
+    # "thiều" (lychee) folds to "thieu" like the negator "thiếu"; "chứa" (hold) like "chưa".
+    result = cues.classify(_item("Vải thiều Lục Ngạn mất mùa ở Bắc Giang cũ, Thái Nguyên", ""))
+    assert not any("bị phủ định" in e["detail"] for e in _terms(result))
+
+
+def test_fighting_corruption_is_not_negative_news(cues):
     item = _item("Thái Nguyên đẩy mạnh phòng, chống tham nhũng", "Tỉnh Thái Nguyên triển khai công tác phòng, chống tham nhũng.")
-    assert tone.classify(item)["label"] != "tieu_cuc"
+    assert cues.classify(item)["label"] != "tieu_cuc"
 
 
-def test_bad_news_elsewhere_barely_moves_the_province_tone(tone):
-    item = _item("Thái Nguyên tổ chức hội nghị thường kỳ",
-                 "Hội nghị diễn ra tại Thái Nguyên. Trong khi đó ở một tỉnh khác xảy ra tai nạn.")
-    result = tone.classify(item)
+@pytest.mark.parametrize(("title", "label"), [
+    ("Quý I, số vụ tai nạn giao thông ở Thái Nguyên giảm 20%", "tich_cuc"),
+    ("Tỷ lệ hộ nghèo của Thái Nguyên giảm còn 3,2%", "tich_cuc"),
+    ("Giá thép xây dựng ở Thái Nguyên tăng vọt, nhiều công trình đình trệ", "tieu_cuc"),
+    ("Số ca sốt xuất huyết ở Thái Nguyên tăng mạnh", "tieu_cuc"),
+    ("Thu ngân sách của Thái Nguyên tăng 15%", "tich_cuc"),
+    ("Lượng khách du lịch đến Thái Nguyên giảm sâu", "tieu_cuc"),
+])
+def test_a_rise_or_fall_is_read_with_what_rises_or_falls(cues, title, label):
+    result = cues.classify(_item(title, ""))
+    assert result["label"] == label, result["evidence"]
+    assert any("tăng/giảm" in e["detail"] or "tăng " in e["detail"] or "giảm " in e["detail"] for e in _terms(result))
+
+
+def test_stepping_up_inspections_is_not_a_rise(cues):
+    result = cues.classify(_item("Thái Nguyên tăng cường kiểm tra an toàn thực phẩm dịp Tết", ""))
     assert result["label"] == "trung_lap"
-    far = [e for e in result["evidence"] if e.get("text") == "tai nạn"]
-    assert far and "xa địa danh" in far[0]["detail"]
+    assert not any(e["text"].lower().startswith("tăng") for e in _terms(result))
 
 
-def test_a_tone_model_trained_on_analysts_labels_is_averaged_in_with_its_reason():
+def test_bad_news_about_another_place_counts_little(cues):
+    item = _item("Thái Nguyên tổ chức hội nghị thường kỳ",
+                 "Hội nghị diễn ra tại Thái Nguyên.\n\nTrong khi đó ở Lạng Sơn xảy ra tai nạn giao thông làm 3 người tử vong.")
+    result = cues.classify(item)
+    assert result["label"] == "trung_lap"
+    far = [e for e in _terms(result) if e["text"] in ("tai nạn giao thông", "tử vong")]
+    assert far and all("nơi khác" in e["detail"] for e in far)
+
+
+def test_the_province_losing_a_match_is_negative(cues):
+    result = cues.classify(_item("Hà Nội thắng đậm Thái Nguyên 4-0 ở giải hạng Nhất", ""))
+    assert result["label"] == "tieu_cuc"
+    assert any("tỉnh là đối thủ" in e["detail"] for e in _terms(result))
+
+
+def test_a_passing_mention_in_a_list_of_provinces_is_neutral(cues, shipped):
+    item = _item("Cảnh báo lũ quét, sạt lở đất ở nhiều tỉnh miền núi phía Bắc",
+                 "Mưa lớn có thể gây lũ quét, sạt lở đất tại các tỉnh Lào Cai, Thái Nguyên, Tuyên Quang, Lạng Sơn.")
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    assert reading.features["passing"] == 1.0
+    assert cues.classify(item)["label"] == "trung_lap"
+    assert shipped.classify(item)["label"] == "trung_lap"
+    assert "chỉ được nhắc qua" in shipped.classify(item)["evidence"][0]["detail"]
+
+
+def test_the_shipped_model_reads_event_kinds_and_says_so(shipped):
+    flood = _item("Lũ quét cuốn trôi 12 ngôi nhà ở xã Võ Nhai, Thái Nguyên",
+                  "Trận lũ quét đêm qua làm 2 người mất tích, hàng chục hộ dân bị cô lập.")
+    award = _item("Sản phẩm chè Tân Cương của Thái Nguyên đạt OCOP 5 sao",
+                  "Sản phẩm chè của hợp tác xã được công nhận đạt chuẩn OCOP 5 sao, niềm tự hào của tỉnh.")
+    meeting = _item("UBND tỉnh Thái Nguyên họp thường kỳ tháng 10",
+                    "Hội nghị triển khai kế hoạch công tác tháng 11 theo lịch.")
+    labels = [r["label"] for r in shipped.classify_batch([flood, award, meeting])]
+    assert labels == ["tieu_cuc", "tich_cuc", "trung_lap"]
+    result = shipped.classify(flood)
+    assert any("thiên tai" in e["detail"] for e in _terms(result))
+    assert "mô hình" in result["evidence"][0]["detail"]
+    assert 0.0 <= result["score"] <= 1.0
+
+
+def test_reading_a_long_article_reads_only_its_head(cues):
+    head = "Thái Nguyên khánh thành cầu mới.\n\n"
+    tail = "Một đoạn văn không liên quan về tai nạn ở nơi xa. " * 20000  # ~1 MB
+    reading = ToneReader(other_places=PROFILE.other_provinces).read({"title": "", "text": head + tail, "places": []})
+    assert all(cue.start < 3000 for cue in reading.cues)
+    assert len(reading.vector()) == len(FEATURES)
+
+
+def test_a_tone_model_trained_on_analysts_labels_is_used_with_its_reason():
     from classifiers.training.learn import train_model
 
     rows = ([{"text": f"bà con phấn khởi, mùa màng bội thu lần {n}", "label": "tich_cuc"} for n in range(15)]
             + [{"text": f"người dân bức xúc vì rác thải bốc mùi lần {n}", "label": "tieu_cuc"} for n in range(15)]
             + [{"text": f"ủy ban tổ chức cuộc họp định kỳ lần {n}", "label": "trung_lap"} for n in range(15)])
     tone = ToneClassifier(model=train_model(rows, "tone"))
-    result = tone.classify(_item("Ở Thái Nguyên mùa màng của bà con năm nay", ""))  # no lexicon cue at all
-    assert not [e for e in result["evidence"] if e["kind"] == "term"]
+    result = tone.classify(_item("Ở Thái Nguyên mùa màng của bà con năm nay", ""))
     assert result["label"] == "tich_cuc"
-    assert any(e["kind"] == "model" and "nhãn của cán bộ" in e["detail"] for e in result["evidence"])
+    assert "mô hình" in result["evidence"][0]["detail"]

@@ -1,38 +1,111 @@
-"""Topic tagging: rules with evidence spans that point at the right text, diacritics, learned components."""
+"""Topics: the newsroom sections, the taxonomy that declares them, the shipped section model deciding and term
+rules as evidence only, distant supervision from a source's declared section."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
+from classifiers.runtime.sections import DeclaredSections, declared_section
 from classifiers.runtime.topics import TopicTagger
+from classifiers.stages import shipped_model
 from classifiers.training.learn import train_model
+from pipeline.core import vocabulary
+from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
 
 BRIEF_TOPICS = {"bien_dao", "bien_gioi", "chu_quyen", "dan_chu", "nhan_quyen", "ton_giao", "dan_toc", "doi_ngoai",
                 "dau_tu", "du_lich_van_hoa", "kinh_te_xa_hoi", "quoc_phong_an_ninh", "dai_hoi_dang",
                 "sap_xep_bo_may", "dinh_cong_kcn", "ngay_le", "thien_tai_su_co"}
+SECTIONS = ["chinh_tri", "kinh_te", "nong_nghiep", "xa_hoi", "phap_luat", "y_te", "giao_duc", "van_hoa", "du_lich",
+            "the_thao", "khoa_hoc_cong_nghe", "moi_truong", "giao_thong", "quoc_phong_an_ninh", "the_gioi"]
+SHARED_SECTIONS = Path(__file__).resolve().parents[3] / "shared" / "data" / "sections.csv"
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> TopicTagger:
+    return TopicTagger(load_taxonomy())
 
 
 @pytest.fixture(scope="module")
 def tagger() -> TopicTagger:
-    return TopicTagger(load_taxonomy())
+    model = shipped_model(Settings(), "topic_model")
+    assert model is not None, "the shipped section model (classifiers/data/models/topic) must load"
+    return TopicTagger(load_taxonomy(), section_model=model)
 
 
 def _ids(tags):
     return [t["id"] for t in tags]
 
 
-def test_taxonomy_covers_every_topic_of_the_brief_with_vietnamese_labels():
+def test_the_fifteen_newsroom_sections_are_vocabulary_with_vietnamese_labels():
+    assert list(vocabulary.codes("sections")) == SECTIONS
+    assert vocabulary.label("sections", "y_te") == "Y tế"
+    assert all(vocabulary.entry("sections", s)["covers"] for s in SECTIONS)
+    if SHARED_SECTIONS.is_file():  # the fixed list the newsroom labels come from
+        with SHARED_SECTIONS.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [(r["id"], r["label"]) for r in rows] == [(s, vocabulary.label("sections", s)) for s in SECTIONS]
+
+
+def test_every_topic_declares_its_sections_and_every_section_has_its_topic():
     taxonomy = load_taxonomy()
-    assert set(taxonomy.ids) >= BRIEF_TOPICS
+    assert set(taxonomy.ids) >= BRIEF_TOPICS  # the plans' topics stay
     for topic in taxonomy.topics:
         assert topic.label and topic.description and topic.terms
-    assert taxonomy.get("bien_dao").label == "Biển đảo"
+        assert topic.sections and set(topic.sections) <= set(SECTIONS), topic.id
+    for section in SECTIONS:
+        topic = taxonomy.section_topic(section)
+        assert topic is not None and topic.sections == (section,), section
+    # what real coverage needs
+    assert {"y_te", "nong_nghiep", "giao_thong", "phap_luat", "giao_duc", "kinh_te", "van_hoa", "the_thao",
+            "khoa_hoc_cong_nghe", "moi_truong", "the_gioi"} <= set(taxonomy.ids)
+    assert taxonomy.get("bien_gioi").sections == ("quoc_phong_an_ninh",)
 
 
-def test_taxonomy_with_a_topic_missing_its_terms_is_refused_with_the_topic_named():
+def test_a_taxonomy_topic_without_sections_or_with_an_unknown_one_is_refused_with_the_topic_named():
     with pytest.raises(TaxonomyError, match="bad_topic"):
-        parse_taxonomy({"topics": [{"id": "bad_topic", "label": "X", "description": "Y"}]})
+        parse_taxonomy({"topics": [{"id": "bad_topic", "label": "X", "description": "Y", "sections": ["y_te"]}]})
+    with pytest.raises(TaxonomyError, match="bad_topic.*sections"):
+        parse_taxonomy({"topics": [{"id": "bad_topic", "label": "X", "description": "Y", "terms": ["a"]}]})
+    with pytest.raises(TaxonomyError, match="unknown section"):
+        parse_taxonomy({"topics": [{"id": "bad_topic", "label": "X", "description": "Y", "terms": ["a"],
+                                    "sections": ["suc_khoe"]}]})
+
+
+@pytest.mark.parametrize(("title", "text", "section"), [
+    ("Phải cổ phần hóa VCB",
+     "Theo đề án, Ngân hàng Ngoại thương sẽ bán cổ phần lần đầu ra công chúng trong năm tới, vốn điều lệ tăng "
+     "thêm, cổ đông chiến lược nước ngoài được mua tối đa 10%.", "kinh_te"),
+    ("Tuyên án 12 năm tù kẻ giết người vì mâu thuẫn tiền bạc",
+     "Hội đồng xét xử TAND tỉnh nhận định bị cáo phạm tội giết người với tính chất côn đồ, tuyên phạt 12 năm tù.",
+     "phap_luat"),
+    ("Số ca sốt xuất huyết tăng mạnh, bệnh viện quá tải",
+     "Trong tuần, bệnh viện tiếp nhận hơn 300 bệnh nhân sốt xuất huyết, nhiều ca phải điều trị tích cực.", "y_te"),
+    ("Hơn 12.000 thí sinh bước vào kỳ thi tuyển sinh lớp 10",
+     "Sáng nay, các thí sinh làm bài thi môn Ngữ văn tại 40 điểm thi; Sở Giáo dục và Đào tạo bố trí giáo viên coi thi.",
+     "giao_duc"),
+])
+def test_the_first_topic_is_the_articles_section_from_the_shipped_model(tagger, title, text, section):
+    tags = tagger.tag({"title": title, "text": text})
+    assert tags, title
+    assert tags[0]["sections"][0] == section
+    assert tags[0]["id"] == section
+    assert any(e["kind"] == "model" and "mô hình chuyên mục" in e["detail"] for e in tags[0]["evidence"])
+    assert all(t["sections"] for t in tags)
+
+
+def test_a_generic_word_alone_never_decides_a_topic(tagger):
+    science = {"title": "Bụi mịn PM2.5 vào phổi như thế nào",
+               "text": "Các nhà khoa học dùng mô hình máy tính để theo dõi hạt bụi mịn trong không khí; nghiên cứu "
+                       "cho thấy sau một cơn bão bụi, nồng độ hạt giảm nhanh."}
+    essay = {"title": "Bí quyết viết thư xin việc ấn tượng",
+             "text": "Chuyên gia tuyển dụng khuyên ứng viên nêu rõ kinh nghiệm; một ứng viên từng làm lễ tân tại "
+                     "Đại sứ quán kể lại cách chị trình bày hồ sơ."}
+    assert "thien_tai_su_co" not in _ids(tagger.tag(science))
+    assert "doi_ngoai" not in _ids(tagger.tag(essay))
 
 
 def test_evidence_spans_point_at_the_matched_words(tagger):
@@ -40,44 +113,39 @@ def test_evidence_spans_point_at_the_matched_words(tagger):
             "text": "Tại cửa khẩu Tà Lùng, lực lượng chức năng phát hiện 5 người xuất nhập cảnh trái phép."}
     tags = tagger.tag(item)
     border = next(t for t in tags if t["id"] == "bien_gioi")
-    assert border["label"] == "Biên giới trên đất liền"
+    assert border["label"] == "Biên giới trên đất liền" and border["sections"] == ["quoc_phong_an_ninh"]
     terms = [e for e in border["evidence"] if e["kind"] == "term"]
-    assert terms
     for evidence in terms:
         assert item[evidence["field"]][evidence["start"]:evidence["end"]] == evidence["text"]
     assert {"Bộ đội Biên phòng", "cột mốc", "xuất nhập cảnh trái phép"} <= {e["text"] for e in terms}
-    assert all(e["detail"] for e in border["evidence"])
+    assert tags[0]["sections"][0] == "quoc_phong_an_ninh"
 
 
-def test_one_article_gets_several_topics(tagger):
+def test_one_article_gets_several_topics(rules_only):
     item = {"title": "Công nhân ngừng việc tập thể tại khu công nghiệp có vốn FDI",
             "text": "Hàng trăm công nhân ngừng việc vì công ty nợ lương; doanh nghiệp có vốn đầu tư trực tiếp nước ngoài."}
-    ids = _ids(tagger.tag(item))
+    ids = _ids(rules_only.tag(item))
     assert "dinh_cong_kcn" in ids and "dau_tu" in ids
 
 
-def test_text_without_diacritics_still_matches_multi_syllable_terms(tagger):
+def test_text_without_diacritics_still_matches_multi_syllable_terms(rules_only):
     item = {"title": "Sat lo dat o Bao Lac", "text": "Mua lon gay sat lo dat va lu quet tai nhieu xa."}
-    tags = tagger.tag(item)
-    disaster = next(t for t in tags if t["id"] == "thien_tai_su_co")
+    disaster = next(t for t in rules_only.tag(item) if t["id"] == "thien_tai_su_co")
     assert {"Sat lo dat", "lu quet"} <= {e["text"] for e in disaster["evidence"]}
 
 
-def test_a_word_that_only_folds_to_a_term_does_not_match_in_accented_text(tagger):
+def test_a_word_that_only_folds_to_a_term_does_not_match_in_accented_text(rules_only):
     # "tay" (hand) and "dao" (knife) fold like the ethnic names Tày and Dao.
     item = {"title": "Cụ bà bị dao cứa vào tay", "text": "Người nhà đưa cụ đi cấp cứu, cụ đã qua cơn nguy kịch."}
-    assert "dan_toc" not in _ids(tagger.tag(item))
+    assert "dan_toc" not in _ids(rules_only.tag(item))
 
 
-def test_zero_shot_similarity_adds_model_evidence_and_finds_the_topic_without_terms(embedder):
+def test_zero_shot_similarity_adds_model_evidence_to_a_plans_topic(embedder):
     tagger = TopicTagger(load_taxonomy(), embedder)
-    # No term of the taxonomy in it ("du khách" is not "khách du lịch"): only the description similarity speaks.
-    item = {"title": "Hàng nghìn du khách check-in hồ nước trong xanh giữa núi rừng", "text": ""}
-    assert TopicTagger(load_taxonomy()).tag(item) == []
+    item = {"title": "Lễ hội Lồng Tồng thu hút đông đảo du khách về với di tích lịch sử", "text": ""}
     tags = tagger.tag(item, embedder.encode([item["title"]])[0])
-    assert [t["id"] for t in tags] == ["du_lich_van_hoa"]
-    assert [e["kind"] for e in tags[0]["evidence"]] == ["model"]
-    assert "cosine" in tags[0]["evidence"][0]["detail"]
+    culture = next(t for t in tags if t["id"] == "du_lich_van_hoa")
+    assert any(e["kind"] == "model" and "cosine" in e["detail"] for e in culture["evidence"])
 
 
 def test_a_topic_model_trained_on_analysts_labels_is_used_with_its_reason():
@@ -88,3 +156,36 @@ def test_a_topic_model_trained_on_analysts_labels_is_used_with_its_reason():
     tags = tagger.tag({"title": "Nông dân phấn khởi vì giá lúa gạo tăng", "text": ""})
     economy = next(t for t in tags if t["id"] == "kinh_te_xa_hoi")
     assert any(e["kind"] == "model" and "topic:kinh_te_xa_hoi" in e["detail"] for e in economy["evidence"])
+
+
+def test_a_homes_topic_model_replaces_the_shipped_section_model():
+    rows = ([{"title": f"Giải cờ tướng lần {n}", "text": "kỳ thủ thi đấu", "label": "the_thao"} for n in range(12)]
+            + [{"title": f"Hội nghị lần {n}", "text": "đại biểu thảo luận", "label": "chinh_tri"} for n in range(12)])
+    home_model = train_model(rows, "topic")
+    tagger = TopicTagger(load_taxonomy(), models={"topic": home_model},
+                         section_model=shipped_model(Settings(), "topic_model"))
+    assert tagger.section_model is home_model
+    assert tagger.tag({"title": "Giải cờ tướng lần 20", "text": "kỳ thủ thi đấu"})[0]["id"] == "the_thao"
+
+
+def test_a_source_declares_the_section_of_its_items_by_feed_or_url(tagger):
+    source = {"id": "vnexpress", "sections": {"/suc-khoe": "y_te", "/phap-luat": "phap_luat"}}
+    item = {"url": "https://vnexpress.net/bai-viet-123.html",
+            "meta": {"listing_url": "https://vnexpress.net/rss/suc-khoe.rss"}}
+    assert declared_section(item, source) == "y_te"
+    assert declared_section({"url": "https://vnexpress.net/phap-luat/x.html"}, source) == "phap_luat"
+    assert declared_section({"url": "https://vnexpress.net/x.html"}, source) is None
+    assert declared_section({"url": "https://bongda.vn/x"}, {"id": "bongda", "section": "the_thao"}) == "the_thao"
+    assert declared_section({"url": "https://x.vn/a"}, {"id": "x", "section": "suc_khoe"}) is None  # not a section
+
+    class Sources:
+        def get_record(self, collection, record_id):
+            return source if (collection, record_id) == ("sources", "vnexpress") else None
+
+    story = {"source": "vnexpress", "title": "Người phụ nữ nhập viện sau khi ăn nấm lạ", "text": "",
+             "url": "https://vnexpress.net/nguoi-phu-nu-123.html", "meta": {"listing_url": "https://vnexpress.net/rss/suc-khoe.rss"}}
+    DeclaredSections().apply([story], Sources())
+    assert story["declared_section"] == "y_te"
+    top = tagger.tag(story)[0]
+    assert top["id"] == "y_te"
+    assert any("nguồn khai báo chuyên mục Y tế" in e["detail"] for e in top["evidence"])

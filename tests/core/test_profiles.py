@@ -160,7 +160,7 @@ def test_agencies_have_ids_names_and_what_they_handle():
                 "bcd-nhan-quyen", "so-vhttdl", "ubnd-cap-xa"} <= ids
         assert len(ids) == len(profile.agencies)
         for agency in profile.agencies:
-            assert agency.topics or agency.flags
+            assert agency.topics or agency.flags or agency.sections or agency.names, agency.id
         assert profile.agency("cong-an-tinh").name == f"Công an tỉnh {profile.name}"
         assert "scam" in profile.agency("cong-an-tinh").flags
         assert "dinh_cong_kcn" in profile.agency("ban-ql-kcn").topics

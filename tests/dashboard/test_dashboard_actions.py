@@ -24,6 +24,7 @@ def _every_mutation(store, actor, seeded):
         "add_note": lambda: actions.add_note(store, actor, LANDSLIDE, "ghi chú"),
         "label_flag": lambda: actions.label_flag(store, actor, RUMOUR, "incitement", "confirmed"),
         "add_flag": lambda: actions.add_flag(store, actor, LANDSLIDE, "scam", "trang giả mạo xin tiền cứu trợ"),
+        "set_section": lambda: actions.set_section(store, actor, LANDSLIDE, "moi_truong"),
         "create_case": lambda: actions.create_case(
             store, actor, known_agencies=["cong-an-tinh"], deadline_hours={"high": 72}, title="Hồ sơ",
             item_ids=[RUMOUR], agency="cong-an-tinh", severity="high"),
@@ -123,6 +124,18 @@ def test_an_analyst_adds_a_flag_the_classifiers_missed_with_a_note(store, actors
     store.refresh()
     assert LANDSLIDE in store.search(ItemQuery(flags=("scam",))).ids
     assert store.list_audit("item", LANDSLIDE)[-1]["action"] == "item.flag.added"
+
+
+def test_an_analysts_section_correction_leads_the_items_topics_and_is_kept_as_a_training_label(store, actors):
+    label = actions.set_section(store, actors["analyst"], LANDSLIDE, "moi_truong", "sạt lở là thiên tai")
+    assert store.get_record("labels", label["id"])["task"] == "topic"
+    assert store.get_record("labels", label["id"])["label"] == "moi_truong"
+    first = store.get_item(LANDSLIDE)["topics"][0]
+    assert first["id"] == "moi_truong" and first["sections"] == ["moi_truong"]
+    assert "sửa chuyên mục" in first["evidence"][0]["detail"]
+    assert store.list_audit("item", LANDSLIDE)[-1]["action"] == "item.section"
+    with pytest.raises(actions.ActionError):
+        actions.set_section(store, actors["analyst"], LANDSLIDE, "suc_khoe")
 
 
 def test_analyst_takes_an_item_but_only_a_lead_assigns_it_to_someone_else(store, actors):

@@ -1,0 +1,218 @@
+"""Topics, tone and stories measured as the product runs them, on rows no shipped model or rule was tuned on.
+
+- **topics**: the first topic's main section (what ``diemtin classify --json`` puts first) against the newsroom
+  section, on the VNTC 20% split (real news; the shipped section model trained on the other 80%) and on the
+  provincial ``heldout.jsonl`` (synthetic, short; never trained on). For provincial items also "any": the
+  first section is the labelled one or one of its ``sections_also``.
+- **tone**: the tone toward the province on provincial held-out items, with relevance finding the places as
+  in ``process``: agreement on clear-cut items, positive/negative reversals, macro-F1 over the three tones on
+  all items and on clear-cut ones, and by mention (central / passing).
+- **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
+  pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
+  neighbours within 3 days) and BCubed precision/recall over all held-out items.
+
+Caveat printed with every figure: the provincial items are synthetic and short (median ~110 syllables of lead
+and body), written by one author; VNTC is real news of 2007 whose ten folders map to sections lossily.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from classifiers.training.topic_data import PROVINCE_ITEMS, item_of, province_rows, read_rows, vntc_split
+
+CAVEAT = ("provincial items: synthetic, short (median ~110 syllables), one author; VNTC: real news (2007), "
+          "10 folders mapped to sections lossily")
+TONE_MAP = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
+
+
+def _home(root: Path, province: str) -> Any:
+    from pipeline.core.home import Home
+
+    return Home.init(root / province, province)
+
+
+def _first_section(topics: list[dict[str, Any]]) -> str | None:
+    return topics[0]["sections"][0] if topics and topics[0].get("sections") else None
+
+
+def _by_label(truth: list[str], ok: list[bool]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for label, hit in zip(truth, ok, strict=True):
+        groups[label].append(hit)
+    return {label: {"n": len(v), "accuracy": round(sum(v) / len(v), 3)} for label, v in sorted(groups.items())}
+
+
+class _Runner:
+    """The classifier stages of one province's home, run on items without storing them."""
+
+    def __init__(self, root: Path, province: str):
+        from classifiers.stages import build_stages
+        from pipeline.core.relevance import RelevanceMatcher
+
+        self.home = _home(root, province)
+        self.store = self.home.open_store()
+        self.stages = {stage.name: stage for stage in build_stages(self.home, self.store)}
+        self.relevance = RelevanceMatcher(self.home.profile, self.home.settings.get_int("relevance.context_window"))
+
+    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+        from pipeline.core.text import normalize
+
+        item = item_of(row)
+        item["title"] = normalize(item["title"], keep_newlines=False)
+        item["text"] = normalize(item["text"])
+        item["lead"] = normalize(item["lead"])
+        match = self.relevance.match(item["title"], item["text"], normalized=True)
+        # Tone and topics are measured on every item: a reader labelled each as about the province.
+        item.update(places=match.places, relevant=True, relevance_found=match.relevant, duplicate_of=None)
+        return item
+
+    def run(self, items: list[dict[str, Any]], names: tuple[str, ...]) -> None:
+        for name in names:
+            self.stages[name](items, self.store)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def topics(vntc: Path | None) -> dict[str, Any]:
+    from classifiers.runtime.topics import TopicSettings, TopicTagger
+    from classifiers.stages import shipped_model
+    from pipeline.core.settings import Settings
+    from pipeline.core.taxonomy import load_taxonomy
+
+    settings = Settings()
+    tagger = TopicTagger(load_taxonomy(), None, TopicSettings.from_settings(settings),
+                         section_model=shipped_model(settings, "topic_model"))
+    out: dict[str, Any] = {"figure": "topics", "caveat": CAVEAT}
+    if vntc is not None and vntc.is_file():
+        _, test = vntc_split(vntc)
+        started = time.perf_counter()
+        tags = tagger.tag_batch([{"title": r["title"], "text": r["text"]} for r in test])
+        seconds = time.perf_counter() - started
+        truth = [r["label"] for r in test]
+        ok = [_first_section(t) == label for t, label in zip(tags, truth, strict=True)]
+        out["vntc_test"] = {"n": len(test), "accuracy": round(sum(ok) / len(ok), 4),
+                            "by_section": _by_label(truth, ok), "by_vntc_folder": _by_label([r["vntc"] for r in test], ok),
+                            "items_per_s": round(len(test) / seconds, 1)}
+    rows = province_rows("heldout")
+    tags = tagger.tag_batch([item_of(r) for r in rows])
+    first = [_first_section(t) for t in tags]
+    truth = [r["label"] for r in rows]
+    ok = [f == label for f, label in zip(first, truth, strict=True)]
+    any_ok = [f in r["sections"] for f, r in zip(first, rows, strict=True)]
+    out["province_heldout"] = {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4),
+                               "accuracy_any_section": round(sum(any_ok) / len(any_ok), 4),
+                               "by_section": _by_label(truth, ok),
+                               "topics_per_item": round(sum(len(t) for t in tags) / len(tags), 2)}
+    return out
+
+
+def tone(root: Path) -> dict[str, Any]:
+    from sklearn.metrics import f1_score
+
+    rows = province_rows("heldout")
+    by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_province[row["province"]].append(row)
+    predicted: dict[str, dict[str, Any]] = {}
+    for province, group in sorted(by_province.items()):
+        runner = _Runner(root, province)
+        try:
+            items = [runner.prepare(r) for r in group]
+            runner.run(items, ("topics", "tone"))
+            predicted.update({i["id"]: i["tone"] for i in items})
+        finally:
+            runner.close()
+    truth = [TONE_MAP[r["tone"]] for r in rows]
+    guess = [predicted[r["id"]]["label"] for r in rows]
+    clear = [k for k, r in enumerate(rows) if r["clear_cut"]]
+
+    def summary(index: list[int]) -> dict[str, Any]:
+        t, g = [truth[k] for k in index], [guess[k] for k in index]
+        reversals = sum(1 for a, b in zip(t, g, strict=True) if {a, b} == {"tich_cuc", "tieu_cuc"})
+        return {"n": len(index), "agreement": round(sum(a == b for a, b in zip(t, g, strict=True)) / len(index), 4),
+                "macro_f1": round(float(f1_score(t, g, average="macro", labels=["tich_cuc", "trung_lap", "tieu_cuc"])), 4),
+                "reversals": reversals, "confusion": {f"{a}->{b}": c for (a, b), c in sorted(Counter(zip(t, g, strict=True)).items())}}
+
+    positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
+    return {"figure": "tone", "caveat": CAVEAT, "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
+            "central": summary([k for k, r in enumerate(rows) if r["mention"] == "central"]),
+            "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),
+            "positive_precision_by_min_score": {
+                str(t): _precision([k for k in positives if predicted[rows[k]["id"]]["score"] >= t], truth, "tich_cuc")
+                for t in (0.5, 0.6, 0.7, 0.8)}}
+
+
+def _precision(index: list[int], truth: list[str], label: str) -> dict[str, Any]:
+    return {"n": len(index), "precision": round(sum(truth[k] == label for k in index) / len(index), 3) if index else None}
+
+
+def stories(root: Path) -> dict[str, Any]:
+    rows = sorted(province_rows("heldout"), key=lambda r: (r["published_at"], r["id"]))
+    by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_province[row["province"]].append(row)
+    cluster_of: dict[str, str] = {}
+    started = time.perf_counter()
+    for province, group in sorted(by_province.items()):
+        runner = _Runner(root, province)
+        try:
+            items = [runner.prepare(r) for r in group]
+            for item in items:  # one at a time, as a stream arrives
+                runner.run([item], ("near_duplicates", "clusters"))
+                runner.store.upsert_items([item])
+                cluster_of[item["id"]] = item.get("cluster_id") or item["id"]
+        finally:
+            runner.close()
+    seconds = time.perf_counter() - started
+    pairs = list(read_rows(PROVINCE_ITEMS / "story_pairs.jsonl"))
+    tp = sum(1 for p in pairs if p["same_story"] and cluster_of[p["a"]] == cluster_of[p["b"]])
+    fp = sum(1 for p in pairs if not p["same_story"] and cluster_of[p["a"]] == cluster_of[p["b"]])
+    fn = sum(1 for p in pairs if p["same_story"] and cluster_of[p["a"]] != cluster_of[p["b"]])
+    twins = [p for p in pairs if p["reason"] == "template_twin"]
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    story = {r["id"]: r["story_id"] for r in rows}
+    b_p, b_r = _bcubed(story, cluster_of)
+    return {"figure": "stories", "caveat": CAVEAT, "n_items": len(rows), "pairs": len(pairs),
+            "pairwise": {"precision": round(precision, 4), "recall": round(recall, 4),
+                         "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+                         "tp": tp, "fp": fp, "fn": fn,
+                         "template_twins_merged": sum(1 for p in twins if cluster_of[p["a"]] == cluster_of[p["b"]]),
+                         "template_twins": len(twins)},
+            "bcubed": {"precision": round(b_p, 4), "recall": round(b_r, 4),
+                       "f1": round(2 * b_p * b_r / (b_p + b_r), 4) if b_p + b_r else 0.0},
+            "stories_true": len(set(story.values())), "stories_found": len(set(cluster_of.values())),
+            "items_per_s": round(len(rows) / seconds, 1)}
+
+
+def _bcubed(truth: dict[str, str], found: dict[str, str]) -> tuple[float, float]:
+    by_truth: dict[str, set[str]] = defaultdict(set)
+    by_found: dict[str, set[str]] = defaultdict(set)
+    for item, label in truth.items():
+        by_truth[label].add(item)
+        by_found[found[item]].add(item)
+    precision = recall = 0.0
+    for item in truth:
+        mine, ours = by_found[found[item]], by_truth[truth[item]]
+        both = len(mine & ours)
+        precision += both / len(mine)
+        recall += both / len(ours)
+    return precision / len(truth), recall / len(truth)
+
+
+def run(which: list[str], vntc: Path | None) -> Iterator[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        if "topics" in which:
+            yield topics(vntc)
+        if "tone" in which:
+            yield tone(root)
+        if "stories" in which:
+            yield stories(root)

@@ -1,0 +1,86 @@
+"""Build the models shipped in ``classifiers/data/models/`` (run by a developer, never at run time).
+
+    python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% + provincial training items
+    python -m classifiers.training.ship tone                  # tone model: provincial training items + cue features
+
+Both train with :func:`classifiers.training.learn.train_model` (the trainer behind ``diemtin classifier train``)
+on training rows only: the VNTC 20% split and the provincial ``heldout.jsonl`` are never seen, so
+``diemtin classifier benchmark`` measures the shipped models fairly. Provenance is written next to each model
+(``meta.json``: data, licences, row counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from classifiers import DATA_DIR
+from classifiers.training.topic_data import PROVINCE_ITEMS, province_rows, shared_train_dir, vntc_split
+
+MODELS = DATA_DIR / "models"
+DEFAULT_VNTC = shared_train_dir() / "vntc_train.jsonl"
+# Provincial rows are few (554) and carry the sections VNTC lacks: each counts this many times in training.
+PROVINCE_REPEAT = 3
+TOPIC_CONFIG: dict[str, Any] = {"lexicon": "", "word_ngrams": [1, 2], "max_features": 60000}
+TONE_CONFIG: dict[str, Any] = {"lexicon": "", "dense_weight": 0.3}
+
+
+def topic_rows(vntc: Path) -> list[dict[str, Any]]:
+    train, _ = vntc_split(vntc)
+    province = [{"title": r["title"], "text": r["text"], "label": r["label"]} for r in province_rows("train")]
+    return train + province * PROVINCE_REPEAT
+
+
+def tone_rows_for(split: str) -> list[dict[str, Any]]:
+    """Provincial items of ``split`` as tone rows: relevance finds the places, the tone reader its features."""
+    from classifiers.runtime.tone import ToneReader, tone_rows
+    from pipeline.core.profiles import load_profile
+    from pipeline.core.relevance import RelevanceMatcher
+    from pipeline.core.text import normalize
+
+    readers: dict[str, tuple[RelevanceMatcher, ToneReader]] = {}
+    rows = []
+    for row in province_rows(split):
+        province = row["province"]
+        if province not in readers:
+            profile = load_profile(province)
+            readers[province] = (RelevanceMatcher(profile), ToneReader(other_places=profile.other_provinces))
+        matcher, reader = readers[province]
+        item = {"title": normalize(row["title"], keep_newlines=False), "text": normalize(row["text"])}
+        item["places"] = matcher.match(item["title"], item["text"], normalized=True).places
+        out = tone_rows([item], [reader.read(item)])[0]
+        out["label"] = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}[row["tone"]]
+        rows.append(out)
+    return rows
+
+
+def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
+    from classifiers.training.learn import train_model
+
+    if task == "topic":
+        rows = topic_rows(vntc)
+        model = train_model(rows, "topic", TOPIC_CONFIG)
+        model.meta["data"] = {"vntc": f"{vntc.name}, stratified 80% (seed 0), MIT (Hoang et al. 2007)",
+                              "province_items": f"{PROVINCE_ITEMS.name}/train.jsonl x{PROVINCE_REPEAT}, MIT, synthetic"}
+    elif task == "tone":
+        rows = tone_rows_for("train")
+        model = train_model(rows, "tone", TONE_CONFIG)
+        model.meta["data"] = {"province_items": f"{PROVINCE_ITEMS.name}/train.jsonl, MIT, synthetic"}
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    return model.save(MODELS / task)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("task", choices=["topic", "tone"])
+    parser.add_argument("--vntc", type=Path, default=DEFAULT_VNTC)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    print(build(args.task, args.vntc))
+
+
+if __name__ == "__main__":
+    main()
