@@ -1,12 +1,15 @@
-"""Train, apply, explain and evaluate a text classifier for any task given as labelled rows.
+"""Train, apply, explain and evaluate a text classifier for any task given as labelled rows: the one trainer
+behind ``diemtin classifier train`` and every learned component (flags, section topics, tone, refresh).
 
-A row is ``{"text": ..., "title": ... (optional), "label": ...}``; labels are strings. The model is a linear
-SVM with inverse-frequency class weights over the TF-IDF views of :mod:`classifiers.runtime.features`; its decision
-scores become probabilities through a softmax whose temperature is fitted on cross-validated scores
-(so a 0.9 means about nine in ten). A linear model is what a 2-core office server trains in a minute and
-applies to thousands of comments a second, and every score decomposes exactly into the terms of the text,
-which is what :meth:`TextModel.explain` shows the analyst. On the public Vietnamese data it matches the
-published neural baselines (figures and how to reproduce them: classifiers/EVALUATION.md).
+A row is ``{"text": ..., "title": ... (optional), "label": ..., "features": [...] (optional)}``; labels are
+strings. Features are the TF-IDF views of :mod:`classifiers.runtime.features` (syllable 1-2-grams of the accented
+text, character 2-5-grams of the folded head, the offensive-lexicon indicator, a component's own numbers). The
+head is linear: a class-weighted SVM, NB-SVM (Wang & Manning 2012) or logistic regression, with C (and, for
+"auto", the head) chosen by cross-validated macro-F1 on the training rows; the same out-of-fold scores fit a
+softmax temperature, so a 0.9 means about nine in ten. A linear model is what a 2-core office server trains in
+minutes and applies to thousands of texts a second, and every score decomposes exactly into the terms of the
+text, which is what :meth:`TextModel.explain` shows the analyst. Models are saved as plain data (JSON and
+arrays, no pickle). Against a plain TF-IDF + logistic regression on each public dev set: classifiers/EVALUATION.md.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import joblib
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize_scalar
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
@@ -240,14 +244,56 @@ def load_model(directory: str | Path) -> TextModel:
 
 
 # ---------------------------------------------------------------------------------------------- training
-def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """One-vs-rest weights as an (n_labels, n_features) matrix; a binary SVM's one score is split +-s/2."""
-    svm = LinearSVC(C=c, class_weight="balanced").fit(x, y)
-    coef = svm.coef_.astype(np.float32)
-    intercept = svm.intercept_.astype(np.float32)
+HEADS = ("svm", "nbsvm", "lr")
+
+
+def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float,
+                head: str = "svm") -> tuple[np.ndarray, np.ndarray]:
+    """One linear model as (n_labels, n_features) weights and biases, whatever the head:
+
+    - ``svm``: a linear SVM with inverse-frequency class weights (one-vs-rest);
+    - ``nbsvm``: NB-SVM (Wang & Manning 2012), one-vs-rest: each class's SVM sees the features scaled by their
+      log-count ratio for that class, and its weights fold back into ordinary ones (``w_k * r_k``), so scoring,
+      saving and the evidence of :meth:`TextModel.explain` are unchanged;
+    - ``lr``: logistic regression with class weights.
+
+    A binary model's one score s becomes (-s/2, s/2).
+    """
+    if head == "nbsvm":
+        return _fit_nbsvm(x, y, n_labels, c)
+    if head == "lr":
+        model: Any = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    elif head == "svm":
+        model = LinearSVC(C=c, class_weight="balanced").fit(x, y)
+    else:
+        raise TrainingError(f"không có đầu phân loại '{head}' (có: {', '.join(HEADS)})")
+    coef = model.coef_.astype(np.float32)
+    intercept = model.intercept_.astype(np.float32)
     if n_labels == 2:
         return np.vstack([-coef / 2, coef / 2]), np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
     return coef, intercept
+
+
+def _fit_nbsvm(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float) -> tuple[np.ndarray, np.ndarray]:
+    binary = x.copy()
+    binary.data[:] = 1
+    classes = range(n_labels) if n_labels > 2 else [1]
+    coef = np.zeros((n_labels, x.shape[1]), dtype=np.float32)
+    bias = np.zeros(n_labels, dtype=np.float32)
+    for k in classes:
+        positive = np.asarray(binary[y == k].sum(0)).ravel() + 1.0
+        negative = np.asarray(binary[y != k].sum(0)).ravel() + 1.0
+        ratio = np.log((positive / positive.sum()) / (negative / negative.sum())).astype(np.float32)
+        svm = LinearSVC(C=c, class_weight="balanced").fit(sparse.csr_matrix(x.multiply(ratio)), (y == k).astype(int))
+        coef[k], bias[k] = svm.coef_[0] * ratio, svm.intercept_[0]
+    if n_labels == 2:
+        coef[0], bias[0] = -coef[1] / 2, -bias[1] / 2
+        coef[1], bias[1] = coef[1] / 2, bias[1] / 2
+    return coef, bias
+
+
+def _grid(value: Any) -> list[float]:
+    return [float(v) for v in value] if isinstance(value, list | tuple) else [float(value)]
 
 
 def _fit_temperature(scores: np.ndarray, y: np.ndarray, max_temperature: float) -> float:
@@ -279,22 +325,34 @@ def train_model(rows: Sequence[dict[str, Any]], task: str, config: dict[str, Any
     x = features.fit_transform([features.prepare(row) for row in usable])
     if x.shape[1] == 0:
         raise TrainingError(f"không trích được đặc trưng nào từ dữ liệu của '{task}'")
-    weights, bias = _fit_linear(x, y, len(labels), float(cfg["C"]))
-
     counts = np.bincount(y, minlength=len(labels))
     folds = min(int(cfg["calibration_folds"]), int(counts.min()))
-    temperature = 1.0
+    heads = ["svm", "nbsvm"] if cfg.get("head", "svm") == "auto" else [str(cfg.get("head", "svm"))]
+    grid = _grid(cfg["C"])
+    # C (and the head, for "auto") by cross-validated macro-F1 on the training rows; the same out-of-fold
+    # scores fit the softmax temperature, so a 0.9 means about nine in ten.
+    chosen: tuple[float, str, float, np.ndarray | None] = (-1.0, heads[0], grid[len(grid) // 2], None)
+    cv: dict[str, float] = {}
     if folds >= 2:
-        scores = np.zeros((len(y), len(labels)), dtype=np.float64)
-        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-            fold_w, fold_b = _fit_linear(x[train_idx], y[train_idx], len(labels), float(cfg["C"]))
-            scores[test_idx] = x[test_idx] @ fold_w.T + fold_b
-        temperature = _fit_temperature(scores, y, float(cfg["max_temperature"]))
+        split = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+        for head in heads:
+            for c in grid:
+                scores = np.zeros((len(y), len(labels)), dtype=np.float64)
+                for train_idx, test_idx in split:
+                    fold_w, fold_b = _fit_linear(x[train_idx], y[train_idx], len(labels), c, head)
+                    scores[test_idx] = x[test_idx] @ fold_w.T + fold_b
+                f1 = float(f1_score(y, scores.argmax(1), average="macro"))
+                cv[f"{head}_C{c:g}"] = round(f1, 4)
+                if f1 > chosen[0]:
+                    chosen = (f1, head, c, scores)
+    _, head, c, scores = chosen
+    weights, bias = _fit_linear(x, y, len(labels), c, head)
+    temperature = _fit_temperature(scores, y, float(cfg["max_temperature"])) if scores is not None else 1.0
 
     meta = {
         "task": task, "labels": labels, "format": FORMAT_VERSION, "created_at": iso(now_utc()),
         "n_train": len(usable), "label_counts": dict(zip(labels, map(int, counts), strict=True)),
-        "n_features": int(x.shape[1]), "temperature": temperature,
+        "n_features": int(x.shape[1]), "temperature": temperature, "head": head, "C": c, "cv_macro_f1": cv,
         "train_seconds": round(time.perf_counter() - started, 2), "config": cfg,
     }
     log.info("trained %s on %d rows, %d features, %.1fs", task, len(usable), x.shape[1], meta["train_seconds"])

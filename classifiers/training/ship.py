@@ -23,8 +23,8 @@ MODELS = DATA_DIR / "models"
 DEFAULT_VNTC = shared_train_dir() / "vntc_train.jsonl"
 # Provincial rows are few (554) and carry the sections VNTC lacks: each counts this many times in training.
 PROVINCE_REPEAT = 3
-TOPIC_CONFIG: dict[str, Any] = {"lexicon": "", "word_ngrams": [1, 2], "max_features": 60000}
-TONE_CONFIG: dict[str, Any] = {"lexicon": "", "dense_weight": 0.3}
+TOPIC_CONFIG: dict[str, Any] = {"lexicon": "", "max_features": 60000, "head": "auto"}
+TONE_CONFIG: dict[str, Any] = {"lexicon": "", "dense_weight": 0.3, "C": [0.3], "max_temperature": 5.0}
 
 
 def topic_rows(vntc: Path) -> list[dict[str, Any]]:

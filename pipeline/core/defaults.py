@@ -282,8 +282,9 @@ DEFAULTS: dict[str, Any] = {
     # Trainable text classifiers (classifiers/training/learn.py): features, model, and the rule for replacing a model.
     # Chosen on the public data described in classifiers/EVALUATION.md.
     "learn": {
-        # Syllable n-grams of the accented text: 1-3 carries Vietnamese compounds without a word segmenter.
-        "word_ngrams": [1, 3],
+        # Syllable n-grams of the accented text: 1-2 carries Vietnamese compounds without a word segmenter (1-3 and
+        # a Viet74K word view were no better on held-out splits of the training rows; classifiers/EVALUATION.md).
+        "word_ngrams": [1, 2],
         # Character n-grams inside words, of the folded (diacritic-free) text: robust to social-media spelling.
         "char_ngrams": [2, 5],
         # Characters of a long text read by the character view: the title and lead say what it is about, the
@@ -295,18 +296,26 @@ DEFAULTS: dict[str, Any] = {
         "min_df_from_rows": 1000,
         # Features per view kept, most frequent first: bounds model size and memory.
         "max_features": 300000,
+        # Features of the character view kept (0: as max_features).
+        "max_char_features": 0,
         # Offensive phrases derived from ViHOS (classifiers/data/, MIT): one more feature, "uses a listed
         # phrase", a prior that helps most when a task has only a few hundred labels. A file name in
         # classifiers/data/ or an absolute path; empty: none.
         "lexicon": "offensive_lexicon.txt",
-        # Regularisation of the linear SVM (smaller = simpler model); classes are weighted by inverse frequency
-        # so a rare label (hate speech) is not drowned by the common one.
-        "C": 0.3,
-        # Folds of the cross-validation that fits the probability temperature (softmax of decision scores).
+        # The linear head: "svm" (class-weighted linear SVM), "nbsvm" (NB-SVM: features scaled by their log-count
+        # ratio, better on long, topic-like texts), "lr", or "auto" (svm or nbsvm, whichever cross-validates better).
+        "head": "svm",
+        # Regularisation (smaller = simpler model), chosen from this list by cross-validated macro-F1 on the
+        # training rows (topics want 1-3, short comments 0.1-0.3); classes are weighted by inverse frequency so a
+        # rare label (hate speech) is not drowned by the common one.
+        "C": [0.1, 0.3, 1.0, 3.0],
+        # Folds of the cross-validation that chooses C and fits the probability temperature.
         "calibration_folds": 3,
-        # Upper bound of that temperature: decision scores of the SVM lie around -1.5..1.5, so 5 still allows
-        # 0.999 where the margin is wide, without the 1.0-for-everything of a small separable sample.
-        "max_temperature": 5.0,
+        # Upper bound of that temperature: a model that says 1.0 about everything it has not seen tells the analyst
+        # nothing, which a small, cleanly separated sample would otherwise give.
+        "max_temperature": 10.0,
+        # Weight of the numbers a component adds to its rows (row["features"], e.g. the tone reader's cue sums).
+        "dense_weight": 1.0,
         # Share of labelled rows held out (chosen by a hash of the text, so a row stays on its side as data
         # grows) to judge a retrained model before it replaces the current one.
         "holdout_fraction": 0.2,

@@ -85,7 +85,11 @@ def test_saved_model_loads_and_scores_identically(sport_health_model, tmp_path):
     sport_health_model.save(tmp_path / "m")
     loaded = load_model(tmp_path / "m")
     assert loaded.labels == sport_health_model.labels and loaded.task == "topic"
-    assert loaded.predict_proba([SPORT_2, HEALTH_2]) == sport_health_model.predict_proba([SPORT_2, HEALTH_2])
+    # Weights are kept as float16 (half the size): scores agree to 1e-4.
+    for got, want in zip(loaded.predict_proba([SPORT_2, HEALTH_2]), sport_health_model.predict_proba([SPORT_2, HEALTH_2]),
+                         strict=True):
+        assert got == pytest.approx(want, abs=1e-4)
+    assert not list((tmp_path / "m").glob("*.joblib")) and not list((tmp_path / "m").glob("*.pkl"))  # no pickle
 
 
 def test_eval_prints_the_json_contract_with_hand_computed_figures(sport_health_model, tmp_path, cli):
@@ -265,3 +269,18 @@ def test_a_listed_offensive_phrase_raises_the_offensive_score(comment_model):
     assert comment_model.features.prepare(row).lexicon_hits >= 1
     evidence = comment_model.explain(row, "offensive", k=10)
     assert any(e["text"] == "bò đỏ" for e in evidence)
+
+
+def test_the_benchmark_sets_the_trainer_against_the_plain_tfidf_baseline_with_its_spread(tmp_path, cli):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "vntc_train.jsonl").write_text((FIXTURES / "vntc_sample.jsonl").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    lines = cli("classifier", "benchmark", "--only", "vntc", "--data", str(data), "--seeds", "2").stdout
+    results = [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
+    first, second, summary = results
+    assert first["seed"] == 0 and second["seed"] == 1
+    assert 0 <= first["baseline"]["macro_f1"] <= 1 and first["baseline"]["C"] in (1, 3, 10, 30, 100)
+    assert {"mean", "sd", "p_not_better"} <= set(first["difference"])
+    assert summary["seeds"] == 2 and {"mean", "sd"} <= set(summary["difference"])
+    assert first["head"] == "svm" and first["C"] in (0.1, 0.3, 1.0, 3.0)
