@@ -4,6 +4,7 @@ train --out DIR      trains on a JSONL file into a folder (evaluated on --dev wh
 train (no --out)     trains a new version in the home's registry from the analysts' labels (store collection
                      "labels") plus any JSONL given, and makes it current only if it is not worse;
 eval                 prints the metrics of a model on a labelled JSONL file as one JSON line (the last line);
+reembed              embeds stored items again after the fast embedder changed (the main job does it in the background);
 refresh              retrains the flag models from the analysts' decisions plus the shipped data, and the home's
                      section model from sources that declare their section and analysts' section corrections,
                      keeping each new model only if it is not worse on held-out rows (classifiers/training/refresh.py);
@@ -54,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--data", type=Path, default=_shared_train(),
                    help="thư mục chứa vntc_train.jsonl và vihos/ (dữ liệu được phép dùng cho mô hình đi kèm)")
     r.set_defaults(handler=cmd_refresh)
+
+    m = commands.add_parser("reembed", help="nhúng lại các tin đã lưu bằng bộ nhúng nhanh hiện tại "
+                                            "(sau khi đổi classifiers.fast_embedder)")
+    m.add_argument("--batch", type=int, default=2000, help="số tin mỗi lượt")
+    m.set_defaults(handler=cmd_reembed)
 
     b = commands.add_parser("benchmark", help="đo lại các số liệu của EVALUATION.md trên dữ liệu công khai")
     b.add_argument("--data", type=Path, default=_shared_train(),
@@ -155,9 +161,26 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if args.topics or not args.flag:
             try:
                 print_json(refresh_topics(home.path, store, home.settings, vntc if vntc.is_file() else None,
-                                          baseline=shipped_model(home.settings, "topic_model")))
+                                          baseline=shipped_model(home.settings, "classifiers.topic_model")))
             except TrainingError as exc:
                 raise CommandError(f"không huấn luyện lại được mô hình chuyên mục: {exc}") from exc
+    return 0
+
+
+def cmd_reembed(args: argparse.Namespace) -> int:
+    from classifiers.runtime.embed import fast_embedder_from_settings
+    from classifiers.runtime.reembed import needs_reembed, reembed_step
+
+    home = home_of(args)
+    embedder = fast_embedder_from_settings(home.settings)
+    total = 0
+    progress: dict[str, Any] = {"embedded": 0, "done": True}
+    with home.open_store() as store:
+        while needs_reembed(store, embedder):
+            progress = reembed_step(store, embedder, home.settings.get_int("classifiers.cluster_max_chars"),
+                                    max(1, args.batch))
+            total += progress["embedded"]
+    print_json({**progress, "embedded": total})
     return 0
 
 

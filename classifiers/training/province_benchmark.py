@@ -88,7 +88,7 @@ def topics(vntc: Path | None) -> dict[str, Any]:
 
     settings = Settings()
     tagger = TopicTagger(load_taxonomy(), None, TopicSettings.from_settings(settings),
-                         section_model=shipped_model(settings, "topic_model"))
+                         section_model=shipped_model(settings, "classifiers.topic_model"))
     out: dict[str, Any] = {"figure": "topics", "caveat": CAVEAT}
     if vntc is not None and vntc.is_file():
         _, test = vntc_split(vntc)
@@ -167,6 +167,7 @@ def stories(root: Path) -> dict[str, Any]:
             for item in items:  # one at a time, as a stream arrives
                 runner.run([item], ("near_duplicates", "clusters"))
                 runner.store.upsert_items([item])
+                runner.store.refresh()
                 cluster_of[item["id"]] = item.get("cluster_id") or item["id"]
         finally:
             runner.close()

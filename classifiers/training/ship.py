@@ -2,6 +2,7 @@
 
     python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% + provincial training items
     python -m classifiers.training.ship tone                  # tone model: provincial training items + cue features
+    python -m classifiers.training.ship stories               # story pair model: pairs of provincial training items
 
 Both train with :func:`classifiers.training.learn.train_model` (the trainer behind ``diemtin classifier train``)
 on training rows only: the VNTC 20% split and the provincial ``heldout.jsonl`` are never seen, so
@@ -56,6 +57,56 @@ def tone_rows_for(split: str) -> list[dict[str, Any]]:
     return rows
 
 
+def story_items(split: str) -> list[dict[str, Any]]:
+    """Provincial items of ``split`` as the pipeline's items, with relevance's places."""
+    from classifiers.training.topic_data import item_of
+    from pipeline.core.profiles import load_profile
+    from pipeline.core.relevance import RelevanceMatcher
+    from pipeline.core.text import normalize
+
+    matchers: dict[str, RelevanceMatcher] = {}
+    out = []
+    for row in province_rows(split):
+        province = row["province"]
+        matcher = matchers.setdefault(province, RelevanceMatcher(load_profile(province)))
+        item = item_of(row)
+        item.update(title=normalize(item["title"], keep_newlines=False), text=normalize(item["text"]),
+                    lead=normalize(item["lead"]), province=province, story_id=row["story_id"])
+        item["places"] = matcher.match(item["title"], item["text"], normalized=True).places
+        out.append(item)
+    return out
+
+
+def build_story_model(out: Path) -> Path:
+    """The story pair model: logistic regression on pairs of training items of one province within 3 days."""
+    import itertools
+    import json
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from classifiers.runtime.clusters import FEATURES, pair_features, sketches
+    from classifiers.runtime.embed import get_embedder
+    from pipeline.core.settings import Settings
+
+    settings = Settings()
+    items = story_items("train")
+    marks = sketches(items, get_embedder(settings.get_str("classifiers.fast_embedder")),
+                     settings.get_int("classifiers.cluster_max_chars"))
+    x, y = [], []
+    for (a, sa), (b, sb) in itertools.combinations(list(zip(items, marks, strict=True)), 2):
+        if a["province"] == b["province"] and abs((sa.hours or 0) - (sb.hours or 0)) <= 72:
+            x.append(pair_features(sa, sb))
+            y.append(a["story_id"] == b["story_id"])
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+    out.write_text(json.dumps({
+        "features": list(FEATURES), "weights": [round(float(w), 6) for w in model.coef_[0]],
+        "bias": round(float(model.intercept_[0]), 6), "pairs": len(y), "same_story": int(sum(y)),
+        "data": f"{PROVINCE_ITEMS.name}/train.jsonl: pairs of one province within 3 days, MIT, synthetic",
+        "embedder": settings.get_str("classifiers.fast_embedder")}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
 def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
     from classifiers.training.learn import train_model
 
@@ -64,6 +115,8 @@ def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
         model = train_model(rows, "topic", TOPIC_CONFIG)
         model.meta["data"] = {"vntc": f"{vntc.name}, stratified 80% (seed 0), MIT (Hoang et al. 2007)",
                               "province_items": f"{PROVINCE_ITEMS.name}/train.jsonl x{PROVINCE_REPEAT}, MIT, synthetic"}
+    elif task == "stories":
+        return build_story_model(MODELS / "stories.json")
     elif task == "tone":
         rows = tone_rows_for("train")
         model = train_model(rows, "tone", TONE_CONFIG)
@@ -75,7 +128,7 @@ def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=["topic", "tone"])
+    parser.add_argument("task", choices=["topic", "tone", "stories"])
     parser.add_argument("--vntc", type=Path, default=DEFAULT_VNTC)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)

@@ -50,6 +50,9 @@ def _figures(home_path: str, days: int, period: int) -> dict[str, Any]:
         "tone": store.count_by("tone", query, size=5),
         "source_kind": store.count_by("source_kind", query, size=10),
         "places": store.count_by("places", query, size=15),
+        # One story told by several outlets counts once: stories are the clusters the items fall in.
+        "stories": len(store.count_by("cluster_id", query, size=1_000_000)),
+        "outlets": len(store.count_by("source", query, size=100_000)),
     }
     for flag in labels["flags"]:
         out[f"flag:{flag}"] = store.histogram(query.with_(flags=(flag,)))
@@ -68,7 +71,8 @@ def _day_label(day: str) -> str:
 
 
 total = sum(count for _, count in daily)
-st.markdown(f"**{total:,}** tin liên quan từ {_day_label(daily[0][0])} đến {_day_label(daily[-1][0])}.".replace(",", "."))
+st.markdown(f"**{total:,}** tin liên quan, **{figures['stories']:,}** câu chuyện (sự việc), **{figures['outlets']:,}** "
+            f"cơ quan báo chí, trang tin từ {_day_label(daily[0][0])} đến {_day_label(daily[-1][0])}.".replace(",", "."))
 
 settings = ctx.settings
 thresholds = Thresholds(settings.get_float("dashboard.spike_factor"), settings.get_int("dashboard.spike_min_count"),

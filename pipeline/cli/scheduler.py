@@ -44,6 +44,21 @@ def _alerts(home: Home, now: datetime) -> Any:
         return run_alerts(home, store, now)
 
 
+def _reembed(home: Home, now: datetime) -> Any:
+    """Stored items missing from the fast embedder's story space (the embedder changed) are embedded a slice
+    per tick, in the background of the main job."""
+    from classifiers.runtime.embed import fast_embedder_from_settings
+    from classifiers.runtime.reembed import needs_reembed, reembed_step
+
+    settings = home.settings
+    with home.open_store() as store:
+        embedder = fast_embedder_from_settings(settings)
+        if not needs_reembed(store, embedder):
+            return {"embedded": 0}
+        return reembed_step(store, embedder, settings.get_int("classifiers.cluster_max_chars"),
+                            settings.get_int("classifiers.reembed_per_tick"))
+
+
 def _digests(home: Home, now: datetime) -> Any:
     from pipeline.reports.digests import run_due_digests
 
@@ -59,7 +74,8 @@ def _cases(home: Home, now: datetime) -> Any:
 
 
 STEPS: tuple[tuple[str, Callable[[Home, datetime], Any]], ...] = (
-    ("crawl", _crawl), ("process", _process), ("alerts", _alerts), ("digests", _digests), ("cases", _cases),
+    ("crawl", _crawl), ("process", _process), ("reembed", _reembed), ("alerts", _alerts), ("digests", _digests),
+    ("cases", _cases),
 )
 
 

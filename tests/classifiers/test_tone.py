@@ -23,7 +23,7 @@ def cues() -> ToneClassifier:
 
 @pytest.fixture(scope="module")
 def shipped() -> ToneClassifier:
-    model = shipped_model(Settings(), "tone_model")
+    model = shipped_model(Settings(), "classifiers.tone_model")
     assert model is not None, "the shipped tone model (classifiers/data/models/tone) must load"
     return ToneClassifier(model=model, other_places=PROFILE.other_provinces)
 

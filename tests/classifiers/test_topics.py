@@ -31,7 +31,7 @@ def rules_only() -> TopicTagger:
 
 @pytest.fixture(scope="module")
 def tagger() -> TopicTagger:
-    model = shipped_model(Settings(), "topic_model")
+    model = shipped_model(Settings(), "classifiers.topic_model")
     assert model is not None, "the shipped section model (classifiers/data/models/topic) must load"
     return TopicTagger(load_taxonomy(), section_model=model)
 
@@ -163,7 +163,7 @@ def test_a_homes_topic_model_replaces_the_shipped_section_model():
             + [{"title": f"Hội nghị lần {n}", "text": "đại biểu thảo luận", "label": "chinh_tri"} for n in range(12)])
     home_model = train_model(rows, "topic")
     tagger = TopicTagger(load_taxonomy(), models={"topic": home_model},
-                         section_model=shipped_model(Settings(), "topic_model"))
+                         section_model=shipped_model(Settings(), "classifiers.topic_model"))
     assert tagger.section_model is home_model
     assert tagger.tag({"title": "Giải cờ tướng lần 20", "text": "kỳ thủ thi đấu"})[0]["id"] == "the_thao"
 

@@ -22,9 +22,10 @@ def test_a_tick_processes_what_arrived_and_runs_every_step(home: Home):
     with home.open_store() as store:
         store.enqueue_raw(list(synthetic_items(home.profile, 30, seed=2)))
     report = tick(home, datetime(2025, 7, 12, 3, 0, tzinfo=UTC))
-    assert [name for name, _ in STEPS] == ["crawl", "process", "alerts", "digests", "cases"]
+    assert [name for name, _ in STEPS] == ["crawl", "process", "reembed", "alerts", "digests", "cases"]
     assert all("error" not in (report[name] if isinstance(report[name], dict) else {}) for name, _ in STEPS), report
     assert report["process"]["stored"] == 30
+    assert report["reembed"] == {"embedded": 0}  # a new home's items were embedded as they were processed
     assert tick(home)["process"] == {"claimed": 0}
 
 

@@ -278,6 +278,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def search(self, query: ItemQuery) -> SearchResult: ...
 
+    def search_ids(self, query: ItemQuery) -> tuple[int, list[str]]:
+        """Total and ids of the matching items without reading them: what a stage needs to bound a comparison
+        to a window (story clusters compare an item with the items of its days only)."""
+        result = self.search(query)
+        return result.total, result.ids
+
     @abc.abstractmethod
     def count_by(self, field_name: str, query: ItemQuery, size: int = 50) -> list[tuple[str, int]]:
         """Counts of items by a facet field, largest first."""

@@ -424,6 +424,11 @@ class SqliteStore(Store):
             total, ids = index.search(query)
         return SearchResult(total=total, items=self.get_items(ids))
 
+    def search_ids(self, query: ItemQuery) -> tuple[int, list[str]]:
+        self.sync_index(timeout=0.0)
+        total, ids = self.index.search(query)
+        return total, list(ids)
+
     def count_by(self, field_name: str, query: ItemQuery, size: int = 50) -> list[tuple[str, int]]:
         index = self.index
         with _index_faults():

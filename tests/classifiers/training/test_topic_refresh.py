@@ -38,14 +38,14 @@ def test_declared_items_and_corrections_become_rows_a_correction_winning(store):
 
 def test_too_few_local_rows_change_nothing(tmp_path, store):
     store.upsert_items([_sports(n) for n in range(4)])
-    result = refresh_topics(tmp_path, store, Settings(), None, baseline=shipped_model(Settings(), "topic_model"))
+    result = refresh_topics(tmp_path, store, Settings(), None, baseline=shipped_model(Settings(), "classifiers.topic_model"))
     assert result["status"] == "unchanged" and "ít nhất" in result["reason"]
     assert current_version(tmp_path, "topic") is None
 
 
 def test_a_refreshed_model_is_compared_with_the_shipped_one_on_held_out_local_rows(tmp_path, store):
     store.upsert_items([_sports(n) for n in range(60)])
-    result = refresh_topics(tmp_path, store, Settings(), None, baseline=shipped_model(Settings(), "topic_model"))
+    result = refresh_topics(tmp_path, store, Settings(), None, baseline=shipped_model(Settings(), "classifiers.topic_model"))
     assert result["local_rows"] == 60 and result["held_out"] >= 5
     assert result["comparison"]["current_version"] == "shipped"
     assert "candidate_macro_f1" in result["comparison"]
