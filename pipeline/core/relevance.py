@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +206,9 @@ class RelevanceMatcher:
         # Names of other provinces and of districts elsewhere (none of them a name of ours).
         elsewhere = {_key(normalize(n)) for n in [*profile.other_provinces, *profile.other_districts]}
         self._elsewhere_names = _trie_regex(sorted(elsewhere)) if elsewhere else None
+        # The same names as written with diacritics: "Hai cháu" is not "Hải Châu", "Động đã" not "Đống Đa".
+        self._elsewhere_marked = {_iy_marked(normalize(n).lower())
+                                  for n in [*profile.other_provinces, *profile.other_districts]}
 
     # ------------------------------------------------------------------------------------------- matching
 
@@ -224,10 +228,11 @@ class RelevanceMatcher:
         rejected: list[_Hit] = []
         strong = {name: _Strong([h for h in field_hits if not h.why and not h.ambiguous])
                   for name, field_hits in hits.items()}
+        elsewhere = "" if any(s.hits for s in strong.values()) else self._first_elsewhere(fields)
         for name, field_hits in hits.items():
             for hit in field_hits:
                 if not hit.why and hit.ambiguous:
-                    self._judge_ambiguous(hit, fields[name], strong)
+                    self._judge_ambiguous(hit, fields[name], strong, elsewhere)
                 (rejected if hit.why else accepted).append(hit)
         for hit in accepted + rejected:
             view = views[hit.field]
@@ -361,14 +366,20 @@ class RelevanceMatcher:
                 return True
         return False
 
-    def _judge_ambiguous(self, hit: _Hit, value: str, strong: dict[str, _Strong]) -> None:
+    def _judge_ambiguous(self, hit: _Hit, value: str, strong: dict[str, _Strong], elsewhere_in_item: str) -> None:
         """A name that also belongs elsewhere: not when another province or district is named next to it;
-        bare, only with an unambiguous place of the province close by."""
+        a unit abolished in 2025, even after "xã", "phường"…, not when the item names another province and no
+        sure place of ours (national news about "phường Quang Trung" of Bình Định: old ward names repeat across
+        the country, while the province's own press names today's communes, often with no province beside
+        them); bare, only with an unambiguous place of the province close by."""
         elsewhere = self._named_elsewhere(hit, value, strong[hit.field])
         if elsewhere:
             hit.why = f"thuộc địa phương khác ({elsewhere})"
             return
         if hit.prefix:
+            if elsewhere_in_item and all(e.place.kind in _FORMER_KINDS for e in hit.entries):
+                hit.why = (f"tên đơn vị cũ trùng với nơi khác; bài nêu {elsewhere_in_item} mà không nêu địa danh "
+                           "chắc chắn nào của tỉnh")
             return
         lo, hi = hit.start - self.window, hit.end + self.window
         near = strong[hit.field].within(lo, hi)
@@ -376,6 +387,26 @@ class RelevanceMatcher:
             near = strong["text"].within(0, self.window)
         if not near:
             hit.why = "tên dễ nhầm, không có địa danh chắc chắn của tỉnh ở gần"
+
+    def _first_elsewhere(self, fields: dict[str, str]) -> str:
+        """The first other province or district of another province named (capitalised) in the item, or ""."""
+        if not self._elsewhere_names:
+            return ""
+        for value in fields.values():
+            for _, written in self._elsewhere_between(value, 0, len(value)):
+                return written
+        return ""
+
+    def _elsewhere_between(self, value: str, lo: int, hi: int) -> Iterator[tuple[int, str]]:
+        """Other provinces and districts elsewhere named in value[lo:hi], as (offset, name as written):
+        capitalised, and with their own diacritics where the text has some."""
+        if not self._elsewhere_names:
+            return
+        for m in self._elsewhere_names.finditer(_key(value[lo:hi])):
+            written = value[lo + m.start() : lo + m.end()]
+            plain = fold(written) == written.lower()
+            if written[:1].isupper() and (plain or _iy_marked(written.lower()) in self._elsewhere_marked):
+                yield lo + m.start(), written
 
     def _named_elsewhere(self, hit: _Hit, value: str, strong: _Strong) -> str:
         """The place named nearest the hit in its sentence, first after it ("xã Tân Tiến, huyện Văn Giang,
@@ -397,10 +428,7 @@ class RelevanceMatcher:
                         with_marks: bool) -> list[tuple[int, str]]:
         """Places named in value[lo:hi] as (offset, name), name "" for ours."""
         events = [(start, "") for start in strong.starts_between(lo, hi)]
-        if self._elsewhere_names:
-            for m in self._elsewhere_names.finditer(_key(value[lo:hi])):
-                if value[lo + m.start()].isupper():
-                    events.append((lo + m.start(), value[lo + m.start() : lo + m.end()]))
+        events += self._elsewhere_between(value, lo, hi)
         for m in _DISTRICT_WORDS[with_marks].finditer(value, lo, hi):
             run = _CAPITAL_RUN.match(value, m.end(), hi)
             if not run or not run.group(0)[:1].isupper():

@@ -128,6 +128,27 @@ def test_prefixed_ambiguous_commune_of_the_province_is_relevant(matchers):
     assert ("Hoàng Su Phì", "Huyện Hoàng Su Phì", "former_district") in found
 
 
+def test_a_former_ward_in_national_news_about_another_province_is_not_relevant(matchers):
+    # "Phường Quang Trung" was a ward of Thái Nguyên city until 2025; the name repeats across the country.
+    title = "Vụ cố ý gây thương tích gây xôn xao Bình Định"
+    text = ("Nghi phạm và nạn nhân cùng trú ở phường Quang Trung. Chiều 9/4, hàng xóm phát hiện nạn nhân nằm bất "
+            "tỉnh trước cửa nhà và đưa đi cấp cứu.")
+    result = check(matchers["thai-nguyen"], title, text)
+    assert not result.relevant
+    assert "Bình Định" in result.rejected[0]["why"]
+    # The same sentence with no other province named stays the province's: its old ward names still count.
+    assert check(matchers["thai-nguyen"], "Vụ cố ý gây thương tích", text).relevant
+    # A capitalised word that folds to another district's name is not that district ("Hai cháu" / Hải Châu).
+    assert check(matchers["thai-nguyen"], "", "Hai cháu nhỏ ở phường Quang Trung được đưa về nhà an toàn.").relevant
+
+
+def test_a_current_commune_stays_relevant_when_another_province_is_mentioned_in_passing(matchers):
+    # The province's own press names today's communes without the province, and other provinces in passing.
+    text = ("Chiều 14/3, tại đường ngang dân sinh thuộc xã Lạng Giang, tàu hỏa đã tông trúng một xe máy khiến "
+            "người điều khiển tử vong. Đoàn tàu SP3 chạy tuyến Hà Nội - Lạng Sơn dừng lại 30 phút.")
+    assert check(matchers["bac-ninh"], "Tàu hỏa tông xe máy tại đường ngang", text).relevant
+
+
 def test_bare_ambiguous_commune_is_not_relevant(matchers):
     text = "Hợp tác xã Tân Tiến vừa ra mắt sản phẩm mật ong đạt chuẩn OCOP 3 sao, được thị trường đón nhận."
     assert not check(matchers["tuyen-quang"], "Mật ong đạt chuẩn OCOP", text).relevant
