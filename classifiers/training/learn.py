@@ -22,22 +22,19 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-from scipy import sparse
-from scipy.optimize import minimize_scalar
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from classifiers.runtime.features import FeatureBuilder, field_texts
 from pipeline.core.jsonl import read_jsonl as read_jsonl_lines
 from pipeline.core.settings import Settings
 from pipeline.core.text import fold
 from pipeline.core.timeutil import iso, now_utc
+
+# scikit-learn, joblib and scipy.optimize load only to train or evaluate: a saved model scores without them.
+if TYPE_CHECKING:
+    from scipy import sparse
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +229,8 @@ def load_model(directory: str | Path) -> TextModel:
         model = TextModel(spec["task"], spec["labels"], features, loaded["weights"].astype(np.float32),
                           loaded["bias"].astype(np.float32), spec["temperature"], meta)
     elif (path / MODEL_FILE).is_file():
+        import joblib
+
         data = joblib.load(path / MODEL_FILE)
         model = TextModel(data["task"], data["labels"], data["features"], data["weights"], data["bias"],
                           data["temperature"], meta)
@@ -259,6 +258,9 @@ def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float,
 
     A binary model's one score s becomes (-s/2, s/2).
     """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     if head == "nbsvm":
         return _fit_nbsvm(x, y, n_labels, c)
     if head == "lr":
@@ -275,6 +277,9 @@ def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float,
 
 
 def _fit_nbsvm(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
     binary = x.copy()
     binary.data[:] = 1
     classes = range(n_labels) if n_labels > 2 else [1]
@@ -302,6 +307,8 @@ def _fit_temperature(scores: np.ndarray, y: np.ndarray, max_temperature: float) 
     Capped: on a small, cleanly separated sample the likeliest temperature is unbounded, and a model that
     says 1.0 about everything it has not seen tells the analyst nothing.
     """
+    from scipy.optimize import minimize_scalar
+
     def loss(log_t: float) -> float:
         probs = _softmax(scores * np.exp(log_t))
         return -float(np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
@@ -312,6 +319,9 @@ def _fit_temperature(scores: np.ndarray, y: np.ndarray, max_temperature: float) 
 
 def train_model(rows: Sequence[dict[str, Any]], task: str, config: dict[str, Any] | None = None) -> TextModel:
     """A model for ``task`` trained on every row given (rows need "text" or "title", and "label")."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
     cfg = {**learn_config(), **(config or {})}
     started = time.perf_counter()
     usable = [row for row in rows if row_problem(row) is None]
@@ -367,6 +377,8 @@ def evaluate(model: TextModel, rows: Sequence[dict[str, Any]], positive: str | N
     ROC AUC is for the ``positive`` label (default: the model's last label in sorted order) and only for a
     two-label model, and null when the rows hold only one of the two labels.
     """
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
     if not rows:
         raise TrainingError("không có dòng nào để đánh giá")
     started, cpu_started = time.perf_counter(), time.process_time()
