@@ -124,6 +124,10 @@ class WordAnalyzer:
         return grams
 
 
+# Words repeat a lot: their folded forms are kept rather than computed again for every text.
+_folded_word = lru_cache(maxsize=200_000)(fold)
+
+
 @lru_cache(maxsize=200_000)
 def word_char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
     """Character n-grams of one word padded with spaces (scikit-learn's "char_wb"), cached: words repeat a
@@ -263,7 +267,7 @@ class FeatureBuilder:
         """(field index, first token, last token + 1) of each listed phrase in the text (its head: insults
         in a long article's tail are rare, and matching the whole of it costs a third of its scoring time)."""
         for index, field_keys in enumerate(keys):
-            folded = [fold(k) for k in field_keys]
+            folded = [_folded_word(k) for k in field_keys]
             for gram, i, j in _ngrams(folded, 1, offensive_lexicon.MAX_WORDS):
                 if gram in self.lexicon:
                     yield index, i, j

@@ -354,9 +354,9 @@ class FlagClassifier:
         if not self.models or not items:
             return out
         inputs: dict[Any, list[dict[str, str]]] = {}
-        # Compact models with the same features share one pass over each text (n-gram counts): per mask, the
-        # counts of the first such model serve the others.
-        counted: dict[Any, tuple[Any, list[Any]]] = {}
+        # Compact models with the same features share one pass over each text (n-gram counts), and so do the
+        # masks when they leave a text as it was (most texts hold none of the masked words).
+        counted: dict[tuple[Any, str, str], Any] = {}
         for task, model in self.models.items():
             name = task.split(":", 1)[1] if ":" in task else task
             if name not in FLAG_NAMES:
@@ -366,10 +366,13 @@ class FlagClassifier:
                 inputs[mask] = [model_input(item, self.credits, mask) for item in items]
             rows = inputs[mask]
             if hasattr(model, "doc_counts"):
-                first = counted.get(mask)
-                if first is None or not first[0].same_features(model):
-                    first = counted[mask] = (model, [model.doc_counts(row) for row in rows])
-                probas = model.proba_from_counts(first[1])
+                counts, features = [], model.features_key
+                for row in rows:
+                    key = (features, row["title"], row["text"])
+                    if key not in counted:
+                        counted[key] = model.doc_counts(row)
+                    counts.append(counted[key])
+                probas = model.proba_from_counts(counts)
             else:
                 probas = model.predict_proba(rows)
             for index, proba in enumerate(probas):

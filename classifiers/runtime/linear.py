@@ -39,6 +39,8 @@ class CompactModel:
         self.weights = arrays["weights"].astype(np.float32)
         self.bias = arrays["bias"].astype(np.float32)
         self.lexicon: frozenset[str] = frozenset(meta.get("lexicon") or ())
+        # Equal for two models that turn a row into the same counts (same analyzers, same lexicon).
+        self.features_key = (json.dumps(self.config, sort_keys=True), self.lexicon)
         self.path: Path | None = None
         self._builder = FeatureBuilder.__new__(FeatureBuilder)  # prepare() only: no vectorizer is fitted
         self._builder.config = dict(self.config)
@@ -50,12 +52,9 @@ class CompactModel:
 
     def doc_counts(self, row: dict[str, Any]) -> tuple[Counter[str], Counter[str], int]:
         """The row's word and character n-gram counts and its lexicon hits: what every model with the same
-        features (:meth:`same_features`) scores, so several flags' models share one pass over a text."""
+        :attr:`features_key` scores, so several flags' models share one pass over a text."""
         doc = self._builder.prepare(row)
         return Counter(self._word(doc)), Counter(self._char(doc)), doc.lexicon_hits
-
-    def same_features(self, other: Any) -> bool:
-        return isinstance(other, CompactModel) and other.config == self.config and other.lexicon == self.lexicon
 
     @staticmethod
     def _view(counts: Counter[str], vocab: dict[str, int], idf: np.ndarray, offset: int) -> tuple[list[int], list[float]]:
