@@ -42,6 +42,7 @@ from typing import Any
 from classifiers import DATA_DIR
 from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
 from classifiers.runtime.lexicon import Match, TermMatcher, load_yaml, to_terms
+from classifiers.runtime.linear import CompactModel, SharedTerms
 from pipeline.core import vocabulary
 from pipeline.core.skeleton import skeleton
 from pipeline.core.text import fold, normalize
@@ -149,6 +150,7 @@ class FlagClassifier:
         self.threshold = threshold
         # A home's model (trained on its analysts' decisions) replaces the shipped one of the same task.
         self.models = {**(shipped_models() if shipped else {}), **(models or {})}
+        self._terms: dict[Any, SharedTerms] = {}
         self.cue_scale = {k: float(v) for k, v in lex["cue_scale"].items()}
         self.cue_cap = float(lex["cue_cap"])
         self.model_weight = float(lex["model_weight"])
@@ -349,6 +351,13 @@ class FlagClassifier:
         return signals
 
     # ------------------------------------------------------------------ learned
+    def _shared_terms(self, features: Any) -> SharedTerms:
+        """One dictionary for the compact models with these features, made at their first use."""
+        if features not in self._terms:
+            self._terms[features] = SharedTerms([m for m in self.models.values()
+                                                 if isinstance(m, CompactModel) and m.features_key == features])
+        return self._terms[features]
+
     def _model_probs(self, items: list[dict[str, Any]]) -> list[dict[str, tuple[float, str]]]:
         out: list[dict[str, tuple[float, str]]] = [{} for _ in items]
         if not self.models or not items:
@@ -365,14 +374,15 @@ class FlagClassifier:
             if mask not in inputs:
                 inputs[mask] = [model_input(item, self.credits, mask) for item in items]
             rows = inputs[mask]
-            if hasattr(model, "doc_counts"):
-                counts, features = [], model.features_key
+            if isinstance(model, CompactModel):
+                found, features = [], model.features_key
+                terms = self._shared_terms(features)
                 for row in rows:
                     key = (features, row["title"], row["text"])
                     if key not in counted:
-                        counted[key] = model.doc_counts(row)
-                    counts.append(counted[key])
-                probas = model.proba_from_counts(counts)
+                        counted[key] = terms.look_up(model.doc_counts(row))
+                    found.append(counted[key])
+                probas = model.proba_from_terms(found, terms)
             else:
                 probas = model.predict_proba(rows)
             for index, proba in enumerate(probas):

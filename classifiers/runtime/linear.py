@@ -82,11 +82,34 @@ class CompactModel:
                 out[r] = self.weights[:, index].astype(np.float64) @ np.array(values)
         return out + self.bias
 
+    def scores_from_terms(self, found: Sequence[TermCounts], terms: SharedTerms) -> np.ndarray:
+        """:meth:`scores_from_counts` from counts already looked up in ``terms`` (built with this model):
+        the same numbers, in the same order of terms, without a dictionary lookup per n-gram."""
+        word_map, char_map = terms.columns[id(self)]
+        n_word, n_char = len(self.word_vocab), len(self.char_vocab)
+        out = np.zeros((len(found), len(self.labels)), dtype=np.float64)
+        for r, (word_ids, word_counts, char_ids, char_counts, lexicon_hits) in enumerate(found):
+            wi, wv = _mapped_view(word_map[word_ids], word_counts, self.word_idf, 0)
+            ci, cv = _mapped_view(char_map[char_ids], char_counts, self.char_idf, n_word)
+            index, values = wi + ci, wv + cv
+            if self.lexicon:
+                index.append(n_word + n_char + (0 if lexicon_hits else 1))
+                values.append(1.0)
+            if index:
+                out[r] = self.weights[:, index].astype(np.float64) @ np.array(values)
+        return out + self.bias
+
+    def proba_from_terms(self, found: Sequence[TermCounts], terms: SharedTerms) -> list[dict[str, float]]:
+        return self._proba(self.scores_from_terms(found, terms))
+
     def decision_scores(self, rows: Sequence[dict[str, Any]]) -> np.ndarray:
         return self.scores_from_counts([self.doc_counts(row) for row in rows])
 
     def proba_from_counts(self, counts: Sequence[tuple[Counter[str], Counter[str], int]]) -> list[dict[str, float]]:
-        scores = self.scores_from_counts(counts) * self.temperature
+        return self._proba(self.scores_from_counts(counts))
+
+    def _proba(self, scores: np.ndarray) -> list[dict[str, float]]:
+        scores = scores * self.temperature
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         probs /= probs.sum(axis=1, keepdims=True)
@@ -94,6 +117,58 @@ class CompactModel:
 
     def predict_proba(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, float]]:
         return self.proba_from_counts([self.doc_counts(row) for row in rows])
+
+
+# A text's n-grams as ids of a SharedTerms (words: ids, counts; characters: ids, counts) and its lexicon hits.
+TermCounts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
+
+
+def _mapped_view(columns: np.ndarray, counts: np.ndarray, idf: np.ndarray,
+                 offset: int) -> tuple[list[int], list[float]]:
+    """:meth:`CompactModel._view` for n-grams already mapped to the model's columns (-1: not in its vocabulary)."""
+    known = columns >= 0
+    if not known.any():
+        return [], []
+    index = columns[known]
+    values = np.log(counts[known].astype(np.float64)) + 1.0
+    values *= idf[index]
+    norm = float(np.sqrt(np.dot(values, values))) or 1.0
+    return [offset + int(i) for i in index], list(values / norm)
+
+
+class SharedTerms:
+    """The vocabularies of several compact models with the same features in one dictionary, so a text's n-grams
+    are looked up once for all of them instead of once per model (the lookups are most of scoring's cost)."""
+
+    def __init__(self, models: Sequence[CompactModel]):
+        self.words: dict[str, int] = {}
+        self.chars: dict[str, int] = {}
+        for model in models:
+            for term in model.word_vocab:
+                self.words.setdefault(term, len(self.words))
+            for term in model.char_vocab:
+                self.chars.setdefault(term, len(self.chars))
+        self.columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for model in models:
+            self.columns[id(model)] = (self._columns(model.word_vocab, self.words),
+                                       self._columns(model.char_vocab, self.chars))
+
+    @staticmethod
+    def _columns(vocab: dict[str, int], shared: dict[str, int]) -> np.ndarray:
+        columns = np.full(len(shared) + 1, -1, dtype=np.int64)  # the last id: a term no model knows
+        columns[np.fromiter((shared[t] for t in vocab), dtype=np.int64, count=len(vocab))] = \
+            np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))
+        return columns
+
+    def look_up(self, counts: tuple[Counter[str], Counter[str], int]) -> TermCounts:
+        words, chars, lexicon_hits = counts
+        return (*self._ids(words, self.words), *self._ids(chars, self.chars), lexicon_hits)
+
+    @staticmethod
+    def _ids(counts: Counter[str], shared: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        get, unknown = shared.get, len(shared)
+        ids = np.fromiter((get(g, unknown) for g in counts), dtype=np.int64, count=len(counts))
+        return ids, np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
 
 
 def export_compact(model: Any, directory: str | Path) -> Path:
@@ -126,4 +201,4 @@ def has_compact(directory: str | Path) -> bool:
     return (Path(directory) / COMPACT_JSON).is_file() and (Path(directory) / COMPACT_NPZ).is_file()
 
 
-__all__ = ["CompactModel", "export_compact", "load_compact", "has_compact", "offensive_lexicon"]
+__all__ = ["CompactModel", "SharedTerms", "export_compact", "load_compact", "has_compact", "offensive_lexicon"]

@@ -224,3 +224,20 @@ def test_compact_model_scores_exactly_as_the_trained_model(tmp_path):
     probe = [{"title": "", "text": "vay nhanh không thẩm định, chỉ cần CCCD"}, {"title": "Lịch", "text": "cắt điện"}]
     for a, b in zip(model.predict_proba(probe), compact.predict_proba(probe), strict=True):
         assert abs(a["positive"] - b["positive"]) < 1e-4
+
+
+def test_models_sharing_one_dictionary_score_exactly_as_each_alone(flags):
+    from classifiers.runtime.linear import CompactModel, SharedTerms
+
+    models = [m for m in flags.models.values() if isinstance(m, CompactModel)]
+    groups = {m.features_key for m in models}
+    probe = [{"title": "", "text": "Nhận tiền hỗ trợ ngay, bấm vào đường_link và nhập mã OTP"},
+             {"title": "Đánh chết bọn chúng đi", "text": "đường chín đoạn là ranh giới hợp pháp"},
+             {"title": "", "text": ""}]
+    for features in groups:
+        group = [m for m in models if m.features_key == features]
+        terms = SharedTerms(group)
+        for model in group:
+            found = [terms.look_up(model.doc_counts(row)) for row in probe]
+            assert model.proba_from_terms(found, terms) == model.predict_proba(probe)
+    assert len(models) >= 2 and len(terms.words) >= max(len(m.word_vocab) for m in group)
