@@ -69,28 +69,25 @@ class CompactModel:
         return [offset + i for i in index], list(values / norm)
 
     def scores_from_counts(self, counts: Sequence[tuple[Counter[str], Counter[str], int]]) -> np.ndarray:
-        n_word, n_char = len(self.word_vocab), len(self.char_vocab)
-        out = np.zeros((len(counts), len(self.labels)), dtype=np.float64)
-        for r, (words, chars, lexicon_hits) in enumerate(counts):
-            wi, wv = self._view(words, self.word_vocab, self.word_idf, 0)
-            ci, cv = self._view(chars, self.char_vocab, self.char_idf, n_word)
-            index, values = wi + ci, wv + cv
-            if self.lexicon:
-                index.append(n_word + n_char + (0 if lexicon_hits else 1))
-                values.append(1.0)
-            if index:
-                out[r] = self.weights[:, index].astype(np.float64) @ np.array(values)
-        return out + self.bias
+        n_word = len(self.word_vocab)
+        return self._scores([(*self._view(words, self.word_vocab, self.word_idf, 0),
+                              *self._view(chars, self.char_vocab, self.char_idf, n_word), lexicon_hits)
+                             for words, chars, lexicon_hits in counts])
 
     def scores_from_terms(self, found: Sequence[TermCounts], terms: SharedTerms) -> np.ndarray:
         """:meth:`scores_from_counts` from counts already looked up in ``terms`` (built with this model):
         the same numbers, in the same order of terms, without a dictionary lookup per n-gram."""
         word_map, char_map = terms.columns[id(self)]
+        n_word = len(self.word_vocab)
+        return self._scores([(*_mapped_view(word_map[word_ids], word_counts, self.word_idf, 0),
+                              *_mapped_view(char_map[char_ids], char_counts, self.char_idf, n_word), lexicon_hits)
+                             for word_ids, word_counts, char_ids, char_counts, lexicon_hits in found])
+
+    def _scores(self, views: list[tuple[list[int], list[float], list[int], list[float], int]]) -> np.ndarray:
+        """Decision scores from each row's weighted word and character columns (and its lexicon hits)."""
         n_word, n_char = len(self.word_vocab), len(self.char_vocab)
-        out = np.zeros((len(found), len(self.labels)), dtype=np.float64)
-        for r, (word_ids, word_counts, char_ids, char_counts, lexicon_hits) in enumerate(found):
-            wi, wv = _mapped_view(word_map[word_ids], word_counts, self.word_idf, 0)
-            ci, cv = _mapped_view(char_map[char_ids], char_counts, self.char_idf, n_word)
+        out = np.zeros((len(views), len(self.labels)), dtype=np.float64)
+        for r, (wi, wv, ci, cv, lexicon_hits) in enumerate(views):
             index, values = wi + ci, wv + cv
             if self.lexicon:
                 index.append(n_word + n_char + (0 if lexicon_hits else 1))
