@@ -10,7 +10,9 @@ from dashboard.pages import PAGES
 from pipeline.office import accounts
 from pipeline.office.cases import SEVERITIES, overdue_cases
 
-st.set_page_config(page_title="Điểm tin", page_icon=":material/newspaper:", layout="wide")
+# An emoji favicon is drawn in the browser; a ":material/…:" one is fetched from fonts.gstatic.com, which an
+# office network may not reach and should not be told about.
+st.set_page_config(page_title="Điểm tin", page_icon="📰", layout="wide")
 widgets.inject_css()
 
 ctx = context.load()

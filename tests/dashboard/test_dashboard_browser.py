@@ -284,6 +284,21 @@ def test_untitled_post_and_decision_history_read_as_a_person_would(server, brows
     _shot(page, "17-case-with-untitled-post")
 
 
+def test_the_dashboard_never_asks_another_host_for_anything(server, browser_page):
+    # An office network may not reach the Internet and should not tell it who opens the dashboard: no font,
+    # icon or script may come from elsewhere (Streamlit fetches ":material/…:" favicons from fonts.gstatic.com).
+    page = browser_page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    _log_in(page, server, "chuyenvien")
+    _settled(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Thống kê", exact=True).click()
+    _settled(page)
+    origin = server.rstrip("/")
+    assert requested and all(url.startswith((origin, "data:", "blob:")) for url in requested), \
+        [url for url in requested if not url.startswith((origin, "data:", "blob:"))]
+
+
 def test_analytics_page_in_the_browser(server, browser_page):
     page = browser_page
     _log_in(page, server, "chuyenvien")
