@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.core import vocabulary
 from pipeline.core.console import CommandError, add_json_flag, cli_actor, home_of, number, print_json, say
 from pipeline.core.timeutil import format_vn
+from pipeline.documents.document import document_number
 from pipeline.documents.formats import FORMATS
 from pipeline.reports.digests import (
     DigestError,
@@ -57,7 +58,8 @@ def _make(args: argparse.Namespace) -> int:
         data = digest_file(store, record["id"], fmt)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_bytes(data)
-    report = {"id": record["id"], "status": record["status"], "number": f"{record['number']}/{record['symbol']}",
+    report = {"id": record["id"], "status": record["status"],
+              "number": f"{document_number(record['number'])}/{record['symbol']}",
               "file": str(args.output), "items": record["figures"].get("items")}
     if args.json:
         print_json(report)
@@ -81,7 +83,7 @@ def _digest(args: argparse.Namespace) -> int:
                     if args.json:
                         print_json(row)
                     else:
-                        say(f"{row['id']}: số {row['number']}/{row['symbol']}, "
+                        say(f"{row['id']}: số {document_number(row['number'])}/{row['symbol']}, "
                             f"{vocabulary.text('digest_statuses', row['status'])}, lập {format_vn(row['created_at'])}")
                 return 0
             if not args.id:

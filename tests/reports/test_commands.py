@@ -25,12 +25,15 @@ def test_digest_is_made_listed_and_approved_from_the_command_line(tmp_path, caps
                  str(target)]) == 0
     [made] = _json(capsys.readouterr().out)
     assert made["id"] == "day-2026-11-24" and made["status"] == "draft" and made["items"] == 12
+    assert made["number"].startswith("01/")  # as the document writes it (ND 30/2020), not "1/"
     texts = [p.text for p in open_docx(io.BytesIO(target.read_bytes())).paragraphs]
     assert "Về tỉnh Thái Nguyên, ngày 24/11/2026" in texts
 
     assert main([*base, "digest", "--json", "list"]) == 0
     assert [(d["id"], d["status"], d["formats"]) for d in _json(capsys.readouterr().out)] == [
         ("day-2026-11-24", "draft", ["docx", "md"])]
+    assert main([*base, "digest", "list"]) == 0
+    assert "day-2026-11-24: số 01/" in capsys.readouterr().out
 
     # From the command line the approver is the operating-system user who owns the home, never a named account.
     assert main([*base, "digest", "--json", "approve", "day-2026-11-24"]) == 0
