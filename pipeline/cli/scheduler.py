@@ -119,7 +119,7 @@ def tick_line(report: dict[str, Any]) -> str:
         parts.append(f"{len(cases)} hồ sơ quá hạn được báo")
     errors = crawl_errors + len(process.get("errors") or []) + len(alerts.get("errors") or {}) + len(failed)
     parts.append(f"{number(errors)} lỗi" + (f" (bước lỗi: {', '.join(failed)})" if failed else ""))
-    return "; ".join(parts[:2]) + "; " + "; ".join(parts[2:]) + "."
+    return f"{parts[0]} " + "; ".join(parts[1:]) + "."
 
 
 def run_main_job(home: Home, dashboard: bool = True, once: bool = False, host: str | None = None,

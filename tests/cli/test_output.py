@@ -44,6 +44,7 @@ def test_a_tick_is_one_line_a_person_can_read():
               "cases": [], }
     line = tick_line(report)
     assert line.count("\n") == 0 and len(line) < 200
+    assert line.startswith("[01/12/2026 08:00] thu thập 2 nguồn đến hạn, 14 tin mới; xử lý 14 tin") and line.endswith(".")
     for part in ("01/12/2026 08:00", "2 nguồn", "14 tin mới", "xử lý 14 tin", "1 điểm tin", "1 lỗi"):
         assert part in line, (part, line)
     failing = tick_line({**report, "digests": {"error": "OSError: disk full"}})
