@@ -33,6 +33,7 @@ from classifiers.runtime.embed import Embedder, embedder_from_settings, fast_emb
 from classifiers.runtime.flags import FlagClassifier, merge_decisions
 from classifiers.runtime.itemtext import claim_windows, headline, needs_classification, needs_triage
 from classifiers.runtime.lexical import ClaimPrefilter
+from classifiers.runtime.linear import load_folders
 from classifiers.runtime.sections import DeclaredSections
 from classifiers.runtime.tone import ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
@@ -77,24 +78,9 @@ def load_home_models(home_path: str | Path) -> dict[str, Any]:
     root = Path(home_path) / MODELS_DIR
     if not root.is_dir():
         return {}
-    from classifiers.runtime.linear import has_compact, load_compact
+    from classifiers.training.learn import load_model
 
-    models: dict[str, Any] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        current = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip() \
-            if (folder / "CURRENT").is_file() else folder
-        try:
-            if has_compact(current):
-                model = load_compact(current)  # milliseconds, and no scikit-learn to import
-            else:
-                from classifiers.training.learn import load_model
-
-                model = load_model(folder)
-        except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
-            log.warning("model not loaded %s", {"folder": str(folder), "error": str(exc)})
-            continue
-        models[model.task] = model
-    return models
+    return load_folders(sorted(p for p in root.iterdir() if p.is_dir()), fallback=load_model)
 
 
 @lru_cache(maxsize=8)

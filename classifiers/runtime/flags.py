@@ -32,7 +32,6 @@ Matching reads the text as a reader does (:mod:`pipeline.core.skeleton`: look-al
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass
@@ -42,12 +41,10 @@ from typing import Any
 from classifiers import DATA_DIR
 from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
 from classifiers.runtime.lexicon import Match, TermMatcher, load_yaml, to_terms
-from classifiers.runtime.linear import CompactModel, SharedTerms
+from classifiers.runtime.linear import CompactModel, SharedTerms, load_folders
 from pipeline.core import vocabulary
 from pipeline.core.skeleton import skeleton
 from pipeline.core.text import fold, normalize
-
-log = logging.getLogger(__name__)
 
 FLAG_NAMES = vocabulary.codes("flags")
 LEXICON_FILE = "flag_lexicon.yaml"
@@ -115,19 +112,7 @@ def stance_pattern(terms: list[str]) -> re.Pattern[str]:
 @cache
 def shipped_models() -> dict[str, Any]:
     """The flag models that ship with the product (task name -> model); none when not built yet."""
-    models: dict[str, Any] = {}
-    if not SHIPPED_MODELS.is_dir():
-        return models
-    from classifiers.runtime.linear import load_compact
-
-    for folder in sorted(SHIPPED_MODELS.glob("flag_*")):
-        try:
-            model = load_compact(folder)
-        except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
-            log.warning("shipped model not loaded %s", {"folder": str(folder), "error": str(exc)})
-            continue
-        models[model.task] = model
-    return models
+    return load_folders(sorted(SHIPPED_MODELS.glob("flag_*"))) if SHIPPED_MODELS.is_dir() else {}
 
 
 @dataclass

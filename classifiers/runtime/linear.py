@@ -11,8 +11,9 @@ temperature), in milliseconds to load. A model of another kind (a future trainer
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ import numpy as np
 
 from classifiers.runtime import offensive_lexicon
 from classifiers.runtime.features import CharAnalyzer, FeatureBuilder, WordAnalyzer
+
+log = logging.getLogger(__name__)
 
 COMPACT_JSON = "compact.json"
 COMPACT_NPZ = "compact.npz"
@@ -198,4 +201,21 @@ def has_compact(directory: str | Path) -> bool:
     return (Path(directory) / COMPACT_JSON).is_file() and (Path(directory) / COMPACT_NPZ).is_file()
 
 
-__all__ = ["CompactModel", "SharedTerms", "export_compact", "load_compact", "has_compact", "offensive_lexicon"]
+def load_folders(folders: Iterable[Path], fallback: Callable[[Path], Any] | None = None) -> dict[str, Any]:
+    """Task name -> model of each folder (a registry's task folder gives its CURRENT version): the compact form
+    when there is one, else ``fallback`` (the trainer's loader, for models saved before the compact form). A
+    folder that cannot be read is logged and skipped: one broken model never stops the stages."""
+    models: dict[str, Any] = {}
+    for folder in folders:
+        current = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip() \
+            if (folder / "CURRENT").is_file() else folder
+        try:
+            model = fallback(current) if fallback and not has_compact(current) else load_compact(current)
+        except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
+            log.warning("model not loaded %s", {"folder": str(folder), "error": str(exc)})
+            continue
+        models[model.task] = model
+    return models
+
+
+__all__ = ["CompactModel", "SharedTerms", "export_compact", "load_compact", "has_compact", "load_folders", "offensive_lexicon"]
