@@ -13,13 +13,16 @@ Two items are one story when a small learned model over what they share says so 
 - time: hours between them (one story is told within a day or two).
 
 The model (``classifiers/data/models/stories.json``) is a logistic regression fitted on pairs of the provincial
-items' training split (same story vs same province within 3 days); ``diemtin classifier benchmark --only stories``
-measures it on the held-out split's labelled pairs (template twins included) and by BCubed.
+items' training split (same story vs same province within 3 days). That split is sparse (one pair in five is one
+story), a real stream is not, so the threshold and ``cluster_min_link`` were chosen by replaying the training
+split as a denser stream (classifiers/training/story_tuning.py). ``diemtin classifier benchmark --only stories``
+measures it on the held-out split's labelled pairs (template twins included), on real articles and their
+retellings by other outlets (``story_pairs_real``), and by BCubed.
 
 Only the story window is compared: candidates are the nearest items (``cluster_candidates``) among those
 published within ``cluster_days`` of the batch, so the cost does not grow with the store. An item joins the
 cluster of its most probable candidate, provided no item of that story is plainly unrelated to it (probability
-below ``MIN_LINK``: single links would chain a week of one topic into one story); a new story's cluster id is its first item's id; near-duplicates join
+below ``cluster_min_link``: single links would chain a week of one topic into one story); a new story's cluster id is its first item's id; near-duplicates join
 their original's cluster. A cluster with more than one item has a record in the "state" collection (kind
 "cluster") with its items, outlets and counts.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -55,8 +59,6 @@ _UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼ�
 # Capitalised words not at the start of a sentence, joined into names ("Hội Lim", "Khu công nghiệp Yên Phong").
 _NAME = re.compile(rf"(?<![.!?:]\s)(?<!^)\b([{_UPPER}][\wÀ-ỹ]*(?:\s+[{_UPPER}][\wÀ-ỹ]*)*)")
 _WINDOW_LIMIT = 20000
-# The least probability a story's every item must have with a newcomer (see StoryClusters._fits).
-MIN_LINK = 0.2
 
 
 def space_name(embedder: Embedder) -> str:
@@ -107,11 +109,13 @@ class ClusterSettings:
     days: float
     candidates: int
     max_chars: int
+    min_link: float = 0.2
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterSettings:
         return cls(settings.get_float("classifiers.cluster_threshold"), settings.get_float("classifiers.cluster_days"),
-                   settings.get_int("classifiers.cluster_candidates"), settings.get_int("classifiers.cluster_max_chars"))
+                   settings.get_int("classifiers.cluster_candidates"), settings.get_int("classifiers.cluster_max_chars"),
+                   settings.get_float("classifiers.cluster_min_link"))
 
 
 @lru_cache(maxsize=2)
@@ -142,6 +146,34 @@ def pair_probability(a: Sketch, b: Sketch, model: tuple[np.ndarray, float] | Non
         return 0.0
     z = float(np.dot(weights, features) + bias)
     return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+
+def close_in_time(a: Sketch, b: Sketch, days: float) -> bool:
+    if a.hours is None or b.hours is None:
+        return True
+    return abs(a.hours - b.hours) <= days * 24
+
+
+def choose_story(sketch: Sketch, candidates: list[Sketch], members: Callable[[str], list[Sketch]],
+                 settings: ClusterSettings, model: tuple[np.ndarray, float]) -> tuple[float, Sketch] | None:
+    """The candidate whose story ``sketch`` joins, with its probability, or None for a new story: the most
+    probable candidate at or above ``threshold``, provided no item of its story (``members``) within the window
+    is plainly unrelated to the newcomer (below ``min_link``): one close item must not chain two events into one
+    story. The clusterer and the threshold replay (classifiers/training/story_tuning.py) both decide here."""
+    best: tuple[float, Sketch] | None = None
+    for other in candidates:
+        if other.item_id == sketch.item_id or not close_in_time(sketch, other, settings.days):
+            continue
+        p = pair_probability(sketch, other, model)
+        if p >= settings.threshold and (best is None or p > best[0]):
+            best = (p, other)
+    if best is None:
+        return None
+    for member in members(best[1].cluster_id):
+        if (member.item_id != sketch.item_id and close_in_time(sketch, member, settings.days)
+                and pair_probability(sketch, member, model) < settings.min_link):
+            return None
+    return best
 
 
 def sketches(items: list[dict[str, Any]], embedder: Embedder, max_chars: int) -> list[Sketch]:
@@ -196,15 +228,7 @@ class StoryClusters:
             candidates = {other for other, _ in store.knn(self.space, sketch.vector, k=self.settings.candidates,
                                                           allowed=window) if other != item["id"]} if window else set()
             known = self._lookup(sorted(candidates), store)
-            best: tuple[float, Sketch] | None = None
-            for other in [*known.values(), *batch]:
-                if other.item_id == item["id"] or not self._close_in_time(sketch, other):
-                    continue
-                p = pair_probability(sketch, other, model)
-                if p >= self.settings.threshold and (best is None or p > best[0]):
-                    best = (p, other)
-            if best is not None and not self._fits(sketch, best[1].cluster_id, model):
-                best = None
+            best = choose_story(sketch, [*known.values(), *batch], self._story_members, self.settings, model)
             if best is not None:
                 sketch.cluster_id = best[1].cluster_id
                 item["cluster_similarity"] = round(best[0], 4)
@@ -243,16 +267,8 @@ class StoryClusters:
                           limit=_WINDOW_LIMIT, sort="published_at")
         return set(store.search_ids(query)[1])
 
-    def _fits(self, sketch: Sketch, cluster_id: str, model: tuple[np.ndarray, float]) -> bool:
-        """A story's items must not be plainly unrelated to the newcomer (probability below ``MIN_LINK``): one
-        close item does not chain two events into one story."""
-        members = [self._known[m] for m in self._members.get(cluster_id, ()) if m in self._known]
-        return all(pair_probability(sketch, m, model) >= MIN_LINK for m in members if self._close_in_time(sketch, m))
-
-    def _close_in_time(self, a: Sketch, b: Sketch) -> bool:
-        if a.hours is None or b.hours is None:
-            return True
-        return abs(a.hours - b.hours) <= self.settings.days * 24
+    def _story_members(self, cluster_id: str) -> list[Sketch]:
+        return [self._known[m] for m in sorted(self._members.get(cluster_id, ())) if m in self._known]
 
     def _lookup(self, ids: list[str], store: Store) -> dict[str, Sketch]:
         missing = [i for i in ids if i not in self._known]

@@ -3,6 +3,7 @@
     python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% + provincial training items
     python -m classifiers.training.ship tone                  # tone model: provincial training items + cue features
     python -m classifiers.training.ship stories               # story pair model: pairs of provincial training items
+    python -m classifiers.training.story_tuning               # (then) its threshold, on the training split replayed
 
 Both train with :func:`classifiers.training.learn.train_model` (the trainer behind ``diemtin classifier train``)
 on training rows only: the VNTC 20% split and the provincial ``heldout.jsonl`` are never seen, so
@@ -77,15 +78,36 @@ def story_items(split: str) -> list[dict[str, Any]]:
     return out
 
 
-def build_story_model(out: Path) -> Path:
-    """The story pair model: logistic regression on pairs of training items of one province within 3 days."""
+def story_pairs(items: list[dict[str, Any]], marks: list[Any]) -> tuple[list[list[float]], list[bool]]:
+    """Pair features and labels: every two items of one province within 3 days, one story or not."""
     import itertools
-    import json
 
+    from classifiers.runtime.clusters import pair_features
+
+    x, y = [], []
+    for (a, sa), (b, sb) in itertools.combinations(list(zip(items, marks, strict=True)), 2):
+        if a["province"] == b["province"] and abs((sa.hours or 0) - (sb.hours or 0)) <= 72:
+            x.append(pair_features(sa, sb))
+            y.append(a["story_id"] == b["story_id"])
+    return x, y
+
+
+def fit_pair_model(x: list[list[float]], y: list[bool]) -> tuple[Any, float]:
+    """Logistic regression over pair features: (weights, bias)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from classifiers.runtime.clusters import FEATURES, pair_features, sketches
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def build_story_model(out: Path) -> Path:
+    """The story pair model: logistic regression on pairs of training items of one province within 3 days. The
+    threshold it is used at (``classifiers.cluster_threshold``) is chosen by classifiers/training/story_tuning.py
+    on the training split replayed as a denser stream, never on held-out rows."""
+    import json
+
+    from classifiers.runtime.clusters import FEATURES, sketches
     from classifiers.runtime.embed import get_embedder
     from pipeline.core.settings import Settings
 
@@ -93,15 +115,11 @@ def build_story_model(out: Path) -> Path:
     items = story_items("train")
     marks = sketches(items, get_embedder(settings.get_str("classifiers.fast_embedder")),
                      settings.get_int("classifiers.cluster_max_chars"))
-    x, y = [], []
-    for (a, sa), (b, sb) in itertools.combinations(list(zip(items, marks, strict=True)), 2):
-        if a["province"] == b["province"] and abs((sa.hours or 0) - (sb.hours or 0)) <= 72:
-            x.append(pair_features(sa, sb))
-            y.append(a["story_id"] == b["story_id"])
-    model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+    x, y = story_pairs(items, marks)
+    weights, bias = fit_pair_model(x, y)
     out.write_text(json.dumps({
-        "features": list(FEATURES), "weights": [round(float(w), 6) for w in model.coef_[0]],
-        "bias": round(float(model.intercept_[0]), 6), "pairs": len(y), "same_story": int(sum(y)),
+        "features": list(FEATURES), "weights": [round(float(w), 6) for w in weights],
+        "bias": round(bias, 6), "pairs": len(y), "same_story": int(sum(y)),
         "data": f"{PROVINCE_ITEMS.name}/train.jsonl: pairs of one province within 3 days, MIT, synthetic",
         "embedder": settings.get_str("classifiers.fast_embedder")}, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
