@@ -8,13 +8,16 @@ runs in two steps:
    (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; a
    home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
    plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
-   adds that as strong evidence. The terms of each section topic are evidence only: a word can raise its
-   section a little (``topic_rule_weight``), never decide it.
+   adds that as strong evidence. The terms of each section topic are evidence only: several distinct terms
+   (``topic_rule_min_terms``) raise their section a little (``topic_rule_weight``), one word never moves it,
+   and none decides it. Chosen by cross-validation on training rows (classifiers/EVALUATION.md): the model's
+   own top section stays first on 99% of them.
 2. **Topics.** The best section's topic always comes first; other sections follow when their probability
    reaches ``topic_section_threshold``. A topic of the plans (biên giới, đình công, tin giả...) needs its
    terms (each distinct term adds its weight, ``1 - exp(-Σ)``) *and* a section it belongs to that the model
-   finds plausible: ``support = min(1, p / topic_support_full)``, so one generic word in an article about
-   something else ("cơn bão" in a science piece, "Đại sứ quán" in an essay) tags nothing. Zero-shot
+   finds plausible: ``support = min(1, p / topic_support_full)``; a single term counts only when the topic's
+   section is the item's own (``topic_rule_min_terms``), so one generic word in an article about something else
+   ("cơn bão" in a science piece, "Đại sứ quán" in an essay) tags nothing. Zero-shot
    similarity of the item's embedding to each topic's description adds to that, for items embedded anyway,
    and models a home trained on analysts' decisions for one topic ("topic:<id>") add their probability.
 
@@ -58,6 +61,7 @@ class TopicSettings:
     section_threshold: float
     support_full: float
     rule_weight: float
+    rule_min_terms: int
     declared_weight: float
 
     @classmethod
@@ -71,6 +75,7 @@ class TopicSettings:
             section_threshold=settings.get_float("classifiers.topic_section_threshold"),
             support_full=settings.get_float("classifiers.topic_support_full"),
             rule_weight=settings.get_float("classifiers.topic_rule_weight"),
+            rule_min_terms=settings.get_int("classifiers.topic_rule_min_terms"),
             declared_weight=settings.get_float("classifiers.topic_declared_weight"),
         )
 
@@ -126,12 +131,15 @@ class TopicTagger:
                          "text": (item.get("text") or "")[:RULE_CHARS]})
         s = self.settings
         rules: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        distinct: dict[str, int] = {}
         for topic in self.taxonomy.topics:
             evidence: list[dict[str, Any]] = []
-            rules[topic.id] = (self._rule_score(text, topic.id, evidence), evidence)
+            score, distinct[topic.id] = self._rule_score(text, topic.id, evidence)
+            rules[topic.id] = (score, evidence)
         declared = item.get("declared_section")
 
-        # 1. Sections: the model's probabilities, raised a little by terms and strongly by a declared section.
+        # 1. Sections: the model's probabilities, raised a little by terms (only by several distinct ones: one
+        # generic word never moves a section) and strongly by a declared section.
         section_scores: dict[str, float] = {}
         section_evidence: dict[str, list[dict[str, Any]]] = {}
         for section in self.sections:
@@ -144,7 +152,10 @@ class TopicTagger:
             topic = self.taxonomy.section_topic(section)
             rule, rule_evidence = rules.get(topic.id, (0.0, [])) if topic else (0.0, [])
             if rule:
-                parts.append((s.rule_weight if probs is not None else 1.0) * rule)
+                if probs is None:
+                    parts.append(rule)
+                elif topic is not None and distinct[topic.id] >= s.rule_min_terms:
+                    parts.append(s.rule_weight * rule)
                 evidence.extend(rule_evidence)
             if declared == section:
                 parts.append(s.declared_weight)
@@ -173,6 +184,9 @@ class TopicTagger:
             if probs is not None:
                 p = max((float(probs.get(sec, 0.0)) for sec in topic.sections), default=0.0)
                 support = min(1.0, p / s.support_full) if s.support_full > 0 else 1.0
+                if distinct[topic.id] < s.rule_min_terms and best not in topic.sections:
+                    # One word ("Đại sứ quán" in a job-hunting essay) tags a topic only in an article of its section.
+                    rule = 0.0
             if rule:
                 parts.append(rule * support)
                 if probs is not None:
@@ -199,10 +213,11 @@ class TopicTagger:
         return {"id": topic.id, "label": topic.label, "score": round(score, 3), "sections": list(topic.sections),
                 "evidence": evidence}
 
-    def _rule_score(self, text: ItemText, topic_id: str, evidence: list[dict[str, Any]]) -> float:
+    def _rule_score(self, text: ItemText, topic_id: str, evidence: list[dict[str, Any]]) -> tuple[float, int]:
+        """(score, distinct terms found); the matches go to ``evidence``."""
         matches = text.find(self.matchers[topic_id])
         if not matches:
-            return 0.0
+            return 0.0, 0
         by_term: dict[str, float] = {}
         for field_name, match in matches:
             boost = self.settings.title_boost if field_name == "title" else 1.0
@@ -215,7 +230,7 @@ class TopicTagger:
                 continue
             seen.add((field_name, match.start))
             evidence.append(evidence_of(field_name, match, f"từ khóa \"{match.term.text}\" (trọng số {match.term.weight:g})"))
-        return score
+        return score, len(by_term)
 
     # ------------------------------------------------------------------ models
     def _section_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float] | None]:

@@ -23,8 +23,7 @@ from typing import Any
 from classifiers.runtime.topics import model_text_rows
 from classifiers.training.learn import holdout_split, learn_config
 from classifiers.training.registry import labelled_rows, retrain
-from classifiers.training.ship import PROVINCE_REPEAT, TOPIC_CONFIG
-from classifiers.training.topic_data import province_rows, vntc_split
+from classifiers.training.ship import PROVINCE_REPEAT, TOPIC_CONFIG, topic_rows
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.store.base import ItemQuery, Store
@@ -60,11 +59,8 @@ def local_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def base_rows(vntc: Path | None) -> list[dict[str, Any]]:
-    rows = [{"title": r["title"], "text": r["text"], "label": r["label"]} for r in province_rows("train")]
-    rows = rows * PROVINCE_REPEAT
-    if vntc is not None and vntc.is_file():
-        rows += vntc_split(vntc)[0]
-    return rows
+    """The shipped model's training rows (classifiers/training/ship.py)."""
+    return topic_rows(vntc)
 
 
 def refresh_topics(home_path: str | Path, store: Store, settings: Settings, vntc: Path | None = None,

@@ -6,6 +6,11 @@ project's provincial items.
   desk for defence, transport, environment, tourism, agriculture or education: its "Chính trị - Xã hội" folder
   files much of that). The rows are split 80/20 by a stratified split with a fixed seed; the shipped model
   trains on the 80% only, so the 20% stays a fair measure of it.
+- ``classifiers/data/corpora/vntc_sections`` (MIT, labels only): readers' sections for the rows of those two
+  folders ("Chinh tri Xa hoi", "Doi song"), the desk a newspaper would file each under (education, transport,
+  tourism... instead of "politics" or "society"). Rows point into VNTC by line index (``vntc_row``) and carry
+  the title, so a different VNTC file is refused rather than mislabelled. A relabelled row's ``label`` is the
+  reader's section (``sections`` adds ``sections_also``); the folder's section stays in ``folder_label``.
 - ``classifiers/data/corpora/province_items`` (MIT, written for the project, synthetic): 554 training and 389
   held-out provincial items with their section, tone and story. Only ``train.jsonl`` is ever trained on.
 
@@ -21,7 +26,7 @@ from typing import Any
 
 from classifiers import DATA_DIR
 
-VNTC_SECTIONS = {
+VNTC_FOLDER_SECTIONS = {
     "Chinh tri Xa hoi": "chinh_tri",
     "Doi song": "xa_hoi",
     "Khoa hoc": "khoa_hoc_cong_nghe",
@@ -36,6 +41,11 @@ VNTC_SECTIONS = {
 VNTC_SEED = 0
 VNTC_TEST_SHARE = 0.2
 PROVINCE_ITEMS = DATA_DIR / "corpora" / "province_items"
+VNTC_SECTIONS = DATA_DIR / "corpora" / "vntc_sections"
+# The readers' labels of the two folders VNTC files everything else under: 80% split (training), 20% (test).
+RELABEL_TRAIN = ("ctxh_train.jsonl", "doisong_train.jsonl")
+RELABEL_TEST = ("test_ctxh_doisong.jsonl",)
+RELABELLED_FOLDERS = ("Chinh tri Xa hoi", "Doi song")
 
 
 def shared_train_dir() -> Path:
@@ -59,15 +69,35 @@ def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def vntc_split(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(train 80%, test 20%) of VNTC with section labels; the VNTC folder is kept as ``vntc``."""
+def vntc_split(path: str | Path, readers: bool = True,
+               folder: Path = VNTC_SECTIONS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train 80%, test 20%) of VNTC with section labels; the VNTC folder is kept as ``vntc``, the line index as
+    ``vntc_row``, the folder's section as ``folder_label``. With ``readers`` (the default), rows the readers
+    relabelled (``vntc_sections``) take their section as ``label`` and are marked ``relabelled``; the others
+    keep their folder's section."""
     from sklearn.model_selection import train_test_split
 
     rows = [{"title": r.get("title") or "", "text": (r.get("text") or "")[:BODY_CHARS],
-             "label": VNTC_SECTIONS[r["label"]], "vntc": r["label"]} for r in read_rows(path)]
+             "label": VNTC_FOLDER_SECTIONS[r["label"]], "folder_label": VNTC_FOLDER_SECTIONS[r["label"]],
+             "vntc": r["label"], "vntc_row": index, "relabelled": False}
+            for index, r in enumerate(read_rows(path))]
+    if readers:
+        for file_name in (*RELABEL_TRAIN, *RELABEL_TEST):
+            for label in relabels(folder / file_name):
+                row = rows[label["vntc_row"]] if label["vntc_row"] < len(rows) else None
+                if row is None or (label.get("title") and label["title"].strip() != row["title"].strip()):
+                    raise ValueError(f"{file_name}: row {label['vntc_row']} is not the relabelled article "
+                                     f"({label.get('title')!r}); is {path} the VNTC file of the labels?")
+                row.update(label=label["section"], sections=[label["section"], *label.get("sections_also", [])],
+                           relabelled=True)
     train, test = train_test_split(rows, test_size=VNTC_TEST_SHARE, random_state=VNTC_SEED,
                                    stratify=[r["vntc"] for r in rows])
     return train, test
+
+
+def relabels(path: Path) -> list[dict[str, Any]]:
+    """Readers' labels of one ``vntc_sections`` file (missing file: none yet)."""
+    return list(read_rows(path)) if path.is_file() else []
 
 
 def province_rows(split: str, folder: Path = PROVINCE_ITEMS) -> list[dict[str, Any]]:

@@ -279,6 +279,10 @@ DEFAULTS: dict[str, Any] = {
         "topic_support_full": 0.3,
         # How much a section topic's own terms add to the model's probability (evidence, never the decision).
         "topic_rule_weight": 0.15,
+        # ... and only when at least this many distinct terms of the section are found: one generic word ("hội
+        # nghị", "thị trường") never moves the model's section. A topic of the plans with fewer distinct terms is
+        # tagged only in an article of its own section ("Đại sứ quán" in a job-hunting essay tags nothing).
+        "topic_rule_min_terms": 2,
         # A section declared by the item's source or feed (VnExpress /suc-khoe): the newsroom's own filing.
         "topic_declared_weight": 0.7,
         # A positive or negative tone is given only while the opposite one's probability stays below this (else

@@ -1,0 +1,126 @@
+"""Choices of the shipped section model, made by cross-validation on TRAINING rows only (a developer's tool).
+
+    python -m classifiers.training.topic_cv [--vntc PATH] [--folds 3] [--cache DIR]
+
+Rows: the VNTC 80% split (readers' sections where relabelled, classifiers/data/corpora/vntc_sections) and the
+provincial ``train.jsonl``. Folds are grouped: a provincial story (and every repeat of its items) sits in one
+fold, so repeating provincial rows cannot leak copies across folds, as it would in the trainer's own CV. For
+each variant (provincial repeat, what to do with the not-yet-relabelled rows of the two catch-all folders, head,
+C) it reports out-of-fold section accuracy on
+
+- VNTC rows whose section is known (relabelled rows, and the eight other folders' mapped sections),
+- the relabelled rows alone,
+- provincial training items (primary section, and primary or ``sections_also``),
+
+and ``score`` = the mean of the VNTC and provincial accuracies (the two hidden checks: real news, province
+items). The 20% split and the provincial held-out items are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.training.topic_data import RELABELLED_FOLDERS, province_rows, shared_train_dir, vntc_split
+
+log = logging.getLogger(__name__)
+
+
+def rows_and_groups(vntc: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Training rows, their group (a VNTC row alone, a provincial story) and their kind."""
+    train, _ = vntc_split(vntc)
+    rows, groups, kinds = [], [], []
+    for r in train:
+        rows.append(r)
+        groups.append(f"vntc-{r['vntc_row']}")
+        if r["relabelled"]:
+            kinds.append("relabelled")
+        elif r["vntc"] in RELABELLED_FOLDERS:
+            kinds.append("unlabelled")
+        else:
+            kinds.append("vntc")
+    for r in province_rows("train"):
+        rows.append(r)
+        groups.append(f"story-{r['story_id']}")
+        kinds.append("province")
+    return rows, groups, kinds
+
+
+def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | None = None) -> list[dict[str, Any]]:
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from classifiers.runtime.features import FeatureBuilder
+    from classifiers.training.learn import _fit_linear, learn_config
+    from classifiers.training.ship import TOPIC_CONFIG
+
+    rows, groups, kinds = rows_and_groups(vntc)
+    kinds_a = np.array(kinds)
+    labels = sorted({r["label"] for r in rows})
+    y = np.array([labels.index(r["label"]) for r in rows])
+    cfg = {**learn_config(), **TOPIC_CONFIG}
+    features = FeatureBuilder(cfg)
+    x = features.fit_transform([features.prepare(r) for r in rows])
+    log.info("features %s", x.shape)
+    split = list(StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y, groups))
+    sections = [set(r.get("sections") or [r["label"]]) for r in rows]
+    out = []
+    for variant in variants:
+        scores = np.zeros((len(y), len(labels)))
+        for train_idx, test_idx in split:
+            keep = train_idx[kinds_a[train_idx] != "unlabelled"] if variant["unlabelled"] == "drop" else train_idx
+            prov = keep[kinds_a[keep] == "province"]
+            relabelled = keep[kinds_a[keep] == "relabelled"]
+            fit_idx = np.concatenate([keep] + [prov] * (variant["repeat"] - 1)
+                                     + [relabelled] * (variant.get("relabel_repeat", 1) - 1))
+            w, b = _fit_linear(x[fit_idx], y[fit_idx], len(labels), variant["C"], variant["head"])
+            scores[test_idx] = x[test_idx] @ w.T + b
+        guess = scores.argmax(1)
+        ok = guess == y
+
+        def acc(mask: np.ndarray, ok: np.ndarray = ok) -> float:
+            return round(float(ok[mask].mean()), 4) if mask.any() else float("nan")
+
+        known = (kinds_a == "vntc") | (kinds_a == "relabelled")
+        prov = kinds_a == "province"
+        any_ok = np.array([labels[g] in s for g, s in zip(guess, sections, strict=True)])
+        result = {**variant, "vntc_known": acc(known), "relabelled": acc(kinds_a == "relabelled"),
+                  "province": acc(prov), "province_any": round(float(any_ok[prov].mean()), 4)}
+        result["score"] = round((result["vntc_known"] + result["province"]) / 2, 4)
+        out.append(result)
+        print(json.dumps(result), flush=True)
+        if cache is not None:
+            np.save(cache / f"oof_{variant['head']}_C{variant['C']:g}_r{variant['repeat']}_{variant['unlabelled']}"
+                         f"_rr{variant.get('relabel_repeat', 1)}.npy",
+                    scores)
+    if cache is not None:
+        (cache / "rows.json").write_text(json.dumps({"labels": labels, "kinds": kinds, "y": y.tolist()}))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--vntc", type=Path, default=shared_train_dir() / "vntc_train.jsonl")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--heads", default="nbsvm,svm")
+    parser.add_argument("--C", default="0.3,1")
+    parser.add_argument("--repeat", default="1,3,6")
+    parser.add_argument("--unlabelled", default="keep,drop")
+    parser.add_argument("--relabel-repeat", default="1")
+    parser.add_argument("--cache", type=Path)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    variants = [{"head": h, "C": float(c), "repeat": int(r), "unlabelled": u, "relabel_repeat": int(rr)}
+                for h, c, r, u, rr in itertools.product(args.heads.split(","), args.C.split(","),
+                                                        args.repeat.split(","), args.unlabelled.split(","),
+                                                        args.relabel_repeat.split(","))]
+    run(args.vntc, args.folds, variants, args.cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Readers' sections for VNTC's catch-all folders replace the folder's section, and labels that do not meet the
+VNTC file they point into are refused rather than applied to the wrong article."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from classifiers.training.topic_data import VNTC_FOLDER_SECTIONS, VNTC_SECTIONS, relabels, vntc_split
+
+FOLDERS = list(VNTC_FOLDER_SECTIONS)
+
+
+def _vntc(tmp_path):
+    rows = [{"title": f"Bài {n} của {folder}", "text": "nội dung", "label": folder}
+            for folder in FOLDERS for n in range(10)]
+    path = tmp_path / "vntc.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path, rows
+
+
+def _labels(folder, rows):
+    folder.mkdir()
+    (folder / "ctxh_train.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                             encoding="utf-8")
+    return folder
+
+
+def test_relabelled_rows_take_the_readers_section_and_keep_the_folders(tmp_path):
+    path, rows = _vntc(tmp_path)
+    index = next(i for i, r in enumerate(rows) if r["label"] == "Chinh tri Xa hoi")
+    folder = _labels(tmp_path / "labels", [{"vntc_row": index, "title": rows[index]["title"], "section": "giao_duc",
+                                           "sections_also": ["xa_hoi"]}])
+    train, test = vntc_split(path, folder=folder)
+    assert len(train) + len(test) == len(rows)
+    row = next(r for r in train + test if r["vntc_row"] == index)
+    assert (row["label"], row["folder_label"], row["relabelled"]) == ("giao_duc", "chinh_tri", True)
+    assert row["sections"] == ["giao_duc", "xa_hoi"]
+    others = [r for r in train + test if r["vntc_row"] != index]
+    assert all(r["label"] == r["folder_label"] == VNTC_FOLDER_SECTIONS[r["vntc"]] and not r["relabelled"] for r in others)
+    plain, _ = vntc_split(path, readers=False, folder=folder)
+    assert all(r["label"] == r["folder_label"] for r in plain)
+
+
+def test_labels_pointing_at_another_article_are_refused(tmp_path):
+    path, rows = _vntc(tmp_path)
+    folder = _labels(tmp_path / "labels", [{"vntc_row": 0, "title": "Một bài khác", "section": "giao_duc"}])
+    with pytest.raises(ValueError, match="row 0"):
+        vntc_split(path, folder=folder)
+
+
+def test_the_shipped_labels_point_at_the_two_catch_all_folders_with_known_sections():
+    from pipeline.core import vocabulary
+
+    train = relabels(VNTC_SECTIONS / "ctxh_train.jsonl") + relabels(VNTC_SECTIONS / "doisong_train.jsonl")
+    test = relabels(VNTC_SECTIONS / "test_ctxh_doisong.jsonl")
+    assert len(train) > 500 and len(test) > 100
+    rows = {r["vntc_row"] for r in train}
+    assert not rows & {r["vntc_row"] for r in test}
+    assert all(r["section"] in vocabulary.codes("sections") and r["title"] for r in train + test)
