@@ -152,3 +152,66 @@ def test_a_tone_model_trained_on_analysts_labels_is_used_with_its_reason():
     result = tone.classify(_item("Ở Thái Nguyên mùa màng của bà con năm nay", ""))
     assert result["label"] == "tich_cuc"
     assert "mô hình" in result["evidence"][0]["detail"]
+
+
+@pytest.mark.parametrize("classifier", ["cues", "shipped"])
+def test_an_illegal_price_rise_is_negative(classifier, request):
+    tone = request.getfixturevalue(classifier)
+    result = tone.classify(_item("Giá thép tăng trái phép tại Thái Nguyên",
+                                 "Nhiều cửa hàng vật liệu ở Thái Nguyên tự ý tăng giá thép trái phép."))
+    assert result["label"] == "tieu_cuc", result["evidence"]
+
+
+@pytest.mark.parametrize("classifier", ["cues", "shipped"])
+def test_the_provinces_team_beaten_is_negative(classifier, request):
+    tone = request.getfixturevalue(classifier)
+    result = tone.classify(_item("Hải Phòng đánh bại Thái Nguyên 3-0 ở giải hạng Nhất", ""))
+    assert result["label"] == "tieu_cuc", result["evidence"]
+    assert any("tỉnh là đối thủ" in e["detail"] for e in _terms(result))
+
+
+def test_a_sentence_continuing_news_about_another_province_is_not_counted_as_ours(cues):
+    item = _item("Thái Nguyên tổ chức hội nghị sơ kết công tác quý III",
+                 "Hội nghị diễn ra tại Thái Nguyên.\n\nỞ Lạng Sơn, lũ quét xảy ra đêm qua. Nhiều nhà bị cuốn trôi, "
+                 "2 người tử vong.")
+    result = cues.classify(item)
+    assert result["label"] == "trung_lap"
+    far = [e for e in _terms(result) if e["text"] in ("lũ quét", "tử vong")]
+    assert {e["text"] for e in far} == {"lũ quét", "tử vong"}
+    assert all("nơi khác" in e["detail"] for e in far)
+
+
+@pytest.mark.parametrize("classifier", ["cues", "shipped"])
+def test_a_long_national_article_naming_the_province_once_is_neutral(classifier, request):
+    tone = request.getfixturevalue(classifier)
+    text = ("Theo Ủy ban An toàn giao thông quốc gia, quý I cả nước xảy ra 2.800 vụ tai nạn giao thông, làm chết "
+            "1.200 người. Hà Nội và TP.HCM là hai địa phương có nhiều vụ tai nạn nhất.\n\n"
+            + "Nhiều vụ tai nạn nghiêm trọng do xe khách chạy quá tốc độ; lực lượng chức năng đã xử phạt hàng chục "
+              "nghìn trường hợp vi phạm.\n\n" * 8
+            + "Tại Thái Nguyên, lực lượng cảnh sát giao thông đã tổ chức nhiều đợt tuyên truyền.\n\n"
+            + "Các chuyên gia khuyến cáo người dân không uống rượu bia khi lái xe.\n\n" * 6)
+    item = _item("Cả nước có 1.200 người chết vì tai nạn giao thông trong quý I", text)
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    assert reading.features["passing"] == 1.0
+    assert tone.classify(item)["label"] == "trung_lap"
+
+
+def test_names_are_not_cues_and_places_inside_names_are_not_elsewhere(cues):
+    # "Thắng", "Đạt" are given names; "Đức" in "Phú Đức" is no Germany.
+    item = _item("Thái Nguyên họp bàn kế hoạch năm học mới",
+                 "Dự họp có ông Nguyễn Chiến Thắng, Giám đốc Sở, và ông Lê Văn Đạt ở xã Phú Đức, Thái Nguyên.")
+    result = cues.classify(item)
+    assert not any(e["text"] in ("Thắng", "Đạt") for e in _terms(result))
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    assert reading.features["others_count"] == 0.0
+
+
+def test_a_negator_in_a_quoted_name_does_not_negate(cues):
+    result = cues.classify(_item('Thái Nguyên: chương trình "xã 3 không" thành công', ""))
+    assert result["label"] == "tich_cuc"
+    assert not any("bị phủ định" in e["detail"] for e in _terms(result))
+
+
+def test_a_victory_of_history_is_not_a_contest_lost(cues):
+    result = cues.classify(_item("Thái Nguyên kỷ niệm 70 năm chiến thắng Điện Biên Phủ tại ATK Định Hóa", ""))
+    assert not any("tỉnh là đối thủ" in e["detail"] for e in _terms(result))

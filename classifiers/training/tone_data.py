@@ -1,0 +1,250 @@
+"""Labelled items for the tone model, read as the product reads them, and the cross-validation that chooses
+the reversal guard and the digest's "tích cực" bar (run by a developer, never at run time).
+
+- Provincial items (``classifiers/data/corpora/province_items/train.jsonl``, synthetic, MIT): relevance finds
+  the province's places with the profile's gazetteer, as ``process`` does.
+- Real news (``classifiers/data/corpora/vntc_tone``: VNTC rows of the 80% training split, relabelled for
+  Điểm tin with the locality each is mainly about and the tone toward it; the text is
+  ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007). "The province"
+  is the labelled locality: its mentions are found by name, by the usual spellings (TP HCM, TPHCM, Sài Gòn…)
+  and by the names of its former districts (``shared/data/admin``), which the labellers folded into the
+  province. Rows without a locality (national or personal pieces, always neutral) are not used: the product
+  only reads items about its province. Rows whose locality is never named in the text are left out too.
+
+Cross-validation is grouped by story (provincial items of one event never sit on both sides of a fold).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from classifiers import DATA_DIR
+from classifiers.training.topic_data import province_rows, shared_train_dir
+
+log = logging.getLogger(__name__)
+REAL_TONE = DATA_DIR / "corpora" / "vntc_tone"
+TONE_LABEL = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
+# A VNTC title longer than this holds the title and the lead run together: it is read as the text's lead.
+VNTC_TITLE_MAX = 140
+# Spellings of a locality the labellers wrote one way and the press writes several.
+LOCALITY_SPELLINGS = {
+    "hồ chí minh": ["TP HCM", "TP.HCM", "TPHCM", "TP. HCM", "TP Hồ Chí Minh", "TP. Hồ Chí Minh", "TP.Hồ Chí Minh",
+                    "thành phố Hồ Chí Minh", "Thành phố Hồ Chí Minh", "Sài Gòn"],
+    "hà nội": ["Hà Nội", "Thủ đô"],
+    "thừa thiên huế": ["Thừa Thiên Huế", "Thừa Thiên - Huế", "Huế"],
+    "bà rịa - vũng tàu": ["Bà Rịa - Vũng Tàu", "Bà Rịa-Vũng Tàu", "Vũng Tàu", "BR-VT"],
+    "đắk lắk": ["Đắk Lắk", "Đắc Lắc", "Đăk Lăk", "Buôn Ma Thuột"],
+}
+_HCM = ("tp hcm", "tphcm", "tp.hcm", "tp. hcm", "tp hồ chí minh", "tp. hồ chí minh", "sài gòn", "hồ chí minh")
+_ADMIN_PREFIX = re.compile(r"^(Tỉnh|Thành phố|Quận|Huyện|Thị xã) ")
+
+
+def province_tone_items(split: str) -> list[dict[str, Any]]:
+    """Provincial items of ``split`` with the places relevance finds, their label, clear-cut mark and story."""
+    from pipeline.core.profiles import load_profile
+    from pipeline.core.relevance import RelevanceMatcher
+    from pipeline.core.text import normalize
+
+    matchers: dict[str, Any] = {}
+    out = []
+    for row in province_rows(split):
+        province = row["province"]
+        if province not in matchers:
+            profile = load_profile(province)
+            matchers[province] = (RelevanceMatcher(profile), tuple(profile.other_provinces))
+        matcher, others = matchers[province]
+        item = {"id": row["id"], "title": normalize(row["title"], keep_newlines=False), "text": normalize(row["text"])}
+        item["places"] = matcher.match(item["title"], item["text"], normalized=True).places
+        out.append({"item": item, "label": TONE_LABEL[row["tone"]], "clear_cut": bool(row["clear_cut"]),
+                    "group": row["story_id"], "others": others, "source": "province_items"})
+    return out
+
+
+def _admin_dir() -> Path:
+    return shared_train_dir().parent / "admin"
+
+
+def _districts() -> dict[str, set[str]]:
+    """Former districts by former province (names without "Huyện", "Quận"...): the 2005-2007 press names them."""
+    path = _admin_dir() / "old_to_new_communes_all.csv"
+    out: dict[str, set[str]] = {}
+    if not path.is_file():
+        log.warning("no district list %s: real rows find their locality by its name only", path)
+        return out
+    with open(path, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            district = _ADMIN_PREFIX.sub("", row["old_district_name"])
+            if len(district) > 3 and not district.isdigit():
+                out.setdefault(_ADMIN_PREFIX.sub("", row["old_province_name"]).lower(), set()).add(district)
+    return out
+
+
+def _all_provinces() -> list[str]:
+    from pipeline.core.profiles import PROVINCE_IDS, load_profile
+
+    names: set[str] = set()
+    for province in PROVINCE_IDS:
+        profile = load_profile(province)
+        names.update(profile.other_provinces)
+        names.add(profile.name)
+    return sorted(names)
+
+
+def _locality_names(locality: str, districts: dict[str, set[str]]) -> list[str]:
+    key = locality.lower()
+    if key in _HCM:
+        key = "hồ chí minh"
+    names = list(LOCALITY_SPELLINGS.get(key, [locality]))
+    if locality not in names:
+        names.append(locality)
+    return names + sorted(districts.get(key, ()))
+
+
+def _spans(names: Iterable[str], field_name: str, value: str) -> list[dict[str, Any]]:
+    found = {}
+    for name in names:
+        for match in re.finditer(r"(?<![^\W_])" + re.escape(name) + r"(?![^\W_])", value):
+            found[(match.start(), match.end())] = {"name": name, "alias": name, "kind": "province",
+                                                   "start": match.start(), "end": match.end(), "field": field_name}
+    return list(found.values())
+
+
+def vntc_item(row: dict[str, Any]) -> dict[str, str]:
+    """A VNTC row as an item: a long title (the title and lead run together) becomes the text's lead."""
+    from pipeline.core.text import normalize
+
+    title = normalize(row.get("title") or "", keep_newlines=False)
+    text = normalize(row.get("text") or "")
+    if len(title) > VNTC_TITLE_MAX:
+        title, text = "", f"{title}\n{text}".strip()
+    return {"title": title, "text": text}
+
+
+def real_tone_items(vntc: Path, folder: Path = REAL_TONE) -> list[dict[str, Any]]:
+    """The relabelled VNTC rows that name a locality, with its mentions as the item's places."""
+    if not vntc.is_file() or not folder.is_dir():
+        log.warning("real tone rows not read %s", {"vntc": str(vntc), "labels": str(folder)})
+        return []
+    with open(vntc, encoding="utf-8") as handle:
+        lines = handle.readlines()
+    districts = _districts()
+    provinces = _all_provinces()
+    out, unnamed = [], 0
+    for path in sorted(folder.glob("*_train.jsonl")):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                label = json.loads(line)
+                locality = (label.get("locality") or "").strip()
+                if not locality:
+                    continue
+                item = vntc_item(json.loads(lines[label["vntc_row"]]))
+                names = _locality_names(locality, districts)
+                places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
+                if not places:
+                    unnamed += 1
+                    continue
+                others = tuple(p for p in provinces if not any(p in n or n in p for n in names))
+                out.append({"item": {"id": f"vntc-{label['vntc_row']}", **item, "places": places},
+                            "label": TONE_LABEL[label["tone"]], "clear_cut": bool(label.get("clear_cut")),
+                            "group": f"vntc-{label['vntc_row']}", "others": others, "source": "vntc"})
+    log.info("real tone rows %s", {"used": len(out), "locality_not_named": unnamed})
+    return out
+
+
+def rows_of(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tone model's rows (title, head, reading features, label); each datum keeps its reading."""
+    from classifiers.runtime.tone import ToneReader, tone_rows
+
+    readers: dict[tuple[str, ...], ToneReader] = {}
+    rows = []
+    for datum in data:
+        reader = readers.get(datum["others"])
+        if reader is None:
+            reader = readers[datum["others"]] = ToneReader(other_places=datum["others"])
+        datum["reading"] = reader.read(datum["item"])
+        row = tone_rows([datum["item"]], [datum["reading"]])[0]
+        row["label"] = datum["label"]
+        rows.append(row)
+    return rows
+
+
+def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], config: dict[str, Any],
+                    folds: int = 5) -> list[dict[str, float]]:
+    """Out-of-fold tone probabilities, folds grouped by story and stratified by label and source."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from classifiers.training.learn import train_model
+
+    strata = [f"{d['label']}/{d['source']}" for d in data]
+    probs: list[dict[str, float]] = [{} for _ in data]
+    split = StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(rows, strata, [d["group"] for d in data])
+    for train_idx, test_idx in split:
+        model = train_model([rows[k] for k in train_idx], "tone", config)
+        for k, prob in zip(test_idx, model.predict_proba([rows[k] for k in test_idx]), strict=True):
+            probs[k] = prob
+    return probs
+
+
+def scores(data: list[dict[str, Any]], labels: list[str], index: Iterable[int] | None = None) -> dict[str, Any]:
+    """Agreement, macro-F1 over the three tones and positive/negative reversals on ``index``."""
+    from sklearn.metrics import f1_score
+
+    keys = list(range(len(data)) if index is None else index)
+    truth = [data[k]["label"] for k in keys]
+    guess = [labels[k] for k in keys]
+    if not keys:
+        return {"n": 0}
+    return {"n": len(keys), "agreement": round(sum(a == b for a, b in zip(truth, guess, strict=True)) / len(keys), 4),
+            "macro_f1": round(float(f1_score(truth, guess, average="macro",
+                                             labels=["tich_cuc", "trung_lap", "tieu_cuc"], zero_division=0)), 4),
+            "reversals": sum(1 for a, b in zip(truth, guess, strict=True) if {a, b} == {"tich_cuc", "tieu_cuc"})}
+
+
+# A reversal (good news called bad, or bad news good) costs this many wrong neutrals when the guard is chosen.
+REVERSAL_COST = 3.0
+GUARDS = (1.0, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1)
+MIN_SCORES = (0.5, 0.6, 0.7, 0.8)
+# The digest's "tích cực" bar: the lowest score whose cross-validated precision reaches this.
+POSITIVE_PRECISION = 0.9
+
+
+def choose_settings(data: list[dict[str, Any]], probs: list[dict[str, float]]) -> dict[str, Any]:
+    """The reversal guard (fewest errors on clear-cut items, a reversal counting ``REVERSAL_COST``) and the
+    positive score bar (precision >= ``POSITIVE_PRECISION``), both from cross-validated probabilities."""
+    from classifiers.runtime.tone import ToneClassifier
+
+    clear = [k for k, d in enumerate(data) if d["clear_cut"]]
+    table: dict[str, Any] = {}
+    best: tuple[float, float] = (float("inf"), 1.0)
+    results_at: dict[float, list[dict[str, Any]]] = {}
+    for guard in GUARDS:
+        classifier = ToneClassifier(reversal_guard=guard)
+        results = [classifier._result(d["reading"], p) for d, p in zip(data, probs, strict=True)]
+        results_at[guard] = results
+        labels = [r["label"] for r in results]
+        entry = {"clear_cut": scores(data, labels, clear), "all": scores(data, labels)}
+        for source in sorted({d["source"] for d in data}):
+            entry[source] = scores(data, labels, [k for k in range(len(data)) if data[k]["source"] == source])
+        table[str(guard)] = entry
+        cost = (entry["clear_cut"]["n"] * (1 - entry["clear_cut"]["agreement"])
+                + (REVERSAL_COST - 1) * entry["clear_cut"]["reversals"])
+        if cost < best[0] - 1e-9:
+            best = (cost, guard)
+    guard = best[1]
+    positives = [(r["scores"]["tich_cuc"], data[k]["label"] == "tich_cuc")
+                 for k, r in enumerate(results_at[guard]) if r["label"] == "tich_cuc"]
+    precision = {}
+    for bar in MIN_SCORES:
+        kept = [ok for score, ok in positives if score >= bar]
+        precision[str(bar)] = {"n": len(kept), "precision": round(sum(kept) / len(kept), 3) if kept else None}
+    bar = next((b for b in MIN_SCORES if (precision[str(b)]["precision"] or 0) >= POSITIVE_PRECISION), MIN_SCORES[-1])
+    return {"reversal_guard": guard, "positive_min_score": bar, "by_guard": table,
+            "positive_precision_by_min_score": precision, "reversal_cost": REVERSAL_COST}
