@@ -86,7 +86,7 @@ def build_tone(vntc: Path, out: Path) -> Path:
     model.meta["data"] = {
         "province_items": f"{PROVINCE_ITEMS.name}/train.jsonl ({len(data) - real} rows), MIT, synthetic",
         "vntc": (f"{vntc.name}: {real} rows of the 80% split (seed 0) relabelled with the locality and the tone "
-                 f"toward it ({REAL_TONE.name}/), MIT (VNTC, Hoang et al. 2007)")}
+                 f"toward it ({REAL_TONE.name}/, training-split files), MIT (VNTC, Hoang et al. 2007)")}
     model.meta["cross_validation"] = chosen
     log.info("tone settings chosen by cross-validation %s",
              {k: chosen[k] for k in ("reversal_guard", "positive_min_score")})

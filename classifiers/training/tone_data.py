@@ -3,9 +3,11 @@ the reversal guard and the digest's "tích cực" bar (run by a developer, never
 
 - Provincial items (``classifiers/data/corpora/province_items/train.jsonl``, synthetic, MIT): relevance finds
   the province's places with the profile's gazetteer, as ``process`` does.
-- Real news (``classifiers/data/corpora/vntc_tone``: VNTC rows of the 80% training split, relabelled for
-  Điểm tin with the locality each is mainly about and the tone toward it; the text is
-  ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007). "The province"
+- Real news (``classifiers/data/corpora/vntc_sections``, its ``*_train.jsonl`` files only: VNTC rows of the 80%
+  training split, relabelled for Điểm tin with the locality each is mainly about and the tone toward it; the
+  text is ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007; the
+  labellers read the title and the first 700 characters, and their ``clear_cut`` is mainly about the section,
+  not the tone). The test split's labels in the same folder are never read here. "The province"
   is the labelled locality: its mentions are found by name, by the usual spellings (TP HCM, TPHCM, Sài Gòn…)
   and by the names of its former districts (``shared/data/admin``), which the labellers folded into the
   province. Rows without a locality (national or personal pieces, always neutral) are not used: the product
@@ -24,11 +26,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from classifiers import DATA_DIR
-from classifiers.training.topic_data import province_rows, shared_train_dir
+from classifiers.training.topic_data import RELABEL_TRAIN, VNTC_SECTIONS, province_rows, shared_train_dir
 
 log = logging.getLogger(__name__)
-REAL_TONE = DATA_DIR / "corpora" / "vntc_tone"
+REAL_TONE = VNTC_SECTIONS
 TONE_LABEL = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
 # A VNTC title longer than this holds the title and the lead run together: it is read as the text's lead.
 VNTC_TITLE_MAX = 140
@@ -136,7 +137,10 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE) -> list[dict[str, Any]
     districts = _districts()
     provinces = _all_provinces()
     out, unnamed = [], 0
-    for path in sorted(folder.glob("*_train.jsonl")):
+    for file_name in RELABEL_TRAIN:  # the training split's labels only
+        path = folder / file_name
+        if not path.is_file():
+            continue
         with open(path, encoding="utf-8") as handle:
             for line in handle:
                 if not line.strip():
@@ -145,7 +149,11 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE) -> list[dict[str, Any]
                 locality = (label.get("locality") or "").strip()
                 if not locality:
                     continue
-                item = vntc_item(json.loads(lines[label["vntc_row"]]))
+                row = json.loads(lines[label["vntc_row"]])
+                if label.get("title") and label["title"].strip() != (row.get("title") or "").strip():
+                    raise ValueError(f"{file_name}: row {label['vntc_row']} is not the relabelled article; "
+                                     f"is {vntc} the VNTC file of the labels?")
+                item = vntc_item(row)
                 names = _locality_names(locality, districts)
                 places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
                 if not places:
