@@ -9,12 +9,17 @@ A source record may say which section its items belong to, for the whole source 
 Section ids are those of the vocabulary ("sections"); a wrong id in a source is reported and ignored. The
 topic stage adds a declared section as strong evidence, and ``diemtin classifier refresh`` learns from these
 items (distant supervision: the office's own crawl labels itself).
+
+Without a declaration, a folder of the item's own URL that names a section on most outlets
+(``/suc-khoe/``, ``/phap-luat/``: setting ``classifiers.topic_url_sections``) is weaker evidence
+(:func:`url_section`); it is not a training label, as outlets' desks are broader than ours.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.core import vocabulary
 
@@ -40,6 +45,19 @@ def declared_section(item: dict[str, Any], source: dict[str, Any] | None) -> str
         if section in known:
             return str(section)
         log.warning("source %s declares an unknown section %r", source.get("id"), section)
+    return None
+
+
+def url_section(url: str | None, folders: dict[str, str]) -> tuple[str, str] | None:
+    """(section, folder) for the first folder of ``url``'s path that names a section, or None. Only whole
+    folders count, never the last segment (the article's slug) or words inside a folder name."""
+    if not url:
+        return None
+    path = urlsplit(url).path.lower()
+    for segment in path.strip("/").split("/")[:-1]:
+        section = folders.get(segment)
+        if section:
+            return section, segment
     return None
 
 

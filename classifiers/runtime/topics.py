@@ -8,7 +8,8 @@ runs in two steps:
    (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; a
    home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
    plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
-   adds that as strong evidence. The terms of each section topic are evidence only: several distinct terms
+   adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
+   adds weaker evidence (``topic_url_section_weight``). The terms of each section topic are evidence only: several distinct terms
    (``topic_rule_min_terms``) raise their section a little (``topic_rule_weight``), one word never moves it,
    and none decides it. Chosen by cross-validation on training rows (classifiers/EVALUATION.md): the model's
    own top section stays first on 99% of them.
@@ -37,6 +38,7 @@ import numpy as np
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
 from classifiers.runtime.lexicon import Term, TermMatcher
+from classifiers.runtime.sections import url_section
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy, Topic
@@ -63,6 +65,8 @@ class TopicSettings:
     rule_weight: float
     rule_min_terms: int
     declared_weight: float
+    url_section_weight: float = 0.0
+    url_sections: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicSettings:
@@ -77,6 +81,8 @@ class TopicSettings:
             rule_weight=settings.get_float("classifiers.topic_rule_weight"),
             rule_min_terms=settings.get_int("classifiers.topic_rule_min_terms"),
             declared_weight=settings.get_float("classifiers.topic_declared_weight"),
+            url_section_weight=settings.get_float("classifiers.topic_url_section_weight"),
+            url_sections=tuple(sorted(settings.get_dict("classifiers.topic_url_sections").items())),
         )
 
 
@@ -101,6 +107,8 @@ class TopicTagger:
         self.section_model = models.pop("topic", None) or section_model
         self.models = models
         self.sections = vocabulary.codes("sections")
+        self._url_sections = {folder: section for folder, section in self.settings.url_sections
+                              if section in self.sections}
         self._descriptions: np.ndarray | None = None
 
     def description_vectors(self) -> np.ndarray:
@@ -137,6 +145,7 @@ class TopicTagger:
             score, distinct[topic.id] = self._rule_score(text, topic.id, evidence)
             rules[topic.id] = (score, evidence)
         declared = item.get("declared_section")
+        from_url = None if declared else url_section(item.get("url"), self._url_sections)
 
         # 1. Sections: the model's probabilities, raised a little by terms (only by several distinct ones: one
         # generic word never moves a section) and strongly by a declared section.
@@ -160,6 +169,9 @@ class TopicTagger:
             if declared == section:
                 parts.append(s.declared_weight)
                 evidence.append(_model_evidence(f"nguồn khai báo chuyên mục {vocabulary.label('sections', section)}"))
+            elif from_url is not None and from_url[0] == section:
+                parts.append(s.url_section_weight)
+                evidence.append(_model_evidence(f"đường dẫn của bài nằm trong mục /{from_url[1]}/ của báo"))
             section_scores[section] = _combine(parts)
             section_evidence[section] = evidence
         ranked = sorted(self.sections, key=lambda sec: -section_scores[sec])

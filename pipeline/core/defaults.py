@@ -285,6 +285,23 @@ DEFAULTS: dict[str, Any] = {
         "topic_rule_min_terms": 2,
         # A section declared by the item's source or feed (VnExpress /suc-khoe): the newsroom's own filing.
         "topic_declared_weight": 0.7,
+        # A section named by a folder of the item's own URL (topic_url_sections), when its source declares none:
+        # weaker, as outlets' desks are broader than ours (Dân trí files bus lines under /xa-hoi/). Set a priori
+        # (no training row has a URL): the model's section p stays first while p > 0.4 + 0.6 x the URL section's.
+        "topic_url_section_weight": 0.4,
+        # URL folders that name a newsroom section on most Vietnamese outlets (a whole path segment, not a word
+        # of the slug). Ambiguous folders (/thoi-su/, /tin-tuc/, /doi-song/) are left out.
+        "topic_url_sections": {
+            "suc-khoe": "y_te", "y-te": "y_te", "phap-luat": "phap_luat", "ban-tin-113": "phap_luat",
+            "giao-duc": "giao_duc", "tuyen-sinh": "giao_duc", "the-thao": "the_thao", "bong-da": "the_thao",
+            "du-lich": "du_lich", "the-gioi": "the_gioi", "quoc-te": "the_gioi", "kinh-doanh": "kinh_te",
+            "kinh-te": "kinh_te", "tai-chinh": "kinh_te", "chung-khoan": "kinh_te", "bat-dong-san": "kinh_te",
+            "van-hoa": "van_hoa", "giai-tri": "van_hoa", "khoa-hoc": "khoa_hoc_cong_nghe",
+            "cong-nghe": "khoa_hoc_cong_nghe", "so-hoa": "khoa_hoc_cong_nghe", "giao-thong": "giao_thong",
+            "moi-truong": "moi_truong", "nong-nghiep": "nong_nghiep", "quan-su": "quoc_phong_an_ninh",
+            "quoc-phong": "quoc_phong_an_ninh", "chinh-tri": "chinh_tri", "xa-hoi": "xa_hoi",
+            "lao-dong-viec-lam": "xa_hoi", "cong-doan": "xa_hoi",
+        },
         # A positive or negative tone is given only while the opposite one's probability stays below this (else
         # neutral). Chosen by `python -m classifiers.training.ship tone` on the tone model's training rows
         # (provincial items + relabelled VNTC news, grouped 5-fold cross-validation, a reversal counted as three

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.runtime.sections import DeclaredSections, declared_section
-from classifiers.runtime.topics import TopicTagger
+from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.stages import shipped_model
 from classifiers.training.learn import train_model
 from pipeline.core import vocabulary
@@ -243,3 +243,19 @@ def test_the_section_of_real_pages_of_the_extraction_gold_set():
     first = [tags[0]["sections"][0] if tags else None for tags in tagger.tag_batch(items)]
     right = sum(f == row["section"] for f, row in zip(first, rows, strict=True))
     assert len(rows) == 41 and right >= GOLD_FLOOR * len(rows), right
+
+
+def test_a_section_folder_of_the_items_url_is_weaker_evidence_than_a_declaration():
+    from classifiers.runtime.sections import url_section
+
+    folders = dict(TopicSettings.from_settings(Settings()).url_sections)
+    assert url_section("https://dantri.com.vn/suc-khoe/bai-viet-123.htm", folders) == ("y_te", "suc-khoe")
+    assert url_section("https://cand.com.vn/Ban-tin-113/triet-pha-i765/", folders) == ("phap_luat", "ban-tin-113")
+    assert url_section("https://vnexpress.net/the-thao-hom-nay-123.html", folders) is None  # the slug, not a folder
+    assert url_section("https://classify.invalid/3", folders) is None
+    unsure = _Probabilities({"xa_hoi": 0.4, "y_te": 0.3, "kinh_te": 0.3})
+    item = {"title": "Câu chuyện cuối tuần", "text": "", "url": "https://dantri.com.vn/suc-khoe/cau-chuyen-1.htm"}
+    top = TopicTagger(load_taxonomy(), section_model=unsure).tag(item)[0]
+    assert top["id"] == "y_te" and any("/suc-khoe/" in e["detail"] for e in top["evidence"])
+    sure = _Probabilities({"the_thao": 0.9, "y_te": 0.05, "kinh_te": 0.05})
+    assert TopicTagger(load_taxonomy(), section_model=sure).tag(item)[0]["id"] == "the_thao"
