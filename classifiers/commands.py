@@ -72,6 +72,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
     b.add_argument("--no-lexicon", action="store_true", help="đo khi không dùng danh sách từ xúc phạm")
     b.add_argument("--seeds", type=int, default=1, help="số lần chia VNTC (mỗi hạt giống một lần chia)")
+    b.add_argument("--seed", type=int, action="append", default=[],
+                   help="chỉ chạy lần chia VNTC với hạt giống này (lặp lại được; thay cho --seeds)")
+    b.add_argument("--head", default=None,
+                   help="đầu phân loại của bộ huấn luyện khi đo (svm, nbsvm, lr, auto, svm+nbsvm; mặc định: "
+                        "theo cài đặt learn.head)")
     b.add_argument("--vntc-train", type=int, default=None,
                    help="số dòng VNTC để huấn luyện (phần còn lại để kiểm tra); mặc định 80%%")
     b.add_argument("--no-baseline", action="store_true",
@@ -218,8 +223,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     public = [name for name in wanted if name in PUBLIC]
     if public:
         for result in run_benchmarks(args.data, only=public, sample=args.sample, lexicon=not args.no_lexicon,
-                                     seeds=max(1, args.seeds), vntc_train=args.vntc_train,
-                                     baseline=not args.no_baseline):
+                                     seeds=args.seed or max(1, args.seeds), vntc_train=args.vntc_train,
+                                     baseline=not args.no_baseline, head=args.head):
             print_json(result)
     product = [name for name in wanted if name in PRODUCT]
     if product:

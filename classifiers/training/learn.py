@@ -244,6 +244,10 @@ def load_model(directory: str | Path) -> TextModel:
 
 # ---------------------------------------------------------------------------------------------- training
 HEADS = ("svm", "nbsvm", "lr")
+# Settings of ``head`` that train several heads: "auto" keeps the one that cross-validates better, "svm+nbsvm"
+# averages both (one linear model again, so scoring, saving and explain are unchanged).
+ENSEMBLES = {"auto": ("svm", "nbsvm"), "svm+nbsvm": ("svm", "nbsvm")}
+AVERAGED = ("svm+nbsvm",)
 
 
 def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float,
@@ -268,7 +272,7 @@ def _fit_linear(x: sparse.csr_matrix, y: np.ndarray, n_labels: int, c: float,
     elif head == "svm":
         model = LinearSVC(C=c, class_weight="balanced").fit(x, y)
     else:
-        raise TrainingError(f"không có đầu phân loại '{head}' (có: {', '.join(HEADS)})")
+        raise TrainingError(f"không có đầu phân loại '{head}' (có: {', '.join((*HEADS, *ENSEMBLES))})")
     coef = model.coef_.astype(np.float32)
     intercept = model.intercept_.astype(np.float32)
     if n_labels == 2:
@@ -337,27 +341,49 @@ def train_model(rows: Sequence[dict[str, Any]], task: str, config: dict[str, Any
         raise TrainingError(f"không trích được đặc trưng nào từ dữ liệu của '{task}'")
     counts = np.bincount(y, minlength=len(labels))
     folds = min(int(cfg["calibration_folds"]), int(counts.min()))
-    heads = ["svm", "nbsvm"] if cfg.get("head", "svm") == "auto" else [str(cfg.get("head", "svm"))]
+    head_setting = str(cfg.get("head", "svm"))
+    members = list(ENSEMBLES.get(head_setting, [head_setting]))
     grid = _grid(cfg["C"])
-    # C (and the head, for "auto") by cross-validated macro-F1 on the training rows; the same out-of-fold
-    # scores fit the softmax temperature, so a 0.9 means about nine in ten.
-    chosen: tuple[float, str, float, np.ndarray | None] = (-1.0, heads[0], grid[len(grid) // 2], None)
+    # C (and the head, for "auto") by cross-validated macro-F1 on the training rows, for each member head; the
+    # same out-of-fold scores fit the softmax temperature, so a 0.9 means about nine in ten.
+    best: dict[str, tuple[float, float, np.ndarray | None]] = {m: (-1.0, grid[len(grid) // 2], None) for m in members}
     cv: dict[str, float] = {}
     if folds >= 2:
         split = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
-        for head in heads:
+        for member in members:
             for c in grid:
                 scores = np.zeros((len(y), len(labels)), dtype=np.float64)
                 for train_idx, test_idx in split:
-                    fold_w, fold_b = _fit_linear(x[train_idx], y[train_idx], len(labels), c, head)
+                    fold_w, fold_b = _fit_linear(x[train_idx], y[train_idx], len(labels), c, member)
                     scores[test_idx] = x[test_idx] @ fold_w.T + fold_b
                 f1 = float(f1_score(y, scores.argmax(1), average="macro"))
-                cv[f"{head}_C{c:g}"] = round(f1, 4)
-                if f1 > chosen[0]:
-                    chosen = (f1, head, c, scores)
-    _, head, c, scores = chosen
-    weights, bias = _fit_linear(x, y, len(labels), c, head)
-    temperature = _fit_temperature(scores, y, float(cfg["max_temperature"])) if scores is not None else 1.0
+                cv[f"{member}_C{c:g}"] = round(f1, 4)
+                if f1 > best[member][0]:
+                    best[member] = (f1, c, scores)
+    max_temperature = float(cfg["max_temperature"])
+    if head_setting in AVERAGED:
+        # Both heads, each at its own C, averaged on one scale: each head's scores times its own temperature
+        # (its log-probabilities up to a per-row constant), so the average is again one linear model.
+        head, c = head_setting, {m: best[m][1] for m in members}
+        weights = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
+        bias = np.zeros(len(labels), dtype=np.float32)
+        oof: np.ndarray | None = np.zeros((len(y), len(labels))) if folds >= 2 else None
+        for member in members:
+            _, member_c, member_scores = best[member]
+            scale = _fit_temperature(member_scores, y, max_temperature) if member_scores is not None else 1.0
+            member_w, member_b = _fit_linear(x, y, len(labels), member_c, member)
+            weights += (scale / len(members)) * member_w
+            bias += (scale / len(members)) * member_b
+            if oof is not None and member_scores is not None:
+                oof += (scale / len(members)) * member_scores
+        if oof is not None:
+            cv[head_setting] = round(float(f1_score(y, oof.argmax(1), average="macro")), 4)
+        scores = oof
+    else:
+        head = max(members, key=lambda m: best[m][0])  # the first on a tie
+        _, c, scores = best[head]
+        weights, bias = _fit_linear(x, y, len(labels), c, head)
+    temperature = _fit_temperature(scores, y, max_temperature) if scores is not None else 1.0
 
     meta = {
         "task": task, "labels": labels, "format": FORMAT_VERSION, "created_at": iso(now_utc()),

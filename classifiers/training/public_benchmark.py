@@ -96,23 +96,25 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 def run_benchmarks(data_dir: str | Path, only: Sequence[str] | None = None, sample: int | None = None,
-                   lexicon: bool = True, seeds: int = 1, vntc_train: int | None = None,
-                   baseline: bool = True) -> Iterator[dict[str, Any]]:
-    """One result per split (and a summary over seeds); ``lexicon=False`` measures without the offensive lexicon."""
+                   lexicon: bool = True, seeds: int | Sequence[int] = 1, vntc_train: int | None = None,
+                   baseline: bool = True, head: str | None = None) -> Iterator[dict[str, Any]]:
+    """One result per split (and a summary over seeds); ``seeds`` is a count (seeds 0..n-1) or the seeds
+    themselves; ``lexicon=False`` measures without the offensive lexicon; ``head`` overrides ``learn.head``."""
     data = Path(data_dir)
     wanted = set(only or ("vihsd", "vntc"))
-    off = None if lexicon else {"lexicon": ""}
+    chosen = {"head": head} if head else {}
+    off = {**chosen, "lexicon": ""} if not lexicon else (chosen or None)
     if "vihsd" in wanted:
         train, _ = read_jsonl(data / "vihsd_train.jsonl")
         dev, _ = read_jsonl(data / "vihsd_dev.jsonl")
         with tempfile.TemporaryDirectory() as folder:
             phrases = offensive_lexicon.build([data / "vihos" / "train.csv"], exclude=(r["text"] for r in dev))
             path = offensive_lexicon.write(Path(folder) / "lexicon.txt", phrases)
-            yield _measure("vihsd", _sample(train, sample), dev, off or {"lexicon": str(path)}, baseline)
+            yield _measure("vihsd", _sample(train, sample), dev, {"lexicon": str(path), **(off or {})}, baseline)
     if "vntc" in wanted:
         rows, _ = read_jsonl(data / "vntc_train.jsonl")
         results = []
-        for seed in range(seeds):
+        for seed in range(seeds) if isinstance(seeds, int) else seeds:
             split = {"train_size": vntc_train} if vntc_train else {"test_size": VNTC_TEST_SHARE}
             train, test = train_test_split(rows, random_state=seed, stratify=[row["label"] for row in rows], **split)
             result = _measure("vntc", _sample(train, sample), test, off, baseline)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifiers.training.learn import (
@@ -284,3 +285,32 @@ def test_the_benchmark_sets_the_trainer_against_the_plain_tfidf_baseline_with_it
     assert {"mean", "sd", "p_not_better"} <= set(first["difference"])
     assert summary["seeds"] == 2 and {"mean", "sd"} <= set(summary["difference"])
     assert first["head"] == "svm" and first["C"] in (0.1, 0.3, 1.0, 3.0)
+
+
+def test_averaged_svm_and_nbsvm_head_is_one_linear_model_that_saves_and_scores_compactly(news_rows, tmp_path):
+    from classifiers.runtime.linear import export_compact, load_compact
+
+    train, held = holdout_split(news_rows, 0.25)
+    model = train_model(train, "topic", {"head": "svm+nbsvm"})
+    assert model.meta["head"] == "svm+nbsvm" and set(model.meta["C"]) == {"svm", "nbsvm"}
+    assert "svm+nbsvm" in model.meta["cv_macro_f1"]
+    assert evaluate(model, held)["accuracy"] >= 0.8
+    # Its scores are a positive mix of the two heads' own scores (each at the C it chose): one weight matrix.
+    members = [train_model(train, "topic", {"head": head, "C": [model.meta["C"][head]]}) for head in ("svm", "nbsvm")]
+    probe = held + [SPORT_1, SPORT_2, HEALTH_1, HEALTH_2]
+    mixed = model.decision_scores(probe).ravel()
+    parts = np.stack([m.decision_scores(probe).ravel() for m in members] + [np.ones_like(mixed)], axis=1)
+    mix, *_ = np.linalg.lstsq(parts, mixed, rcond=None)
+    assert mix[0] > 0 and mix[1] > 0 and np.abs(parts @ mix - mixed).max() < 1e-3 * np.abs(mixed).max()
+    # Saved and reloaded, and in the compact form the pipeline loads, it scores as trained.
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    compact = load_compact(export_compact(model, tmp_path / "m"))
+    for want, got, fast in zip(model.predict_proba(probe), loaded.predict_proba(probe), compact.predict_proba(probe),
+                               strict=True):
+        assert got == pytest.approx(want, abs=1e-4) and fast == pytest.approx(want, abs=1e-4)
+
+
+def test_an_unknown_head_is_refused_with_the_heads_there_are(news_rows):
+    with pytest.raises(TrainingError, match="svm\\+nbsvm"):
+        train_model(news_rows, "topic", {"head": "forest"})
