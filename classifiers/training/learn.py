@@ -4,9 +4,9 @@ behind ``diemtin classifier train`` and every learned component (flags, section 
 A row is ``{"text": ..., "title": ... (optional), "label": ..., "features": [...] (optional)}``; labels are
 strings. Features are the TF-IDF views of :mod:`classifiers.runtime.features` (syllable 1-2-grams of the accented
 text, character 2-5-grams of the folded head, the offensive-lexicon indicator, a component's own numbers). The
-head is linear: a class-weighted SVM, NB-SVM (Wang & Manning 2012) or logistic regression, with C (and, for
-"auto", the head) chosen by cross-validated macro-F1 on the training rows; the same out-of-fold scores fit a
-softmax temperature, so a 0.9 means about nine in ten. A linear model is what a 2-core office server trains in
+head is linear: by default a class-weighted SVM and NB-SVM (Wang & Manning 2012) averaged into one weight matrix,
+else either alone or logistic regression, with C (and, for "auto", the head) chosen by cross-validated macro-F1
+on the training rows; the same out-of-fold scores fit a softmax temperature, so a 0.9 means about nine in ten. A linear model is what a 2-core office server trains in
 minutes and applies to thousands of texts a second, and every score decomposes exactly into the terms of the
 text, which is what :meth:`TextModel.explain` shows the analyst. Models are saved as plain data (JSON and
 arrays, no pickle). Against a plain TF-IDF + logistic regression on each public dev set: classifiers/EVALUATION.md.
