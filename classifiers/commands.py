@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 
 # classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
-PUBLIC = ("vihsd", "vntc")
+PUBLIC = ("vihsd", "vntc", "vihos")
 FLAGS = ("flags", "evasion")
 PRODUCT = ("topics", "tone", "stories")
 
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--data", type=Path, default=_shared_train(),
                    help="thư mục chứa vihsd_*.jsonl và vntc_train.jsonl")
     b.add_argument("--only", choices=[*PUBLIC, *FLAGS, *PRODUCT], action="append", default=[],
-                   help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc (bộ huấn luyện trên dữ liệu công khai), "
+                   help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc, vihos (bộ huấn luyện trên dữ liệu công khai), "
                         "flags (các cờ trên tập giữ lại, cặp quan điểm, ViHSD dev, VFND, tin thật), evasion (liên "
                         "quan khi viết lách), topics (chuyên mục trên VNTC 20%% và tin tỉnh), tone (sắc thái), "
                         "stories (gom câu chuyện)")

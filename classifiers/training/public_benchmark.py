@@ -5,6 +5,8 @@
   training (short comments repeat). ViHOS annotates ViHSD comments (478 of the 2,672 dev comments are in its
   training split), so the offensive lexicon used here is rebuilt from ViHOS without the dev comments; the
   shipped one uses all of ViHOS's training split.
+- ViHOS (MIT): a comment with any marked span is "hateful", else "clean"; train on ``vihos/train.csv``, evaluate
+  on ``vihos/dev.csv``. The offensive lexicon is the shipped one, built from the training split only.
 - VNTC (news topics, MIT): stratified 80/20 splits of vntc_train, one per seed (``--seeds``); test rows whose
   text occurs in the training part are dropped. ``--vntc-train N`` trains on N rows instead of 80% (the rest
   is the test side), the research session's "3k" split.
@@ -13,11 +15,13 @@ For each split: the trainer's macro-F1 (default settings, ``classifiers/training
 (:mod:`classifiers.training.baseline`), and the paired bootstrap of their difference on the test rows (mean,
 sd, share of resamples where the trainer is not better); over several seeds, the mean and sd across seeds.
 
-Run: ``diemtin classifier benchmark --only vihsd|vntc [--seeds 3] [--vntc-train 3000] [--sample N] [--no-baseline]``.
+Run: ``diemtin classifier benchmark --only vihsd|vntc|vihos [--seeds 3 | --seed 1] [--vntc-train 3000] [--head H]
+[--sample N] [--no-baseline]``.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import random
 import tempfile
@@ -74,6 +78,13 @@ def _measure(name: str, train: list[dict[str, Any]], test: list[dict[str, Any]],
     return out
 
 
+def vihos_rows(path: Path) -> list[dict[str, Any]]:
+    """ViHOS comments as a two-label task: "hateful" when the annotators marked any span, else "clean"."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [{"text": row["content"], "label": "hateful" if row["index_spans"].strip() != "[]" else "clean"}
+                for row in csv.DictReader(handle)]
+
+
 def _sample(rows: Sequence[dict[str, Any]], n: int | None) -> list[dict[str, Any]]:
     if n is None or n >= len(rows):
         return list(rows)
@@ -101,7 +112,7 @@ def run_benchmarks(data_dir: str | Path, only: Sequence[str] | None = None, samp
     """One result per split (and a summary over seeds); ``seeds`` is a count (seeds 0..n-1) or the seeds
     themselves; ``lexicon=False`` measures without the offensive lexicon; ``head`` overrides ``learn.head``."""
     data = Path(data_dir)
-    wanted = set(only or ("vihsd", "vntc"))
+    wanted = set(only or ("vihsd", "vntc", "vihos"))
     chosen = {"head": head} if head else {}
     off = {**chosen, "lexicon": ""} if not lexicon else (chosen or None)
     if "vihsd" in wanted:
@@ -111,6 +122,10 @@ def run_benchmarks(data_dir: str | Path, only: Sequence[str] | None = None, samp
             phrases = offensive_lexicon.build([data / "vihos" / "train.csv"], exclude=(r["text"] for r in dev))
             path = offensive_lexicon.write(Path(folder) / "lexicon.txt", phrases)
             yield _measure("vihsd", _sample(train, sample), dev, {"lexicon": str(path), **(off or {})}, baseline)
+    if "vihos" in wanted:
+        train = [r for r in vihos_rows(data / "vihos" / "train.csv") if r["text"].strip()]
+        dev = [r for r in vihos_rows(data / "vihos" / "dev.csv") if r["text"].strip()]
+        yield _measure("vihos", _sample(train, sample), dev, off, baseline)
     if "vntc" in wanted:
         rows, _ = read_jsonl(data / "vntc_train.jsonl")
         results = []

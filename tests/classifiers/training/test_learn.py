@@ -314,3 +314,27 @@ def test_averaged_svm_and_nbsvm_head_is_one_linear_model_that_saves_and_scores_c
 def test_an_unknown_head_is_refused_with_the_heads_there_are(news_rows):
     with pytest.raises(TrainingError, match="svm\\+nbsvm"):
         train_model(news_rows, "topic", {"head": "forest"})
+
+
+def test_the_benchmark_measures_vihos_comments_and_runs_the_seed_and_head_asked_for(tmp_path, cli):
+    import csv
+
+    data = tmp_path / "data"
+    (data / "vihos").mkdir(parents=True)
+    rows = _rows("vihos_sample.jsonl")
+    for name, part in (("train", rows[::2]), ("dev", rows[1::2])):
+        with open(data / "vihos" / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["", "content", "index_spans"])
+            for number, row in enumerate(part):
+                writer.writerow([number, row["text"], "[]" if row["label"] == "clean" else "[0, 1]"])
+    out = cli("classifier", "benchmark", "--only", "vihos", "--data", str(data), "--head", "svm",
+              "--no-baseline").stdout
+    (result,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert result["dataset"] == "vihos" and result["head"] == "svm" and result["n_test"] == len(rows[1::2])
+    assert set(result["per_class"]) == {"clean", "hateful"} and result["macro_f1"] > 0.5
+    (data / "vntc_train.jsonl").write_text((FIXTURES / "vntc_sample.jsonl").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    out = cli("classifier", "benchmark", "--only", "vntc", "--data", str(data), "--seed", "2", "--no-baseline").stdout
+    (result,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert result["seed"] == 2 and result["head"] == "svm+nbsvm"
