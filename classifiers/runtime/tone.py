@@ -194,10 +194,11 @@ class ToneReader:
         mentions = len(ours.get("title", [])) + len(ours.get("text", []))
         facts["ours_in_list"] = in_list / max(1, mentions)
         facts["named_once"] = float(not facts["ours_title"] and not facts["ours_lead"] and mentions <= 1)
-        # In passing: in a list of provinces, or named once, late, in an item that names other places. Named once
+        # In passing: mostly in lists of provinces (more than half of its mentions; on the training rows half is
+        # as often news about the province), or named once, late, in an item that names other places. Named once
         # in an item that names no other place, it is usually the province's own news (a provincial paper writes
         # "tỉnh"): the model weighs that case, it is not forced to neutral.
-        facts["passing"] = float(facts["ours_in_list"] >= 0.5 or (facts["named_once"] > 0 and bool(other_names)))
+        facts["passing"] = float(facts["ours_in_list"] > 0.5 or (facts["named_once"] > 0 and bool(other_names)))
         facts["ours_share"] = (placed["ours"] + 1.0) / (placed["ours"] + placed["others"] + 2.0)
         facts["others_count"] = math.log1p(len(other_names))
         first = min((s for s, _ in ours.get("text", [])), default=None)
@@ -322,13 +323,15 @@ class ToneClassifier:
                     "tieu_cuc": dist.get("tieu_cuc", 0.0) * scale}
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
+        summary = _summary(reading, model_prob is not None)
         if opposite and dist.get(opposite, 0.0) >= self.reversal_guard:
             # Good and bad news both likely: a reader may see either, so say neutral rather than risk a reversal.
+            summary += (f"; tin vừa có thể tốt vừa có thể xấu cho tỉnh ({LABEL_VN[label]} {dist.get(label, 0.0):.2f}, "
+                        f"{LABEL_VN[opposite]} {dist.get(opposite, 0.0):.2f}): để trung lập")
             label = "trung_lap"
         cues = sorted((c for c in reading.cues if c.polarity), key=lambda c: -c.weight)[:10]
         evidence: list[dict[str, Any]] = [{
-            "kind": "model", "text": "", "start": None, "end": None,
-            "detail": _summary(reading, model_prob is not None)}]
+            "kind": "model", "text": "", "start": None, "end": None, "detail": summary}]
         evidence.extend({"kind": "term", "field": c.field, "text": c.text, "start": c.start, "end": c.end,
                          "detail": f"{'tích cực' if c.polarity > 0 else 'tiêu cực'}: {c.note} (trọng số {c.weight:.2f})"}
                         for c in cues)
@@ -362,7 +365,7 @@ def _summary(reading: Reading, model: bool) -> str:
     elif f.get("ours_title") or f.get("ours_lead"):
         parts.append("tỉnh có trong tít hoặc sapo")
     if model:
-        parts.append("mô hình đã học kết hợp tín hiệu và từ ngữ của tít, sapo")
+        parts.append("mô hình đã học kết hợp tín hiệu và từ ngữ của tít, sapo và các đoạn đầu")
     return "; ".join(parts)
 
 

@@ -215,3 +215,28 @@ def test_a_negator_in_a_quoted_name_does_not_negate(cues):
 def test_a_victory_of_history_is_not_a_contest_lost(cues):
     result = cues.classify(_item("Thái Nguyên kỷ niệm 70 năm chiến thắng Điện Biên Phủ tại ATK Định Hóa", ""))
     assert not any("tỉnh là đối thủ" in e["detail"] for e in _terms(result))
+
+
+def test_good_and_bad_news_both_likely_is_neutral_and_says_why():
+    class Torn:
+        """A model torn between good and bad news."""
+
+        def predict_proba(self, rows):
+            return [{"tich_cuc": 0.5, "trung_lap": 0.2, "tieu_cuc": 0.3} for _ in rows]
+
+    tone = ToneClassifier(model=Torn(), other_places=PROFILE.other_provinces, reversal_guard=0.2)
+    result = tone.classify(_item("Thái Nguyên khánh thành cầu mới sau vụ sập cầu cũ", ""))
+    assert result["label"] == "trung_lap"
+    assert "để trung lập" in result["evidence"][0]["detail"]
+    assert ToneClassifier(model=Torn(), reversal_guard=0.4).classify(_item("Thái Nguyên", ""))["label"] == "tich_cuc"
+
+
+@pytest.mark.parametrize("classifier", ["cues", "shipped"])
+def test_a_province_in_a_list_and_then_the_subject_is_not_a_passing_mention(classifier, request):
+    tone = request.getfixturevalue(classifier)
+    item = _item("Mưa lũ gây thiệt hại nặng ở các tỉnh Lào Cai, Yên Bái, Thái Nguyên",
+                 "Tại Thái Nguyên, lũ quét cuốn trôi 10 ngôi nhà ở xã Võ Nhai, 2 người tử vong.\n\n"
+                 "Thái Nguyên đã huy động lực lượng tìm kiếm người mất tích, nhiều tuyến đường bị sạt lở.")
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    assert reading.features["passing"] == 0.0
+    assert tone.classify(item)["label"] == "tieu_cuc"
