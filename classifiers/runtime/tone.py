@@ -198,8 +198,12 @@ class ToneReader:
         # as often news about the province), or named once, late, in an item that names other places. Named once
         # in an item that names no other place, it is usually the province's own news (a provincial paper writes
         # "tỉnh"): the model weighs that case, it is not forced to neutral.
-        facts["passing"] = float(facts["ours_in_list"] > 0.5 or (facts["named_once"] > 0 and bool(other_names)))
         facts["ours_share"] = (placed["ours"] + 1.0) / (placed["ours"] + placed["others"] + 2.0)
+        # Or the item is about somewhere else: its title does not name the province, its head names another place
+        # without it, and most sentences that name a place name others ("Khống chế cháy rừng ở xã giáp ranh…").
+        about_others = not facts["ours_title"] and facts["others_head"] > 0 and facts["ours_share"] < 0.5
+        facts["passing"] = float(facts["ours_in_list"] > 0.5 or (facts["named_once"] > 0 and bool(other_names))
+                                 or about_others)
         facts["others_count"] = math.log1p(len(other_names))
         first = min((s for s, _ in ours.get("text", [])), default=None)
         facts["first_mention"] = 0.0 if ours.get("title") else (1.0 if first is None else min(1.0, first / 3000))

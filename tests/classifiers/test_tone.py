@@ -240,3 +240,12 @@ def test_a_province_in_a_list_and_then_the_subject_is_not_a_passing_mention(clas
     reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
     assert reading.features["passing"] == 0.0
     assert tone.classify(item)["label"] == "tieu_cuc"
+
+
+def test_an_item_about_another_province_that_names_ours_beside_it_is_neutral(cues):
+    item = _item("Cháy rừng ở Lạng Sơn, hàng chục ha rừng thông bị thiêu rụi",
+                 "Đám cháy rừng ở huyện Đình Lập, giáp ranh Thái Nguyên, đã được khống chế sau 10 giờ.\n\n"
+                 "Lực lượng kiểm lâm Lạng Sơn huy động hơn 200 người. Lạng Sơn thiệt hại khoảng 30 ha rừng.")
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    assert reading.features["passing"] == 1.0
+    assert cues.classify(item)["label"] == "trung_lap"
