@@ -182,7 +182,10 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
                 item["claim_matches"] = sorted(best.values(), key=lambda f: -f["similarity"])
 
     def tag_topics(items: list[dict[str, Any]], store: Store) -> None:
-        todo = [i for i in items if needs_classification(i)]
+        # Every item that is not a copy gets its section and topics, whether or not it names the province (tone
+        # is toward the province, so only relevant items get one): the national view shows what desk a flagged
+        # item belongs to, and `classify` answers the section of any article.
+        todo = [i for i in items if needs_triage(i)]
         declared.apply(todo, store)
         if todo:
             # Every item has its fast vector (the zero-shot evidence of the plans' topics): cached by the

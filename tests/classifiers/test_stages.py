@@ -151,3 +151,17 @@ def test_a_claim_is_found_past_a_preamble_and_a_debunk_titled_so_is_not_flagged_
     assert not post["relevant"]  # it names no place of the province: it is flagged all the same
     assert debunk["claim_matches"] and debunk["claim_matches"][0]["rebuts"] is True
     assert not any(f["name"] == "likely_false" for f in debunk["flags"])
+
+
+def test_an_article_that_does_not_name_the_province_still_gets_its_section_but_no_tone(tmp_path):
+    home = _home(tmp_path)
+    raw = {"url": "https://vietnamnet.vn/giao-duc/lich-thi-1.html", "source": "", "published_at": "2026-11-25T08:00:00Z",
+           "title": "Bộ GD-ĐT công bố lịch thi tốt nghiệp THPT năm 2026",
+           "text": "Kỳ thi tốt nghiệp THPT diễn ra ngày 11 và 12/6; thí sinh làm bốn bài thi, các sở giáo dục chuẩn "
+                   "bị điểm thi và giáo viên coi thi."}
+    with home.open_store() as store:
+        store.enqueue_raw([raw])
+        Pipeline(home, store, build_stages(home, store)).run()
+        item = store.get_items([item_id(raw["url"])])[0]
+    assert item["relevant"] is False and not item.get("tone")
+    assert item["topics"] and item["topics"][0]["sections"] == ["giao_duc"]
