@@ -24,7 +24,7 @@ from pipeline.core.console import CommandError, cli_actor, home_of, print_json
 # classifiers.training.learn (scikit-learn) is imported by the handlers, so other commands start without it.
 PUBLIC = ("vihsd", "vntc", "vihos")
 FLAGS = ("flags", "evasion")
-PRODUCT = ("topics", "tone", "stories")
+PRODUCT = ("topics", "tone", "stories", "real")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="chỉ chạy phần này (mặc định: tất cả): vihsd, vntc, vihos (bộ huấn luyện trên dữ liệu công khai), "
                         "flags (các cờ trên tập giữ lại, cặp quan điểm, ViHSD dev, VFND, tin thật), evasion (liên "
                         "quan khi viết lách), topics (chuyên mục trên VNTC 20%% và tin tỉnh), tone (sắc thái), "
-                        "stories (gom câu chuyện)")
+                        "stories (gom câu chuyện), real (tin thật nêu tên tỉnh, người đọc gán nhãn: liên quan, sắc "
+                        "thái, chuyên mục)")
     b.add_argument("--sample", type=int, default=None, help="chỉ dùng N dòng huấn luyện (chạy thử nhanh)")
     b.add_argument("--no-lexicon", action="store_true", help="đo khi không dùng danh sách từ xúc phạm")
     b.add_argument("--seeds", type=int, default=1, help="số lần chia VNTC (mỗi hạt giống một lần chia)")

@@ -15,6 +15,10 @@
   neighbours within 3 days) and BCubed precision/recall over all held-out items. Then the same on
   ``story_pairs_real`` (``real_rewrites``): real VNTC articles, hand-written retellings by other outlets, and other
   events of the same kind within 3 days.
+- **real**: real news (VNTC) naming one of the four provinces, labelled by a careful reader
+  (``corpora/real_items``, held out): relevance as matched (namesakes found or not), tone toward the province on
+  the rows about it (clear-cut, all, central), and the first topic's section per article (all, and the
+  articles of the VNTC 20% split apart: the section model trained on the others with their folder's section).
 
 Caveat printed with every figure: the provincial items are synthetic and short (median ~110 syllables of lead
 and body), written by one author; VNTC is real news of 2007 whose ten folders map to sections lossily.
@@ -29,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from classifiers import DATA_DIR
 from classifiers.training.topic_data import (
     PROVINCE_ITEMS,
     RELABELLED_FOLDERS,
@@ -37,10 +42,14 @@ from classifiers.training.topic_data import (
     read_rows,
     vntc_split,
 )
+from pipeline.core.console import CommandError
 
 CAVEAT = ("provincial items: synthetic, short (median ~110 syllables), one author; VNTC: real news (2007), "
           "10 folders mapped to sections lossily")
 TONE_MAP = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
+REAL_ITEMS = DATA_DIR / "corpora" / "real_items"
+REAL_CAVEAT = ("real news of 2003-2007 (VNTC), one careful reader, 157 rows of 136 articles; mostly passing "
+               "mentions: 28 rows carry a positive or negative tone, so tone figures move several points per item")
 
 
 def _home(root: Path, province: str) -> Any:
@@ -72,7 +81,9 @@ class _Runner:
         self.stages = {stage.name: stage for stage in build_stages(self.home, self.store)}
         self.relevance = RelevanceMatcher(self.home.profile, self.home.settings.get_int("relevance.context_window"))
 
-    def prepare(self, row: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, row: dict[str, Any], forced: bool = True) -> dict[str, Any]:
+        """The row as a pipeline item; ``forced``: relevant whatever the matcher says (a reader labelled every
+        provincial item as about its province), else relevant as matched, as ``diemtin classify`` does."""
         from pipeline.core.text import normalize
 
         item = item_of(row)
@@ -80,8 +91,8 @@ class _Runner:
         item["text"] = normalize(item["text"])
         item["lead"] = normalize(item["lead"])
         match = self.relevance.match(item["title"], item["text"], normalized=True)
-        # Tone and topics are measured on every item: a reader labelled each as about the province.
-        item.update(places=match.places, relevant=True, relevance_found=match.relevant, duplicate_of=None)
+        item.update(places=match.places, relevant=forced or match.relevant, relevance_found=match.relevant,
+                    duplicate_of=None)
         return item
 
     def run(self, items: list[dict[str, Any]], names: tuple[str, ...]) -> None:
@@ -142,8 +153,6 @@ def topics(vntc: Path | None) -> dict[str, Any]:
 
 
 def tone(root: Path) -> dict[str, Any]:
-    from sklearn.metrics import f1_score
-
     rows = province_rows("heldout")
     by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -162,11 +171,7 @@ def tone(root: Path) -> dict[str, Any]:
     clear = [k for k, r in enumerate(rows) if r["clear_cut"]]
 
     def summary(index: list[int]) -> dict[str, Any]:
-        t, g = [truth[k] for k in index], [guess[k] for k in index]
-        reversals = sum(1 for a, b in zip(t, g, strict=True) if {a, b} == {"tich_cuc", "tieu_cuc"})
-        return {"n": len(index), "agreement": round(sum(a == b for a, b in zip(t, g, strict=True)) / len(index), 4),
-                "macro_f1": round(float(f1_score(t, g, average="macro", labels=["tich_cuc", "trung_lap", "tieu_cuc"])), 4),
-                "reversals": reversals, "confusion": {f"{a}->{b}": c for (a, b), c in sorted(Counter(zip(t, g, strict=True)).items())}}
+        return _tone_summary(truth, guess, index)
 
     positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
     return {"figure": "tone", "caveat": CAVEAT, "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
@@ -277,3 +282,72 @@ def run(which: list[str], vntc: Path | None) -> Iterator[dict[str, Any]]:
             yield tone(root)
         if "stories" in which:
             yield stories(root)
+        if "real" in which:
+            yield real(root, vntc)
+
+
+def real(root: Path, vntc: Path | None) -> dict[str, Any]:
+    """Real news (VNTC, 2005-2007) naming one of the four provinces, labelled by a careful reader
+    (``corpora/real_items``): tone toward the province and the section, as ``diemtin classify --json`` gives
+    them (relevance as matched, not forced); each article counted once for its section."""
+    out: dict[str, Any] = {"figure": "real_items", "caveat": REAL_CAVEAT}
+    if vntc is None or not vntc.is_file():
+        return {**out, "skipped": f"VNTC not found at {vntc}"}
+    labels = list(read_rows(REAL_ITEMS / "heldout.jsonl"))
+    wanted = {r["vntc_row"] for r in labels}
+    texts = {k: row for k, row in enumerate(read_rows(vntc)) if k in wanted}
+    by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in labels:
+        article = texts[r["vntc_row"]]
+        if (article.get("title") or "") != r["title"]:
+            raise CommandError(f"real_items, dòng {r['cand']}: dòng {r['vntc_row']} của {vntc} là một bài khác "
+                               "(không phải bản VNTC đã gán nhãn)")
+        by_province[r["province"]].append({**r, "id": f"real-{r['cand']}", "title": article.get("title") or "",
+                                           "text": article.get("text") or "", "lead": ""})
+    found: dict[int, dict[str, Any]] = {}
+    for province, group in sorted(by_province.items()):
+        runner = _Runner(root, province)
+        try:
+            items = [runner.prepare(r, forced=False) for r in group]
+            runner.run(items, ("topics", "tone"))
+            found.update({r["cand"]: item for r, item in zip(group, items, strict=True)})
+        finally:
+            runner.close()
+    about = [r for r in labels if r["about_province"]]
+    truth = [TONE_MAP[r["tone"]] for r in about]
+    guess = [(found[r["cand"]].get("tone") or {}).get("label") or "trung_lap" for r in about]
+    index = range(len(about))
+    articles = list({r["vntc_row"]: r for r in about}.values())
+    first = {r["vntc_row"]: _first_section(found[r["cand"]].get("topics") or []) for r in articles}
+
+    def sections(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        ok = [first[r["vntc_row"]] == r["section"] for r in rows]
+        any_ok = [first[r["vntc_row"]] in (r["section"], *r.get("sections_also", [])) for r in rows]
+        return {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4) if ok else None,
+                "accuracy_any_section": round(sum(any_ok) / len(any_ok), 4) if ok else None,
+                "by_section": _by_label([r["section"] for r in rows], ok)}
+
+    namesakes = [r for r in labels if not r["about_province"]]
+    return {**out, "rows": len(labels),
+            "relevance": {"about_province_found": sum(bool(found[r["cand"]]["relevant"]) for r in about),
+                          "about_province": len(about),
+                          "namesakes_called_relevant": sum(bool(found[r["cand"]]["relevant"]) for r in namesakes),
+                          "namesakes": len(namesakes)},
+            "tone_clear_cut": _tone_summary(truth, guess, [k for k in index if about[k]["clear_cut"]]),
+            "tone_all": _tone_summary(truth, guess, list(index)),
+            "tone_central": _tone_summary(truth, guess, [k for k in index if about[k]["mention"] == "central"]),
+            "section_articles": sections(articles),
+            "section_articles_vntc_test_split": sections([r for r in articles if r["in_vntc_test_split"]])}
+
+
+def _tone_summary(truth: list[str], guess: list[str], index: list[int]) -> dict[str, Any]:
+    from sklearn.metrics import f1_score
+
+    t, g = [truth[k] for k in index], [guess[k] for k in index]
+    if not index:
+        return {"n": 0}
+    pairs = list(zip(t, g, strict=True))
+    return {"n": len(index), "agreement": round(sum(a == b for a, b in pairs) / len(index), 4),
+            "macro_f1": round(float(f1_score(t, g, average="macro", labels=list(TONE_MAP.values()))), 4),
+            "reversals": sum(1 for a, b in pairs if {a, b} == {"tich_cuc", "tieu_cuc"}),
+            "confusion": {f"{a}->{b}": c for (a, b), c in sorted(Counter(pairs).items())}}

@@ -3,6 +3,8 @@ corrections, and replaces the model in use only when it is not worse on held-out
 
 from __future__ import annotations
 
+import pytest
+
 from classifiers.stages import shipped_model
 from classifiers.training.refresh import local_rows, refresh_topics
 from classifiers.training.registry import current_version
@@ -65,3 +67,22 @@ def test_the_benchmark_prints_section_accuracy_and_tone_agreement_on_held_out_it
     assert tone["figure"] == "tone" and tone["clear_cut"]["n"] == 285
     assert {"agreement", "macro_f1", "reversals"} <= set(tone["clear_cut"])
     assert "synthetic" in tone["caveat"]
+
+
+def test_the_benchmark_measures_real_province_news_through_relevance_and_refuses_another_vntc(tmp_path, cli):
+    from classifiers.training.topic_data import shared_train_dir
+    from tests.conftest import json_lines
+
+    vntc = shared_train_dir() / "vntc_train.jsonl"
+    if not vntc.is_file():
+        pytest.skip("VNTC (shared/data/train/vntc_train.jsonl) is not beside the repository")
+    (real,) = json_lines(cli("classifier", "benchmark", "--only", "real", "--data", str(vntc.parent)).stdout)
+    assert real["figure"] == "real_items" and real["rows"] == 157
+    assert real["relevance"]["about_province"] == 146 and real["relevance"]["namesakes"] == 11
+    assert real["tone_clear_cut"]["n"] == 96 and 0 <= real["tone_clear_cut"]["agreement"] <= 1
+    assert sum(real["tone_all"]["confusion"].values()) == 146
+    assert real["section_articles"]["n"] == 128 and real["section_articles_vntc_test_split"]["n"] == 36
+    lines = vntc.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "vntc_train.jsonl").write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
+    refused = cli("classifier", "benchmark", "--only", "real", "--data", str(tmp_path), check=False)
+    assert refused.returncode != 0 and "là một bài khác" in refused.stderr
