@@ -79,22 +79,26 @@ def build_tone(vntc: Path, out: Path) -> Path:
     from classifiers.training.learn import train_model
     from classifiers.training.tone_data import (
         REAL_TONE,
+        ROW_WEIGHTS,
+        VNTC_TONE,
         choose_settings,
         cross_validated,
         province_tone_items,
         real_tone_items,
         rows_of,
+        weighted,
     )
 
     data = province_tone_items("train") + real_tone_items(vntc)
     rows = rows_of(data)
     chosen = choose_settings(data, cross_validated(data, rows, TONE_CONFIG))
-    model = train_model(rows, "tone", TONE_CONFIG)
-    real = sum(1 for d in data if d["source"] == "vntc")
+    model = train_model(weighted(data, rows, range(len(rows))), "tone", TONE_CONFIG)
+    real = sum(1 for d in data if d["source"] != "province_items")
     model.meta["data"] = {
         "province_items": f"{PROVINCE_ITEMS.name}/train.jsonl ({len(data) - real} rows), MIT, synthetic",
         "vntc": (f"{vntc.name}: {real} rows of the 80% split (seed 0) relabelled with the locality and the tone "
-                 f"toward it ({REAL_TONE.name}/, training-split files), MIT (VNTC, Hoang et al. 2007)")}
+                 f"toward it ({REAL_TONE.name}/ and {VNTC_TONE.name}/, training-split files), MIT (VNTC, Hoang et "
+                 f"al. 2007); Pháp luật negatives kept at {ROW_WEIGHTS}")}
     model.meta["cross_validation"] = chosen
     log.info("tone settings chosen by cross-validation %s",
              {k: chosen[k] for k in ("reversal_guard", "positive_min_score")})

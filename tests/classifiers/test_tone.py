@@ -249,3 +249,83 @@ def test_an_item_about_another_province_that_names_ours_beside_it_is_neutral(cue
     reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
     assert reading.features["passing"] == 1.0
     assert cues.classify(item)["label"] == "trung_lap"
+
+
+def _jsonl(path, rows) -> None:
+    import json
+
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_real_tone_rows_of_the_five_folders_find_the_place_as_written_and_keep_the_tone_clear_cut_mark(tmp_path):
+    """A sports row names its province only through the club ("HAGL" for Gia Lai): the readers' as-written string
+    finds it; the tone folders' clear-cut mark is about the tone; a locality the text never names is left out;
+    VNTC rows of one title are one story for cross-validation."""
+    from classifiers.training.tone_data import real_tone_items
+
+    vntc = tmp_path / "vntc.jsonl"
+    _jsonl(vntc, [{"title": "HAGL thắng đậm", "text": "HAGL đánh bại đối thủ 3-0 trên sân Pleiku."},
+                  {"title": "Một vụ án", "text": "Cơ quan điều tra khởi tố vụ án tham ô tại Hà Nội."},
+                  {"title": "Không nêu tên", "text": "Một cầu thủ chấn thương."},
+                  {"title": "HAGL thắng đậm", "text": "HAGL đánh bại đối thủ 3-0 trên sân Pleiku (đăng lại)."}])
+    sections, tones = tmp_path / "sections", tmp_path / "tones"
+    sections.mkdir()
+    tones.mkdir()
+    _jsonl(sections / "ctxh_train.jsonl", [{"vntc_row": 1, "title": "Một vụ án", "locality": "Hà Nội",
+                                            "tone": "negative", "clear_cut": False}])
+    _jsonl(tones / "tone_thethao_train.jsonl", [
+        {"vntc_row": 0, "title": "HAGL thắng đậm", "locality": "Gia Lai", "locality_as_written": "HAGL",
+         "tone": "positive", "tone_clear_cut": True},
+        {"vntc_row": 2, "title": "Không nêu tên", "locality": "Đà Nẵng", "locality_as_written": "",
+         "tone": "negative", "tone_clear_cut": True},
+        {"vntc_row": 3, "title": "HAGL thắng đậm", "locality": "Gia Lai", "locality_as_written": "HAGL",
+         "tone": "positive", "tone_clear_cut": False}])
+    rows = {r["item"]["id"]: r for r in real_tone_items(vntc, sections, tones)}
+    assert set(rows) == {"vntc-0", "vntc-1", "vntc-3"}
+    sport = rows["vntc-0"]
+    assert sport["source"] == "vntc_thethao" and sport["label"] == "tich_cuc"
+    assert sport["clear_cut"] and sport["tone_clear_cut"]
+    assert {p["alias"] for p in sport["item"]["places"]} == {"HAGL", "Pleiku"}  # the club, a former district
+    assert rows["vntc-1"]["source"] == "vntc" and not rows["vntc-1"]["tone_clear_cut"]
+    assert rows["vntc-3"]["group"] == sport["group"] != rows["vntc-1"]["group"]
+
+
+def test_real_tone_labels_of_another_vntc_file_are_refused(tmp_path):
+    from classifiers.training.tone_data import real_tone_items
+
+    vntc = tmp_path / "vntc.jsonl"
+    _jsonl(vntc, [{"title": "Bài khác", "text": "HAGL thắng."}])
+    sections, tones = tmp_path / "sections", tmp_path / "tones"
+    sections.mkdir()
+    tones.mkdir()
+    _jsonl(tones / "tone_thethao_train.jsonl", [{"vntc_row": 0, "title": "HAGL thắng đậm", "locality": "Gia Lai",
+                                                 "locality_as_written": "HAGL", "tone": "positive",
+                                                 "tone_clear_cut": True}])
+    with pytest.raises(ValueError, match="not the relabelled article"):
+        real_tone_items(vntc, sections, tones)
+
+
+def test_crime_folder_negatives_are_thinned_and_nothing_else():
+    """Pháp luật's negatives count about a third (the folder is 95% negative: a shortcut from crime words to
+    "negative" for any province), drawn with a fixed seed; its other rows and other folders' rows count once."""
+    from classifiers.training.tone_data import ROW_WEIGHTS, weighted
+
+    data = ([{"source": "vntc_phapluat", "label": "tieu_cuc"}] * 300 + [{"source": "vntc_phapluat", "label": "trung_lap"}]
+            * 20 + [{"source": "vntc_suckhoe", "label": "tieu_cuc"}] * 50)
+    rows = [{"k": k} for k in range(len(data))]
+    kept = weighted(data, rows, range(len(rows)))
+    crime = sum(1 for r in kept if r["k"] < 300)
+    assert abs(crime - 300 * ROW_WEIGHTS[("vntc_phapluat", "tieu_cuc")]) < 30
+    assert sum(1 for r in kept if r["k"] >= 300) == 70
+    assert kept == weighted(data, rows, range(len(rows)))
+
+
+def test_the_shipped_tone_model_learned_from_the_five_more_folders_and_says_how_it_was_chosen():
+    import json
+    from pathlib import Path
+
+    meta = json.loads((Path(__file__).resolve().parents[2] / "classifiers/data/models/tone/meta.json").read_text())
+    assert "vntc_tone/" in meta["data"]["vntc"]
+    table = meta["cross_validation"]["by_guard"][str(meta["cross_validation"]["reversal_guard"])]
+    for source in ("vntc_phapluat", "vntc_kinhdoanh", "vntc_suckhoe", "vntc_thethao", "vntc_vanhoa", "real"):
+        assert table[source]["n"] > 30
