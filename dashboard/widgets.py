@@ -179,18 +179,27 @@ def apply_resets() -> None:
         st.session_state[key] = value
 
 
+_PREFILL = "_prefill_"
+
+
 def prefill(key: str, value: Any, owner: str) -> None:
     """A field's starting value (an item's title for its case), set again when the field is used for
     another item (``owner``); the widget then takes no default of its own."""
-    marker = f"_prefill_{key}"
+    marker = f"{_PREFILL}{key}"
     if st.session_state.get(marker) != owner or key not in st.session_state:
         st.session_state[key] = value
         st.session_state[marker] = owner
 
 
 def flash(message: str) -> None:
-    """Keep a success message for the rerun that follows an action (st.rerun ends the current run)."""
+    """Keep a success message for the rerun that follows an action (st.rerun ends the current run).
+
+    That rerun also fills prefilled fields again: the action's run stopped before the forms below it were
+    drawn, Streamlit then forgets those widgets, and a slow browser could keep showing them empty (a case
+    form without its title after a status change)."""
     st.session_state["flash"] = message
+    for key in [k for k in st.session_state if str(k).startswith(_PREFILL)]:
+        del st.session_state[key]
 
 
 def show_flash() -> None:

@@ -274,6 +274,8 @@ def test_untitled_post_and_decision_history_read_as_a_person_would(server, brows
     page.get_by_role("button", name="Cập nhật trạng thái").click()
     expect(page.get_by_text("Đã chuyển sang “đang xem xét”.")).to_be_visible()
     expect(page.get_by_label("Lý do")).to_have_value("")
+    _settled(page)  # the run after the status change ends before the case form is used, as a person waits
+    expect(page.get_by_label("Tiêu đề hồ sơ")).to_have_value(UNTITLED_FIRST_SENTENCE, timeout=10000)
     page.get_by_label("Đề nghị cơ quan").fill("Kiểm tra cầu treo")
     page.get_by_role("button", name="Lập hồ sơ").click()
     expect(page.get_by_text("Đã lập hồ sơ HS-", exact=False)).to_be_visible()
