@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from classifiers import DATA_DIR
+from classifiers.training.tone_data import TONE_LABEL, agreement
 from classifiers.training.topic_data import (
     PROVINCE_ITEMS,
     RELABELLED_FOLDERS,
     item_of,
+    labelled_article,
     province_rows,
     read_rows,
     vntc_split,
@@ -46,7 +48,6 @@ from pipeline.core.console import CommandError
 
 CAVEAT = ("provincial items: synthetic, short (median ~110 syllables), one author; VNTC: real news (2007), "
           "10 folders mapped to sections lossily")
-TONE_MAP = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
 REAL_ITEMS = DATA_DIR / "corpora" / "real_items"
 REAL_CAVEAT = ("real news of 2003-2007 (VNTC), one careful reader, 157 rows of 136 articles; mostly passing "
                "mentions: 28 rows carry a positive or negative tone, so tone figures move several points per item")
@@ -166,7 +167,7 @@ def tone(root: Path) -> dict[str, Any]:
             predicted.update({i["id"]: i["tone"] for i in items})
         finally:
             runner.close()
-    truth = [TONE_MAP[r["tone"]] for r in rows]
+    truth = [TONE_LABEL[r["tone"]] for r in rows]
     guess = [predicted[r["id"]]["label"] for r in rows]
     clear = [k for k, r in enumerate(rows) if r["clear_cut"]]
 
@@ -298,10 +299,11 @@ def real(root: Path, vntc: Path | None) -> dict[str, Any]:
     texts = {k: row for k, row in enumerate(read_rows(vntc)) if k in wanted}
     by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in labels:
-        article = texts[r["vntc_row"]]
-        if (article.get("title") or "") != r["title"]:
+        try:
+            article = labelled_article(r, texts.get(r["vntc_row"]), "real_items", vntc)
+        except ValueError as exc:
             raise CommandError(f"real_items, dòng {r['cand']}: dòng {r['vntc_row']} của {vntc} là một bài khác "
-                               "(không phải bản VNTC đã gán nhãn)")
+                               "(không phải bản VNTC đã gán nhãn)") from exc
         by_province[r["province"]].append({**r, "id": f"real-{r['cand']}", "title": article.get("title") or "",
                                            "text": article.get("text") or "", "lead": ""})
     found: dict[int, dict[str, Any]] = {}
@@ -314,7 +316,7 @@ def real(root: Path, vntc: Path | None) -> dict[str, Any]:
         finally:
             runner.close()
     about = [r for r in labels if r["about_province"]]
-    truth = [TONE_MAP[r["tone"]] for r in about]
+    truth = [TONE_LABEL[r["tone"]] for r in about]
     guess = [(found[r["cand"]].get("tone") or {}).get("label") or "trung_lap" for r in about]
     index = range(len(about))
     articles = list({r["vntc_row"]: r for r in about}.values())
@@ -341,13 +343,8 @@ def real(root: Path, vntc: Path | None) -> dict[str, Any]:
 
 
 def _tone_summary(truth: list[str], guess: list[str], index: list[int]) -> dict[str, Any]:
-    from sklearn.metrics import f1_score
-
     t, g = [truth[k] for k in index], [guess[k] for k in index]
     if not index:
         return {"n": 0}
-    pairs = list(zip(t, g, strict=True))
-    return {"n": len(index), "agreement": round(sum(a == b for a, b in pairs) / len(index), 4),
-            "macro_f1": round(float(f1_score(t, g, average="macro", labels=list(TONE_MAP.values()))), 4),
-            "reversals": sum(1 for a, b in pairs if {a, b} == {"tich_cuc", "tieu_cuc"}),
-            "confusion": {f"{a}->{b}": c for (a, b), c in sorted(Counter(pairs).items())}}
+    confusion = Counter(zip(t, g, strict=True))
+    return {**agreement(t, g), "confusion": {f"{a}->{b}": c for (a, b), c in sorted(confusion.items())}}

@@ -30,7 +30,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from classifiers.training.topic_data import RELABEL_TRAIN, VNTC_SECTIONS, province_rows, shared_train_dir
+from classifiers.training.topic_data import (
+    RELABEL_TRAIN,
+    VNTC_SECTIONS,
+    labelled_article,
+    province_rows,
+    shared_train_dir,
+)
 
 log = logging.getLogger(__name__)
 REAL_TONE = VNTC_SECTIONS
@@ -168,10 +174,9 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VN
                 if not locality or label["vntc_row"] in seen:
                     continue
                 seen.add(label["vntc_row"])
-                row = json.loads(lines[label["vntc_row"]])
-                if label.get("title") and label["title"].strip() != (row.get("title") or "").strip():
-                    raise ValueError(f"{path.name}: row {label['vntc_row']} is not the relabelled article; "
-                                     f"is {vntc} the VNTC file of the labels?")
+                line_of = label["vntc_row"]
+                row = labelled_article(label, json.loads(lines[line_of]) if line_of < len(lines) else None,
+                                       path.name, vntc)
                 item = vntc_item(row)
                 names = _locality_names(locality, districts)
                 written = [w.strip() for w in (label.get("locality_as_written") or "").split("|")]
@@ -248,17 +253,21 @@ def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], conf
 
 def scores(data: list[dict[str, Any]], labels: list[str], index: Iterable[int] | None = None) -> dict[str, Any]:
     """Agreement, macro-F1 over the three tones and positive/negative reversals on ``index``."""
+    keys = list(range(len(data)) if index is None else index)
+    return agreement([data[k]["label"] for k in keys], [labels[k] for k in keys])
+
+
+def agreement(truth: list[str], guess: list[str]) -> dict[str, Any]:
+    """Agreement with the readers, macro-F1 over the three tones and positive/negative reversals."""
     from sklearn.metrics import f1_score
 
-    keys = list(range(len(data)) if index is None else index)
-    truth = [data[k]["label"] for k in keys]
-    guess = [labels[k] for k in keys]
-    if not keys:
+    if not truth:
         return {"n": 0}
-    return {"n": len(keys), "agreement": round(sum(a == b for a, b in zip(truth, guess, strict=True)) / len(keys), 4),
-            "macro_f1": round(float(f1_score(truth, guess, average="macro",
-                                             labels=["tich_cuc", "trung_lap", "tieu_cuc"], zero_division=0)), 4),
-            "reversals": sum(1 for a, b in zip(truth, guess, strict=True) if {a, b} == {"tich_cuc", "tieu_cuc"})}
+    pairs = list(zip(truth, guess, strict=True))
+    return {"n": len(pairs), "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 4),
+            "macro_f1": round(float(f1_score(truth, guess, average="macro", labels=list(TONE_LABEL.values()),
+                                             zero_division=0)), 4),
+            "reversals": sum(1 for a, b in pairs if {a, b} == {"tich_cuc", "tieu_cuc"})}
 
 
 # A reversal (good news called bad, or bad news good) costs this many wrong neutrals when the guard is chosen: the

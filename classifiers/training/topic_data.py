@@ -84,15 +84,23 @@ def vntc_split(path: str | Path, readers: bool = True,
     if readers:
         for file_name in (*RELABEL_TRAIN, *RELABEL_TEST):
             for label in relabels(folder / file_name):
-                row = rows[label["vntc_row"]] if label["vntc_row"] < len(rows) else None
-                if row is None or (label.get("title") and label["title"].strip() != row["title"].strip()):
-                    raise ValueError(f"{file_name}: row {label['vntc_row']} is not the relabelled article "
-                                     f"({label.get('title')!r}); is {path} the VNTC file of the labels?")
+                row = labelled_article(label, rows[label["vntc_row"]] if label["vntc_row"] < len(rows) else None,
+                                       file_name, path)
                 row.update(label=label["section"], sections=[label["section"], *label.get("sections_also", [])],
                            relabelled=True)
     train, test = train_test_split(rows, test_size=VNTC_TEST_SHARE, random_state=VNTC_SEED,
                                    stratify=[r["vntc"] for r in rows])
     return train, test
+
+
+def labelled_article(label: dict[str, Any], row: dict[str, Any] | None, where: str,
+                     vntc: str | Path) -> dict[str, Any]:
+    """The VNTC row a label points at by line (``vntc_row``), refused unless it is there with the label's title:
+    labels made on one VNTC file must not mislabel another."""
+    if row is None or (label.get("title") and label["title"].strip() != (row.get("title") or "").strip()):
+        raise ValueError(f"{where}: row {label['vntc_row']} is not the relabelled article "
+                         f"({label.get('title')!r}); is {vntc} the VNTC file of the labels?")
+    return row
 
 
 def relabels(path: Path) -> list[dict[str, Any]]:
