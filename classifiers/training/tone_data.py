@@ -3,16 +3,19 @@ the reversal guard and the digest's "tích cực" bar (run by a developer, never
 
 - Provincial items (``classifiers/data/corpora/province_items/train.jsonl``, synthetic, MIT): relevance finds
   the province's places with the profile's gazetteer, as ``process`` does.
-- Real news (``classifiers/data/corpora/vntc_sections``, its ``*_train.jsonl`` files only: VNTC rows of the 80%
-  training split, relabelled for Điểm tin with the locality each is mainly about and the tone toward it; the
+- Real news (``classifiers/data/corpora/vntc_sections``: VNTC rows of the two catch-all folders, relabelled for Điểm tin with the locality each is mainly about and the tone toward it; the
   text is ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007; the
   labellers read the title and the first 700 characters, and their ``clear_cut`` is mainly about the section,
-  not the tone). The test split's labels in the same folder are never read here. "The province"
+  not the tone). "The province"
   is the labelled locality: its mentions are found by name, by the usual spellings (TP HCM, TPHCM, Sài Gòn…)
   and by the names of its former districts (``shared/data/admin``), which the labellers folded into the
-  province. ``classifiers/data/corpora/vntc_tone`` (training split only) adds the tone labels of five more
-  folders (Pháp luật, Kinh doanh, Sức khỏe, Thể thao, Văn hóa; readers read the first 1,200 characters, and
-  ``tone_clear_cut`` is about the tone); their ``locality_as_written`` (a club, a district) is searched too.
+  province. ``classifiers/data/corpora/vntc_tone`` adds the tone labels of five more folders (Pháp luật, Kinh
+  doanh, Sức khỏe, Thể thao, Văn hóa; training split; readers read the first 1,200 characters, and
+  ``tone_clear_cut`` is about the tone), and of a second wave: the three folders never relabelled (Khoa học, Thế
+  giới, Vi tính; training-split rows that name a province) and the 20% test split of all ten folders (the catch-all
+  two through ``test_ctxh_doisong.jsonl``). The test split is the *section* model's held-out set, which never
+  reads these labels; the tone model may, since tone is measured on ``corpora/real_items`` (whose articles, by
+  row and by title, are in none of these files). Their ``locality_as_written`` (a club, a district) is searched too.
   Rows without a locality (national or personal pieces, always neutral) are not used: the product
   only reads items about its province. Rows whose locality is never named in the text are left out too.
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.training.topic_data import (
+    RELABEL_TEST,
     RELABEL_TRAIN,
     VNTC_SECTIONS,
     labelled_article,
@@ -44,7 +48,12 @@ REAL_TONE = VNTC_SECTIONS
 # about the tone (``tone_clear_cut``); ``locality_as_written`` gives the strings the text uses for the place.
 VNTC_TONE = VNTC_SECTIONS.parent / "vntc_tone"
 TONE_TRAIN = ("tone_phapluat_train.jsonl", "tone_kinhdoanh_train.jsonl", "tone_suckhoe_train.jsonl",
-              "tone_thethao_train.jsonl", "tone_vanhoa_train.jsonl")
+              "tone_thethao_train.jsonl", "tone_vanhoa_train.jsonl",
+              # The second wave (same instructions): the training split's rows of the three folders never relabelled
+              # that name a province, and the test split of the eight folders not in ``vntc_sections``.
+              "tone_khoahoc_thegioi_vitinh_train.jsonl", "tone_test_split.jsonl")
+# The catch-all folders' section relabels, both splits: their locality and tone are read too.
+SECTION_FILES = (*RELABEL_TRAIN, *RELABEL_TEST)
 TONE_LABEL = {"positive": "tich_cuc", "neutral": "trung_lap", "negative": "tieu_cuc"}
 # A VNTC title longer than this holds the title and the lead run together: it is read as the text's lead.
 VNTC_TITLE_MAX = 140
@@ -142,11 +151,20 @@ def vntc_item(row: dict[str, Any]) -> dict[str, str]:
     return {"title": title, "text": text}
 
 
-def _label_files(folder: Path, tone_folder: Path) -> list[tuple[str, Path]]:
-    """(source, path) of every training-split tone label file: the two catch-all folders, then the five more."""
-    out = [("vntc", folder / name) for name in RELABEL_TRAIN]
-    out += [("vntc_" + name.split("_")[1], tone_folder / name) for name in TONE_TRAIN]
-    return [(source, path) for source, path in out if path.is_file()]
+def _label_files(folder: Path, tone_folder: Path) -> list[tuple[bool, Path]]:
+    """(whether the readers judged the tone, path) of every tone label file: the catch-all folders' section
+    relabels, then the tone relabels."""
+    out = [(False, folder / name) for name in SECTION_FILES] + [(True, tone_folder / name) for name in TONE_TRAIN]
+    return [(tone, path) for tone, path in out if path.is_file()]
+
+
+def _source(tone: bool, path: Path, row: dict[str, Any]) -> str:
+    """A real row's source: "vntc" for the catch-all folders' relabels, else "vntc_" and its VNTC folder
+    ("vntc_phapluat": row weights and the cross-validation's strata go by folder, whichever file holds it)."""
+    if not tone:
+        return "vntc"
+    folder = row.get("label") or path.name.split("_")[1]
+    return "vntc_" + re.sub(r"\W+", "", folder.lower())
 
 
 def _group(title: str) -> str:
@@ -164,7 +182,7 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VN
     districts = _districts()
     provinces = _all_provinces()
     out, unnamed, seen = [], 0, set()
-    for source, path in _label_files(folder, tone_folder):  # the training split's labels only
+    for tone_labels, path in _label_files(folder, tone_folder):
         with open(path, encoding="utf-8") as handle:
             for line in handle:
                 if not line.strip():
@@ -191,7 +209,7 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VN
                             "label": TONE_LABEL[label["tone"]], "clear_cut": bool(clear),
                             "tone_clear_cut": "tone_clear_cut" in label,
                             "group": _group(row.get("title") or item["text"][:80]), "others": others,
-                            "source": source})
+                            "source": _source(tone_labels, path, row)})
     log.info("real tone rows %s", {"used": len(out), "locality_not_named": unnamed})
     return out
 
@@ -274,7 +292,7 @@ def agreement(truth: list[str], guess: list[str]) -> dict[str, Any]:
 # error a reader forgives least, and the one an office must never publish (a disaster in the "tích cực" section).
 REVERSAL_COST = 5.0
 GUARDS = (1.0, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1)
-MIN_SCORES = (0.5, 0.6, 0.7, 0.8)
+MIN_SCORES = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
 # The digest's "tích cực" bar: the lowest score whose cross-validated precision reaches this.
 POSITIVE_PRECISION = 0.9
 
