@@ -196,8 +196,10 @@ class TopicTagger:
             if probs is not None:
                 p = max((float(probs.get(sec, 0.0)) for sec in topic.sections), default=0.0)
                 support = min(1.0, p / s.support_full) if s.support_full > 0 else 1.0
-                if distinct[topic.id] < s.rule_min_terms and best not in topic.sections:
-                    # One word ("Đại sứ quán" in a job-hunting essay) tags a topic only in an article of its section.
+                if distinct[topic.id] < s.rule_min_terms and (best not in topic.sections
+                                                              or self._word_decides(item, evidence, best)):
+                    # One word ("Đại sứ quán" in a job-hunting essay) tags a topic only in an article of its
+                    # section, and only when the article is of that section without the word too.
                     rule = 0.0
             if rule:
                 parts.append(rule * support)
@@ -245,6 +247,17 @@ class TopicTagger:
         return score, len(by_term)
 
     # ------------------------------------------------------------------ models
+    def _word_decides(self, item: dict[str, Any], evidence: list[dict[str, Any]], section: str | None) -> bool:
+        """Whether the section model files ``item`` under ``section`` only because of the words of ``evidence``:
+        with them blanked out, another section comes first."""
+        blanked = dict(item)
+        for e in evidence:
+            if e.get("kind") == "term" and e.get("field") in blanked and e.get("start") is not None:
+                value = blanked[e["field"]]
+                blanked[e["field"]] = value[:e["start"]] + " " * (e["end"] - e["start"]) + value[e["end"]:]
+        probs = self._section_probs([blanked])[0]
+        return probs is not None and max(probs, key=probs.__getitem__) != section
+
     def _section_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float] | None]:
         if self.section_model is None or not items:
             return [None] * len(items)

@@ -2,14 +2,16 @@
 
 - **topics**: the first topic's main section (what ``diemtin classify --json`` puts first) against the newsroom
   section, on the VNTC 20% split (real news; the shipped section model trained on the other 80%) and on the
-  provincial ``heldout.jsonl`` (synthetic, short; never trained on). On VNTC twice: against the folder's
+  provincial ``heldout.jsonl`` (synthetic, short; never trained on), and on the modern news ``heldout.jsonl``
+  (``modern_heldout``: articles in today's words by writers whose articles the model never read). On VNTC twice: against the folder's
   section (``vntc_test``, lossy: "Chinh tri Xa hoi" and "Doi song" file education, transport, tourism...) and
   against the readers' sections (``vntc_test_readers``: the relabelled rows of those two folders,
   ``classifiers/data/corpora/vntc_sections/test_ctxh_doisong.jsonl``, and the other eight folders' sections). For provincial items also "any": the
   first section is the labelled one or one of its ``sections_also``.
 - **tone**: the tone toward the province on provincial held-out items, with relevance finding the places as
   in ``process``: agreement on clear-cut items, positive/negative reversals, macro-F1 over the three tones on
-  all items and on clear-cut ones, and by mention (central / passing).
+  all items and on clear-cut ones, and by mention (central / passing); and on the held-out writer's modern
+  articles (``modern_heldout``), each read toward its labelled place.
 - **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
   pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
   neighbours within 3 days) and BCubed precision/recall over all held-out items. Then the same on
@@ -36,6 +38,7 @@ from typing import Any
 from classifiers import DATA_DIR
 from classifiers.training.tone_data import TONE_LABEL, agreement
 from classifiers.training.topic_data import (
+    MODERN_NEWS,
     PROVINCE_ITEMS,
     RELABELLED_FOLDERS,
     item_of,
@@ -150,6 +153,14 @@ def topics(vntc: Path | None) -> dict[str, Any]:
                                "accuracy_any_section": round(sum(any_ok) / len(any_ok), 4),
                                "by_section": _by_label(truth, ok),
                                "topics_per_item": round(sum(len(t) for t in tags) / len(tags), 2)}
+    rows = province_rows("heldout", MODERN_NEWS)
+    first = [_first_section(t) for t in tagger.tag_batch([item_of(r) for r in rows])]
+    truth = [r["label"] for r in rows]
+    ok = [f == label for f, label in zip(first, truth, strict=True)]
+    out["modern_heldout"] = {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4),
+                             "accuracy_any_section": round(sum(f in r["sections"] for f, r in zip(first, rows, strict=True))
+                                                           / len(rows), 4),
+                             "by_section": _by_label(truth, ok)}
     return out
 
 
@@ -175,12 +186,32 @@ def tone(root: Path) -> dict[str, Any]:
         return _tone_summary(truth, guess, index)
 
     positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
-    return {"figure": "tone", "caveat": CAVEAT, "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
+    return {"figure": "tone", "caveat": CAVEAT, "modern_heldout": _modern_tone(),
+            "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
             "central": summary([k for k, r in enumerate(rows) if r["mention"] == "central"]),
             "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),
             "positive_precision_by_min_score": {
                 str(t): _precision([k for k in positives if predicted[rows[k]["id"]]["score"] >= t], truth, "tich_cuc")
                 for t in (0.5, 0.6, 0.7, 0.8)}}
+
+
+def _modern_tone() -> dict[str, Any]:
+    """Tone on the held-out writer's modern articles, the shipped model and guard reading each toward its own
+    labelled place (found by name: any of the 34 provinces, not only the four profiles)."""
+    from classifiers.runtime.tone import ToneClassifier
+    from classifiers.stages import shipped_model
+    from classifiers.training.tone_data import modern_tone_items
+    from pipeline.core.settings import Settings
+
+    settings = Settings()
+    model = shipped_model(settings, "classifiers.tone_model")
+    guard = settings.get_float("classifiers.tone_reversal_guard")
+    data = modern_tone_items("heldout")
+    truth = [d["label"] for d in data]
+    guess = [ToneClassifier(model=model, other_places=d["others"], reversal_guard=guard).classify(d["item"])["label"]
+             for d in data]
+    return {"clear_cut": _tone_summary(truth, guess, [k for k, d in enumerate(data) if d["clear_cut"]]),
+            "all": _tone_summary(truth, guess, list(range(len(data))))}
 
 
 def _precision(index: list[int], truth: list[str], label: str) -> dict[str, Any]:

@@ -196,14 +196,10 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VN
                 row = labelled_article(label, json.loads(lines[line_of]) if line_of < len(lines) else None,
                                        path.name, vntc)
                 item = vntc_item(row)
-                names = _locality_names(locality, districts)
-                written = [w.strip() for w in (label.get("locality_as_written") or "").split("|")]
-                names += [w for w in written if len(w) > 2 and w not in names]
-                places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
+                places, others = _located(item, locality, label.get("locality_as_written"), districts, provinces)
                 if not places:
                     unnamed += 1
                     continue
-                others = tuple(p for p in provinces if not any(p in n or n in p for n in names))
                 clear = label["tone_clear_cut"] if "tone_clear_cut" in label else label.get("clear_cut")
                 out.append({"item": {"id": f"vntc-{label['vntc_row']}", **item, "places": places},
                             "label": TONE_LABEL[label["tone"]], "clear_cut": bool(clear),
@@ -211,6 +207,35 @@ def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VN
                             "group": _group(row.get("title") or item["text"][:80]), "others": others,
                             "source": _source(tone_labels, path, row)})
     log.info("real tone rows %s", {"used": len(out), "locality_not_named": unnamed})
+    return out
+
+
+def _located(item: dict[str, str], locality: str, written: str | None, districts: dict[str, set[str]],
+             provinces: list[str]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """The mentions of a labelled locality in an item (by name, spellings, former districts and the readers'
+    as-written strings) and the other provinces, whose cues the reader must not count."""
+    names = _locality_names(locality, districts)
+    names += [w.strip() for w in (written or "").split("|") if len(w.strip()) > 2 and w.strip() not in names]
+    places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
+    return places, tuple(p for p in provinces if not any(p in n or n in p for n in names))
+
+
+def modern_tone_items(split: str = "train") -> list[dict[str, Any]]:
+    """The modern news articles (``corpora/modern_news``, written for the project) that name their place, with
+    the writer's tone toward it."""
+    from classifiers.training.topic_data import MODERN_NEWS, province_rows
+    from pipeline.core.text import normalize
+
+    districts, provinces, out = _districts(), _all_provinces(), []
+    for row in province_rows(split, MODERN_NEWS):
+        if not row["province"]:
+            continue
+        item = {"title": normalize(row["title"], keep_newlines=False), "text": normalize(row["text"])}
+        places, others = _located(item, row["province"], row["locality_as_written"], districts, provinces)
+        if places:
+            out.append({"item": {"id": row["id"], **item, "places": places}, "label": TONE_LABEL[row["tone"]],
+                        "clear_cut": bool(row["tone_clear_cut"]), "tone_clear_cut": True, "group": row["id"],
+                        "others": others, "source": "modern_news"})
     return out
 
 
@@ -312,7 +337,7 @@ def choose_settings(data: list[dict[str, Any]], probs: list[dict[str, float]]) -
         results_at[guard] = results
         labels = [r["label"] for r in results]
         entry = {"clear_cut": scores(data, labels, clear), "all": scores(data, labels)}
-        real = [k for k in range(len(data)) if data[k]["source"] != "province_items"]
+        real = [k for k in range(len(data)) if data[k]["source"].startswith("vntc")]
         entry["real"] = scores(data, labels, real)
         entry["real_tone_clear_cut"] = scores(data, labels, [k for k in real if data[k].get("tone_clear_cut")
                                                              and data[k]["clear_cut"]])

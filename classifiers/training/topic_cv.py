@@ -2,18 +2,21 @@
 
     python -m classifiers.training.topic_cv [--vntc PATH] [--folds 3] [--cache DIR]
 
-Rows: the VNTC 80% split (readers' sections where relabelled, classifiers/data/corpora/vntc_sections) and the
-provincial ``train.jsonl``. Folds are grouped: a provincial story (and every repeat of its items) sits in one
-fold, so repeating provincial rows cannot leak copies across folds, as it would in the trainer's own CV. For
+Rows: the VNTC 80% split (readers' sections where relabelled, classifiers/data/corpora/vntc_sections), the
+provincial ``train.jsonl`` and the modern news ``train.jsonl``. Folds are grouped: a provincial story (and every
+repeat of its items) sits in one fold, so repeating provincial rows cannot leak copies across folds, as it would
+in the trainer's own CV; a modern-news writer's articles sit in one fold, so they are scored by a model that never
+read that writer (with ``--modern-repeat 0`` the modern rows are only scored, never trained on). For
 each variant (provincial repeat, what to do with the not-yet-relabelled rows of the two catch-all folders, head,
 C) it reports out-of-fold section accuracy on
 
 - VNTC rows whose section is known (relabelled rows, and the eight other folders' mapped sections),
 - the relabelled rows alone,
 - provincial training items (primary section, and primary or ``sections_also``),
+- modern news training articles (the same two),
 
-and ``score`` = the mean of the VNTC and provincial accuracies (the two hidden checks: real news, province
-items). The 20% split and the provincial held-out items are never read.
+and ``score`` = the mean of the VNTC, provincial and modern accuracies (old real news, province items, news in
+today's words). The 20% split and the held-out provincial items and modern-news writer are never read.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.training.topic_data import RELABELLED_FOLDERS, province_rows, shared_train_dir, vntc_split
+from classifiers.training.topic_data import (
+    MODERN_NEWS,
+    RELABELLED_FOLDERS,
+    province_rows,
+    shared_train_dir,
+    vntc_split,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,10 @@ def rows_and_groups(vntc: Path) -> tuple[list[dict[str, Any]], list[str], list[s
         rows.append(r)
         groups.append(f"story-{r['story_id']}")
         kinds.append("province")
+    for r in province_rows("train", MODERN_NEWS):
+        rows.append(r)
+        groups.append(f"writer-{r['id'].rsplit('-', 1)[0]}")  # out-of-fold = a writer the model never read
+        kinds.append("modern")
     return rows, groups, kinds
 
 
@@ -74,10 +87,13 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
         scores = np.zeros((len(y), len(labels)))
         for train_idx, test_idx in split:
             keep = train_idx[kinds_a[train_idx] != "unlabelled"] if variant["unlabelled"] == "drop" else train_idx
+            modern = keep[kinds_a[keep] == "modern"]
+            keep = keep[kinds_a[keep] != "modern"]
             prov = keep[kinds_a[keep] == "province"]
             relabelled = keep[kinds_a[keep] == "relabelled"]
             fit_idx = np.concatenate([keep] + [prov] * (variant["repeat"] - 1)
-                                     + [relabelled] * (variant.get("relabel_repeat", 1) - 1))
+                                     + [relabelled] * (variant.get("relabel_repeat", 1) - 1)
+                                     + [modern] * variant.get("modern_repeat", 0))
             w, b = _fit_linear(x[fit_idx], y[fit_idx], len(labels), variant["C"], variant["head"])
             scores[test_idx] = x[test_idx] @ w.T + b
         guess = scores.argmax(1)
@@ -89,14 +105,17 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
         known = (kinds_a == "vntc") | (kinds_a == "relabelled")
         prov = kinds_a == "province"
         any_ok = np.array([labels[g] in s for g, s in zip(guess, sections, strict=True)])
+        modern = kinds_a == "modern"
         result = {**variant, "vntc_known": acc(known), "relabelled": acc(kinds_a == "relabelled"),
-                  "province": acc(prov), "province_any": round(float(any_ok[prov].mean()), 4)}
-        result["score"] = round((result["vntc_known"] + result["province"]) / 2, 4)
+                  "province": acc(prov), "province_any": round(float(any_ok[prov].mean()), 4),
+                  "modern": acc(modern), "modern_any": round(float(any_ok[modern].mean()), 4) if modern.any() else None}
+        parts = [result["vntc_known"], result["province"]] + ([result["modern"]] if modern.any() else [])
+        result["score"] = round(sum(parts) / len(parts), 4)
         out.append(result)
         print(json.dumps(result), flush=True)
         if cache is not None:
             np.save(cache / f"oof_{variant['head']}_C{variant['C']:g}_r{variant['repeat']}_{variant['unlabelled']}"
-                         f"_rr{variant.get('relabel_repeat', 1)}.npy",
+                         f"_rr{variant.get('relabel_repeat', 1)}_m{variant.get('modern_repeat', 0)}.npy",
                     scores)
     if cache is not None:
         (cache / "rows.json").write_text(json.dumps({"labels": labels, "kinds": kinds, "y": y.tolist()}))
@@ -112,13 +131,16 @@ def main() -> None:
     parser.add_argument("--repeat", default="1,3,6")
     parser.add_argument("--unlabelled", default="keep,drop")
     parser.add_argument("--relabel-repeat", default="1")
+    parser.add_argument("--modern-repeat", default="0", help="times the modern news rows count (0: left out)")
     parser.add_argument("--cache", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    variants = [{"head": h, "C": float(c), "repeat": int(r), "unlabelled": u, "relabel_repeat": int(rr)}
-                for h, c, r, u, rr in itertools.product(args.heads.split(","), args.C.split(","),
-                                                        args.repeat.split(","), args.unlabelled.split(","),
-                                                        args.relabel_repeat.split(","))]
+    variants = [{"head": h, "C": float(c), "repeat": int(r), "unlabelled": u, "relabel_repeat": int(rr),
+                 "modern_repeat": int(m)}
+                for h, c, r, u, rr, m in itertools.product(args.heads.split(","), args.C.split(","),
+                                                           args.repeat.split(","), args.unlabelled.split(","),
+                                                           args.relabel_repeat.split(","),
+                                                           args.modern_repeat.split(","))]
     run(args.vntc, args.folds, variants, args.cache)
 
 

@@ -13,6 +13,9 @@ project's provincial items.
   reader's section (``sections`` adds ``sections_also``); the folder's section stays in ``folder_label``.
 - ``classifiers/data/corpora/province_items`` (MIT, written for the project, synthetic): 554 training and 389
   held-out provincial items with their section, tone and story. Only ``train.jsonl`` is ever trained on.
+- ``classifiers/data/corpora/modern_news`` (MIT, written for the project, synthetic): news articles in the words
+  of 2020-2026 (VNTC is 2005-2007), weighted to the sections VNTC has no folder for; three writers' articles
+  train, a fourth writer's are held out. Same row shape as the provincial items.
 
 Rows are ``{"title", "text", "label", ...}`` in the contract of :mod:`classifiers.training.learn`.
 """
@@ -41,6 +44,9 @@ VNTC_FOLDER_SECTIONS = {
 VNTC_SEED = 0
 VNTC_TEST_SHARE = 0.2
 PROVINCE_ITEMS = DATA_DIR / "corpora" / "province_items"
+# Modern news written for the project (2020-2026 vocabulary, every section), by writer: ``train.jsonl`` and a
+# held-out writer's ``heldout.jsonl``.
+MODERN_NEWS = DATA_DIR / "corpora" / "modern_news"
 VNTC_SECTIONS = DATA_DIR / "corpora" / "vntc_sections"
 # The readers' labels of the two folders VNTC files everything else under: 80% split (training), 20% (test).
 RELABEL_TRAIN = ("ctxh_train.jsonl", "doisong_train.jsonl")

@@ -59,3 +59,25 @@ def test_the_shipped_labels_point_at_the_two_catch_all_folders_with_known_sectio
     rows = {r["vntc_row"] for r in train}
     assert not rows & {r["vntc_row"] for r in test}
     assert all(r["section"] in vocabulary.codes("sections") and r["title"] for r in train + test)
+
+
+def test_modern_news_trains_the_section_and_tone_models_on_some_writers_and_holds_another_out():
+    """The section model's rows hold every modern training article and no held-out one (a held-out writer
+    measures it); every row names a known section; the tone model reads the articles that name their place,
+    each toward that place."""
+    from classifiers.training.ship import MODERN_REPEAT, topic_rows
+    from classifiers.training.tone_data import modern_tone_items
+    from classifiers.training.topic_data import MODERN_NEWS, province_rows
+    from pipeline.core import vocabulary
+
+    train, held = province_rows("train", MODERN_NEWS), province_rows("heldout", MODERN_NEWS)
+    writers = {r["id"].rsplit("-", 1)[0] for r in train}
+    assert len(train) >= 300 and len(held) >= 100 and len(writers) >= 3
+    assert not writers & {r["id"].rsplit("-", 1)[0] for r in held}
+    assert {r["label"] for r in train + held} <= set(vocabulary.codes("sections"))
+    titles = [r["title"] for r in topic_rows(None)]
+    assert all(titles.count(r["title"]) >= MODERN_REPEAT for r in train)
+    assert not {r["title"] for r in held} & set(titles)
+    tone = modern_tone_items("train")
+    assert len(tone) > 0.7 * sum(1 for r in train if r["province"])
+    assert all(d["item"]["places"] and d["source"] == "modern_news" for d in tone)
