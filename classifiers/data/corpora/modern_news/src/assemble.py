@@ -1,4 +1,4 @@
-"""Assemble the writers' files into ``train.jsonl`` (writers 0-2, 4-6) and ``heldout.jsonl`` (3, 7), checking
+"""Assemble the writers' files into ``train.jsonl`` (writers 0-2, 4-6, 8-13) and ``heldout.jsonl`` (3, 7), checking
 each row's fields and values and refusing a duplicate title.
 
     python classifiers/data/corpora/modern_news/src/assemble.py WRITERS_DIR
@@ -13,7 +13,7 @@ SECTIONS = {"chinh_tri", "kinh_te", "nong_nghiep", "xa_hoi", "phap_luat", "y_te"
             "the_thao", "khoa_hoc_cong_nghe", "moi_truong", "giao_thong", "quoc_phong_an_ninh", "the_gioi"}
 FIELDS = ("id", "outlet", "title", "lead", "text", "section", "sections_also", "province", "locality_as_written",
           "tone", "tone_clear_cut")
-SPLITS = {"train": tuple(f"modern_{n}.jsonl" for n in (0, 1, 2, 4, 5, 6)),
+SPLITS = {"train": tuple(f"modern_{n}.jsonl" for n in (0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13)),
           "heldout": ("modern_3.jsonl", "modern_7.jsonl")}
 
 
