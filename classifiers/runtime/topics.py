@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 MODEL_BODY_CHARS = 2000
 # Characters of the text the topics' terms are looked for in.
 RULE_CHARS = 3000
+# An item's term scores: topic id -> (score, evidence), and topic id -> distinct terms found.
+Rules = tuple[dict[str, tuple[float, list[dict[str, Any]]]], dict[str, int]]
 
 
 @dataclass(frozen=True)
@@ -126,24 +128,50 @@ class TopicTagger:
         zero_shot = self._zero_shot(vectors) if vectors is not None and self.embedder is not None else None
         section_probs = self._section_probs(items)
         learned = self._learned(items)
-        return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i])
+        rules = [self._rules(item) for item in items]
+        without = self._first_without_lone_words(items, rules, section_probs)
+        return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i],
+                              rules[i], without[i])
                 for i, item in enumerate(items)]
 
     # ------------------------------------------------------------------ one item
-    def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
-                 zero_shot: list[tuple[float, float, int]] | None,
-                 learned: dict[str, tuple[float, str]]) -> list[dict[str, Any]]:
+    def _rules(self, item: dict[str, Any]) -> Rules:
+        """Each topic's term score with its evidence, and how many distinct terms it found."""
         # Terms are looked for in the title and the head of the text: what an article is about is said there,
         # and a long article costs no more than its head (offsets stay those of the full text).
         text = ItemText({"title": item.get("title") or "", "lead": item.get("lead") or "",
                          "text": (item.get("text") or "")[:RULE_CHARS]})
-        s = self.settings
         rules: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         distinct: dict[str, int] = {}
         for topic in self.taxonomy.topics:
             evidence: list[dict[str, Any]] = []
             score, distinct[topic.id] = self._rule_score(text, topic.id, evidence)
             rules[topic.id] = (score, evidence)
+        return rules, distinct
+
+    def _first_without_lone_words(self, items: list[dict[str, Any]], rules: list[Rules],
+                                  probs: list[dict[str, float] | None]) -> list[str | None]:
+        """Per item, the section the model puts first once the words of its one-term topics are blanked out
+        (None without a model or such words): a topic found by one word ("Đại sứ quán" in a job-hunting essay)
+        needs an article of its section without that word too. One batch for all items that need it."""
+        blanked, index = [], []
+        for i, (item, (scores, distinct)) in enumerate(zip(items, rules, strict=True)):
+            evidence = [e for topic in self.taxonomy.topics if not topic.is_section and scores[topic.id][0]
+                        and distinct[topic.id] < self.settings.rule_min_terms for e in scores[topic.id][1]]
+            if probs[i] is not None and evidence:
+                blanked.append(_blanked(item, evidence))
+                index.append(i)
+        out: list[str | None] = [None] * len(items)
+        for i, p in zip(index, self._section_probs(blanked), strict=True):
+            out[i] = max(p, key=p.__getitem__) if p else None
+        return out
+
+    def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
+                 zero_shot: list[tuple[float, float, int]] | None,
+                 learned: dict[str, tuple[float, str]], item_rules: Rules,
+                 first_without_lone_words: str | None) -> list[dict[str, Any]]:
+        s = self.settings
+        rules, distinct = item_rules
         declared = item.get("declared_section")
         from_url = None if declared else url_section(item.get("url"), self._url_sections)
 
@@ -197,7 +225,7 @@ class TopicTagger:
                 p = max((float(probs.get(sec, 0.0)) for sec in topic.sections), default=0.0)
                 support = min(1.0, p / s.support_full) if s.support_full > 0 else 1.0
                 if distinct[topic.id] < s.rule_min_terms and (best not in topic.sections
-                                                              or self._word_decides(item, evidence, best)):
+                                                              or first_without_lone_words not in (None, best)):
                     # One word ("Đại sứ quán" in a job-hunting essay) tags a topic only in an article of its
                     # section, and only when the article is of that section without the word too.
                     rule = 0.0
@@ -247,17 +275,6 @@ class TopicTagger:
         return score, len(by_term)
 
     # ------------------------------------------------------------------ models
-    def _word_decides(self, item: dict[str, Any], evidence: list[dict[str, Any]], section: str | None) -> bool:
-        """Whether the section model files ``item`` under ``section`` only because of the words of ``evidence``:
-        with them blanked out, another section comes first."""
-        blanked = dict(item)
-        for e in evidence:
-            if e.get("kind") == "term" and e.get("field") in blanked and e.get("start") is not None:
-                value = blanked[e["field"]]
-                blanked[e["field"]] = value[:e["start"]] + " " * (e["end"] - e["start"]) + value[e["end"]:]
-        probs = self._section_probs([blanked])[0]
-        return probs is not None and max(probs, key=probs.__getitem__) != section
-
     def _section_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float] | None]:
         if self.section_model is None or not items:
             return [None] * len(items)
@@ -296,6 +313,16 @@ def _combine(parts: list[float]) -> float:
 
 def _model_evidence(detail: str) -> dict[str, Any]:
     return {"kind": "model", "text": "", "start": None, "end": None, "detail": detail}
+
+
+def _blanked(item: dict[str, Any], evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    """``item`` with the words of ``evidence`` replaced by spaces (offsets of the other words unchanged)."""
+    out = dict(item)
+    for e in evidence:
+        if e.get("kind") == "term" and e.get("field") in out and e.get("start") is not None:
+            value = out[e["field"]] or ""
+            out[e["field"]] = value[:e["start"]] + " " * (e["end"] - e["start"]) + value[e["end"]:]
+    return out
 
 
 def _order(tags: list[dict[str, Any]], best: str | None) -> list[dict[str, Any]]:
