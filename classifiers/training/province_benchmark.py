@@ -3,14 +3,14 @@
 - **topics**: the first topic's main section (what ``diemtin classify --json`` puts first) against the newsroom
   section, on the VNTC 20% split (real news; the shipped section model trained on the other 80%) and on the
   provincial ``heldout.jsonl`` (synthetic, short; never trained on), and on the modern news ``heldout.jsonl``
-  (``modern_heldout``: articles in today's words by writers whose articles the model never read). On VNTC twice: against the folder's
-  section (``vntc_test``, lossy: "Chinh tri Xa hoi" and "Doi song" file education, transport, tourism...) and
+  (``modern_heldout``: articles in today's words by writers whose articles the model never read). On VNTC
+  twice: against the folder's section (``vntc_test``, lossy: "Chinh tri Xa hoi" and "Doi song" file education, transport, tourism...) and
   against the readers' sections (``vntc_test_readers``: the relabelled rows of those two folders,
   ``classifiers/data/corpora/vntc_sections/test_ctxh_doisong.jsonl``, and the other eight folders' sections). For provincial items also "any": the
   first section is the labelled one or one of its ``sections_also``.
 - **tone**: the tone toward the province on provincial held-out items, with relevance finding the places as
   in ``process``: agreement on clear-cut items, positive/negative reversals, macro-F1 over the three tones on
-  all items and on clear-cut ones, and by mention (central / passing); and on the held-out writer's modern
+  all items and on clear-cut ones, and by mention (central / passing); and on the held-out writers' modern
   articles (``modern_heldout``), each read toward its labelled place.
 - **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
   pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
@@ -196,7 +196,7 @@ def tone(root: Path) -> dict[str, Any]:
 
 
 def _modern_tone() -> dict[str, Any]:
-    """Tone on the held-out writer's modern articles, the shipped model and guard reading each toward its own
+    """Tone on the held-out writers' modern articles, the shipped model and guard reading each toward its own
     labelled place (found by name: any of the 34 provinces, not only the four profiles)."""
     from classifiers.runtime.tone import ToneClassifier
     from classifiers.stages import shipped_model
@@ -207,9 +207,12 @@ def _modern_tone() -> dict[str, Any]:
     model = shipped_model(settings, "classifiers.tone_model")
     guard = settings.get_float("classifiers.tone_reversal_guard")
     data = modern_tone_items("heldout")
+    classifiers: dict[tuple[str, ...], ToneClassifier] = {}
+    for d in data:
+        if d["others"] not in classifiers:
+            classifiers[d["others"]] = ToneClassifier(model=model, other_places=d["others"], reversal_guard=guard)
     truth = [d["label"] for d in data]
-    guess = [ToneClassifier(model=model, other_places=d["others"], reversal_guard=guard).classify(d["item"])["label"]
-             for d in data]
+    guess = [classifiers[d["others"]].classify(d["item"])["label"] for d in data]
     return {"clear_cut": _tone_summary(truth, guess, [k for k, d in enumerate(data) if d["clear_cut"]]),
             "all": _tone_summary(truth, guess, list(range(len(data))))}
 

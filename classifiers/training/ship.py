@@ -107,8 +107,8 @@ def build_tone(vntc: Path, out: Path) -> Path:
     rows = rows_of(data)
     chosen = choose_settings(data, cross_validated(data, rows, TONE_CONFIG))
     model = train_model(weighted(data, rows, range(len(rows))), "tone", TONE_CONFIG)
-    real = sum(1 for d in data if d["source"].startswith("vntc"))
     count = Counter(d["source"] for d in data)
+    real = sum(n for source, n in count.items() if source.startswith("vntc"))
     model.meta["data"] = {
         "province_items": f"{PROVINCE_ITEMS.name}/train.jsonl ({count['province_items']} rows), MIT, synthetic",
         "modern_news": f"{MODERN_NEWS.name}/train.jsonl ({count['modern_news']} articles that name their place), "

@@ -3,11 +3,11 @@ the reversal guard and the digest's "tích cực" bar (run by a developer, never
 
 - Provincial items (``classifiers/data/corpora/province_items/train.jsonl``, synthetic, MIT): relevance finds
   the province's places with the profile's gazetteer, as ``process`` does.
-- Real news (``classifiers/data/corpora/vntc_sections``: VNTC rows of the two catch-all folders, relabelled for Điểm tin with the locality each is mainly about and the tone toward it; the
-  text is ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007; the
-  labellers read the title and the first 700 characters, and their ``clear_cut`` is mainly about the section,
-  not the tone). "The province"
-  is the labelled locality: its mentions are found by name, by the usual spellings (TP HCM, TPHCM, Sài Gòn…)
+- Real news (``classifiers/data/corpora/vntc_sections``: VNTC rows of the two catch-all folders, relabelled for
+  Điểm tin with the locality each is mainly about and the tone toward it; the text is
+  ``shared/data/train/vntc_train.jsonl`` at line ``vntc_row``; VNTC is MIT, Hoang et al. 2007; the labellers read
+  the title and the first 700 characters, and their ``clear_cut`` is mainly about the section, not the tone).
+  "The province" is the labelled locality: its mentions are found by name, by the usual spellings (TP HCM, TPHCM, Sài Gòn…)
   and by the names of its former districts (``shared/data/admin``), which the labellers folded into the
   province. ``classifiers/data/corpora/vntc_tone`` adds the tone labels of five more folders (Pháp luật, Kinh
   doanh, Sức khỏe, Thể thao, Văn hóa; training split; readers read the first 1,200 characters, and
@@ -15,7 +15,9 @@ the reversal guard and the digest's "tích cực" bar (run by a developer, never
   giới, Vi tính; training-split rows that name a province) and the 20% test split of all ten folders (the catch-all
   two through ``test_ctxh_doisong.jsonl``). The test split is the *section* model's held-out set, which never
   reads these labels; the tone model may, since tone is measured on ``corpora/real_items`` (whose articles, by
-  row and by title, are in none of these files). Their ``locality_as_written`` (a club, a district) is searched too.
+  row and by title, are in none of these files). Their ``locality_as_written`` (a club, a district) is searched
+  too. ``classifiers/data/corpora/modern_news`` (synthetic, written for the project) adds its training articles
+  that name their place, each toward it.
   Rows without a locality (national or personal pieces, always neutral) are not used: the product
   only reads items about its province. Rows whose locality is never named in the text are left out too.
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.training.topic_data import (
+    MODERN_NEWS,
     RELABEL_TEST,
     RELABEL_TRAIN,
     VNTC_SECTIONS,
@@ -167,9 +170,14 @@ def _source(tone: bool, path: Path, row: dict[str, Any]) -> str:
     return "vntc_" + re.sub(r"\W+", "", folder.lower())
 
 
+def title_key(title: str) -> str:
+    """A VNTC title as a key: VNTC repeats some articles under several rows with the same title."""
+    return re.sub(r"\W+", " ", title.lower()).strip()[:80]
+
+
 def _group(title: str) -> str:
-    """Story key of a real row: VNTC repeats some articles under several rows; one title is one story."""
-    return "vntc:" + re.sub(r"\W+", " ", title.lower()).strip()[:80]
+    """Story key of a real row: one title is one story."""
+    return "vntc:" + title_key(title)
 
 
 def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VNTC_TONE) -> list[dict[str, Any]]:
@@ -223,7 +231,6 @@ def _located(item: dict[str, str], locality: str, written: str | None, districts
 def modern_tone_items(split: str = "train") -> list[dict[str, Any]]:
     """The modern news articles (``corpora/modern_news``, written for the project) that name their place, with
     the writer's tone toward it."""
-    from classifiers.training.topic_data import MODERN_NEWS, province_rows
     from pipeline.core.text import normalize
 
     districts, provinces, out = _districts(), _all_provinces(), []

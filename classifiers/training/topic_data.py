@@ -14,8 +14,8 @@ project's provincial items.
 - ``classifiers/data/corpora/province_items`` (MIT, written for the project, synthetic): 554 training and 389
   held-out provincial items with their section, tone and story. Only ``train.jsonl`` is ever trained on.
 - ``classifiers/data/corpora/modern_news`` (MIT, written for the project, synthetic): news articles in the words
-  of 2020-2026 (VNTC is 2005-2007), weighted to the sections VNTC has no folder for; three writers' articles
-  train, a fourth writer's are held out. Same row shape as the provincial items.
+  of 2020-2026 (VNTC is 2005-2007), weighted to the sections VNTC has no folder for; twelve writers' articles
+  train, two other writers' are held out. Same row shape as the provincial items.
 
 Rows are ``{"title", "text", "label", ...}`` in the contract of :mod:`classifiers.training.learn`.
 """

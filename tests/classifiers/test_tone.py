@@ -336,20 +336,16 @@ def test_no_tone_training_label_is_an_article_of_the_held_out_real_items():
     """The real held-out set (corpora/real_items) measures tone: none of its articles, by VNTC row or by title,
     may sit in a file the tone model learns from (the second wave reads the VNTC test split too)."""
     import json
-    import re
     from pathlib import Path
 
-    from classifiers.training.tone_data import SECTION_FILES, TONE_TRAIN, VNTC_TONE
+    from classifiers.training.tone_data import SECTION_FILES, TONE_TRAIN, VNTC_TONE, title_key
     from classifiers.training.topic_data import VNTC_SECTIONS
 
     corpora = Path(__file__).resolve().parents[2] / "classifiers/data/corpora"
-
-    def key(title: str) -> str:
-        return re.sub(r"\W+", " ", title.lower()).strip()[:80]
-
     held = [json.loads(line) for line in (corpora / "real_items/heldout.jsonl").open(encoding="utf-8")]
-    rows, titles = {h["vntc_row"] for h in held}, {key(h["title"]) for h in held}
+    rows, titles = {h["vntc_row"] for h in held}, {title_key(h["title"]) for h in held}
     files = [VNTC_SECTIONS / name for name in SECTION_FILES] + [VNTC_TONE / name for name in TONE_TRAIN]
     labels = [json.loads(line) for path in files for line in path.open(encoding="utf-8") if line.strip()]
     assert len(labels) > 5000
-    assert not [label["vntc_row"] for label in labels if label["vntc_row"] in rows or key(label["title"]) in titles]
+    assert not [label["vntc_row"] for label in labels
+                if label["vntc_row"] in rows or title_key(label["title"]) in titles]

@@ -9,7 +9,6 @@ an article of the held-out ``corpora/real_items`` (by row or by title) is refuse
 """
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -19,24 +18,21 @@ WAVE2 = ("tone_w2_0.jsonl", "tone_w2_1.jsonl", "tone_w2_2.jsonl", "tone_w2_3.jso
 FIELDS = ("vntc_row", "locality", "locality_as_written", "tone", "tone_clear_cut")
 
 
-def _key(title: str) -> str:
-    return re.sub(r"\W+", " ", title.lower()).strip()[:80]
-
-
 def main(readers: Path, vntc: Path) -> None:
+    from classifiers.training.tone_data import title_key
     from classifiers.training.topic_data import vntc_split
 
     lines = vntc.read_text(encoding="utf-8").splitlines()
     here = Path(__file__).resolve().parent.parent
     held = [json.loads(line) for line in (here.parent / "real_items" / "heldout.jsonl").open(encoding="utf-8")]
     held_rows = {h["vntc_row"] for h in held}
-    held_titles = {_key(json.loads(lines[k]).get("title") or "") for k in held_rows}
+    held_titles = {title_key(json.loads(lines[k]).get("title") or "") for k in held_rows}
     test_rows = {r["vntc_row"] for r in vntc_split(vntc, readers=False)[1]}
 
     def row_of(label: dict) -> str:
         row = {key: label[key] for key in FIELDS}
         row["title"] = (json.loads(lines[label["vntc_row"]]).get("title") or "").strip()
-        if label["vntc_row"] in held_rows or _key(row["title"]) in held_titles:
+        if label["vntc_row"] in held_rows or title_key(row["title"]) in held_titles:
             raise ValueError(f"row {label['vntc_row']} is an article of corpora/real_items (held out)")
         return json.dumps(row, ensure_ascii=False)
 
