@@ -54,8 +54,9 @@ VIHOS_CLEAN = {"likely_false": 1500, "scam": 1000, "sovereignty": 500}
 # Feature budget of a shipped model (~2 MB on disk, milliseconds to load in compact form); a stronger
 # regularisation and a lower cap on the softmax temperature than the defaults: the written corpora are easy to
 # separate, so cross-validation alone would make every score near 0 or 1 on real text. The head is the one these
-# models were measured with (classifiers/EVALUATION.md), whatever the trainer's default.
-MODEL_CONFIG = {"max_features": 60000, "C": 0.15, "max_temperature": 2.5, "head": "svm"}
+# models were measured with (classifiers/EVALUATION.md), whatever the trainer's default, and so is the decision: no
+# class offsets (the flags are raised from probabilities, at thresholds of their own).
+MODEL_CONFIG = {"max_features": 60000, "C": 0.15, "max_temperature": 2.5, "head": "svm", "class_offsets": False}
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:

@@ -62,6 +62,8 @@ def _measure(name: str, train: list[dict[str, Any]], test: list[dict[str, Any]],
                       for label, scores in metrics["per_class"].items()},
         "confusion": metrics["confusion"],
         "n_features": model.meta["n_features"], "head": model.meta.get("head"), "C": model.meta.get("C"),
+        "class_offsets": dict(zip(model.labels, model.meta["class_offsets"], strict=True)),
+        "offsets_cross_fitted_gain": model.meta["cv_macro_f1"].get("offsets_cross_fitted_gain"),
         "temperature": round(model.temperature, 3), "lexicon_phrases": len(model.features.lexicon),
     }
     if baseline:

@@ -53,13 +53,14 @@ KEEP_UNRELABELLED = False
 # Head and C fixed by that cross-validation (the trainer's own CV would see repeated provincial rows in several
 # folds); one value keeps training to minutes. SVM alone beats the trainer's default average with NB-SVM here
 # (3 points better on provincial items, 0.8 worse on VNTC).
-TOPIC_CONFIG: dict[str, Any] = {"lexicon": "", "max_features": 60000, "head": "svm", "C": [0.2]}
+TOPIC_CONFIG: dict[str, Any] = {"lexicon": "", "max_features": 60000, "head": "svm", "C": [0.2],
+                                 "class_offsets": False}
 # The tone model's head and the weight of the cue reader's features, fixed by the grouped 5-fold cross-validation
 # of ``tone_data`` on 2,055 training rows (02/12/2026; at guard 0.2, clear-cut agreement / reversals, real rows'
 # agreement): SVM with features at 0.3 0.806 / 12, 0.740; at 0.15 0.814 / 9, 0.751; SVM and NB-SVM averaged at 0.15
 # 0.825 / 9, 0.763 (chosen); at 0.08 or 0 the reversals rise (12-17 at guard 0.2).
 TONE_CONFIG: dict[str, Any] = {"lexicon": "", "dense_weight": 0.15, "C": [0.3], "max_temperature": 5.0,
-                               "min_df_from_rows": 0, "head": "svm+nbsvm"}
+                               "min_df_from_rows": 0, "head": "svm+nbsvm", "class_offsets": False}
 
 
 def topic_rows(vntc: Path | None) -> list[dict[str, Any]]:

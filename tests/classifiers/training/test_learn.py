@@ -291,12 +291,14 @@ def test_averaged_svm_and_nbsvm_head_is_one_linear_model_that_saves_and_scores_c
     from classifiers.runtime.linear import export_compact, load_compact
 
     train, held = holdout_split(news_rows, 0.25)
-    model = train_model(train, "topic", {"head": "svm+nbsvm"})
+    # Without class offsets (each model would add its own per-class shift): the mix is what is tested here.
+    model = train_model(train, "topic", {"head": "svm+nbsvm", "class_offsets": False})
     assert model.meta["head"] == "svm+nbsvm" and set(model.meta["C"]) == {"svm", "nbsvm"}
     assert "svm+nbsvm" in model.meta["cv_macro_f1"]
     assert evaluate(model, held)["accuracy"] >= 0.8
     # Its scores are a positive mix of the two heads' own scores (each at the C it chose): one weight matrix.
-    members = [train_model(train, "topic", {"head": head, "C": [model.meta["C"][head]]}) for head in ("svm", "nbsvm")]
+    members = [train_model(train, "topic", {"head": head, "C": [model.meta["C"][head]], "class_offsets": False})
+               for head in ("svm", "nbsvm")]
     probe = held + [SPORT_1, SPORT_2, HEALTH_1, HEALTH_2]
     mixed = model.decision_scores(probe).ravel()
     parts = np.stack([m.decision_scores(probe).ravel() for m in members] + [np.ones_like(mixed)], axis=1)
@@ -333,8 +335,73 @@ def test_the_benchmark_measures_vihos_comments_and_runs_the_seed_and_head_asked_
     (result,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert result["dataset"] == "vihos" and result["head"] == "svm" and result["n_test"] == len(rows[1::2])
     assert set(result["per_class"]) == {"clean", "hateful"} and result["macro_f1"] > 0.5
+    # Whether the class offsets were kept, and why (their gain on folds they were not fitted on).
+    assert set(result["class_offsets"]) == {"clean", "hateful"}
+    assert any(result["class_offsets"].values()) == (result["offsets_cross_fitted_gain"] > 0)
     (data / "vntc_train.jsonl").write_text((FIXTURES / "vntc_sample.jsonl").read_text(encoding="utf-8"),
                                            encoding="utf-8")
     out = cli("classifier", "benchmark", "--only", "vntc", "--data", str(data), "--seed", "2", "--no-baseline").stdout
     (result,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert result["seed"] == 2 and result["head"] == "svm+nbsvm"
+
+
+def test_class_offsets_recover_a_class_the_scores_under_call():
+    from sklearn.metrics import f1_score
+
+    from classifiers.training.learn import _fit_offsets
+
+    # Three classes; the scores of the rare third class run 1.5 below where they should: argmax under-calls it.
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 600 + [1] * 300 + [2] * 100)
+    scores = rng.normal(0, 1, (len(y), 3))
+    scores[np.arange(len(y)), y] += 2.0
+    scores[:, 2] -= 1.5
+    before = f1_score(y, scores.argmax(1), average="macro")
+    offsets = _fit_offsets(scores, y)
+    after = f1_score(y, (scores + offsets).argmax(1), average="macro")
+    assert offsets.argmax() == 2 and after > before + 0.03
+    assert abs(offsets.sum()) < 1e-9  # a shift of all classes together changes no decision
+
+
+def test_class_offsets_are_kept_only_when_rows_they_never_saw_gain_from_them():
+    from sklearn.model_selection import StratifiedKFold
+
+    from classifiers.training.learn import _offsets_if_they_hold
+
+    def kept(y: np.ndarray, under_call: float, seed: int) -> bool:
+        rng = np.random.default_rng(seed)
+        scores = rng.normal(0, 1, (len(y), 3))
+        scores[np.arange(len(y)), y] += 2.0
+        scores[:, 2] -= under_call
+        split = list(StratifiedKFold(3, shuffle=True, random_state=0).split(scores, y))
+        offsets, gain = _offsets_if_they_hold(scores, y, split)
+        assert (gain > 0) == bool(np.any(offsets))
+        return gain > 0
+
+    skewed = np.array([0] * 600 + [1] * 300 + [2] * 100)
+    balanced_few = np.repeat([0, 1, 2], 20)
+    # A class the scores under-call, on a thousand rows: the offsets hold on every draw. Balanced classes and
+    # sixty rows: nothing to correct, and offsets fitted on noise are mostly refused.
+    assert all(kept(skewed, 1.5, seed) for seed in range(10))
+    assert sum(kept(balanced_few, 0.0, seed) for seed in range(20)) <= 8
+
+
+def test_class_offsets_fold_into_the_bias_and_help_a_rare_class_on_held_out_articles(news_rows):
+    by_label: dict[str, list[dict]] = {}
+    for row in news_rows:
+        by_label.setdefault(row["label"], []).append(row)
+    # Business news is rare in training (6 articles against 20 + 20), as a new task's rare label is.
+    train = by_label["Suc khoe"][:20] + by_label["The thao"][:20] + by_label["Kinh doanh"][:6]
+    held = by_label["Suc khoe"][20:] + by_label["The thao"][20:] + by_label["Kinh doanh"][6:]
+    plain = train_model(train, "topic", {"class_offsets": False, "head": "svm", "C": [1.0]})
+    shifted = train_model(train, "topic", {"class_offsets": True, "head": "svm", "C": [1.0]})
+    assert plain.meta["class_offsets"] == [0.0] * len(plain.labels)
+    offsets = np.array(shifted.meta["class_offsets"])
+    assert shifted.meta["cv_macro_f1"]["offsets_cross_fitted_gain"] > 0
+    assert shifted.labels[int(offsets.argmax())] == "Kinh doanh"
+    # The same weights; the bias differs by exactly the offsets.
+    assert np.allclose(shifted.weights, plain.weights, atol=1e-4)
+    assert np.allclose(shifted.bias - plain.bias, offsets, atol=1e-3)
+    before, after = evaluate(plain, held), evaluate(shifted, held)
+    assert after["per_class"]["Kinh doanh"]["recall"] > before["per_class"]["Kinh doanh"]["recall"]
+    assert after["macro_f1"] > before["macro_f1"]
