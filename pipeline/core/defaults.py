@@ -350,7 +350,8 @@ DEFAULTS: dict[str, Any] = {
         # Per-class offsets added to the scores, fitted on the cross-validated scores so that the decisions'
         # macro-F1 is highest: a class-weighted head calls the rare classes about as readily as the common one,
         # which is not what macro-F1 rewards, and the temperature only rescales (on ViHSD comments the rare
-        # "offensive" class is under-called). The temperature is fitted after them. The shipped section, tone and
+        # "offensive" class is under-called). Kept only when offsets fitted without a fold improve that fold's
+        # decisions (on balanced news sections they do not). The temperature is fitted after them. The shipped section, tone and
         # flag models turn them off: their decisions come from probabilities with thresholds chosen without them.
         "class_offsets": True,
         # Folds of the cross-validation that chooses C, fits the class offsets and the probability temperature.
