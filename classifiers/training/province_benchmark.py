@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers import DATA_DIR
-from classifiers.training.tone_data import TONE_LABEL, agreement
+from classifiers.training.tone_data import MIN_SCORES, TONE_LABEL, agreement
 from classifiers.training.topic_data import (
     MODERN_NEWS,
     PROVINCE_ITEMS,
@@ -143,25 +143,21 @@ def topics(vntc: Path | None) -> dict[str, Any]:
                            "accuracy": round(sum(first[k] == test[k]["label"] for k in relabelled)
                                              / len(relabelled), 4) if relabelled else None},
             "not_relabelled_left_out": sum(1 for r in test if r["vntc"] in RELABELLED_FOLDERS and not r["relabelled"])}
-    rows = province_rows("heldout")
+    out["province_heldout"] = _sections_of(tagger, province_rows("heldout"))
+    out["modern_heldout"] = _sections_of(tagger, province_rows("heldout", MODERN_NEWS))
+    return out
+
+
+def _sections_of(tagger: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first topic's section against the labelled one (and its ``sections_also``) on held-out rows."""
     tags = tagger.tag_batch([item_of(r) for r in rows])
     first = [_first_section(t) for t in tags]
     truth = [r["label"] for r in rows]
     ok = [f == label for f, label in zip(first, truth, strict=True)]
     any_ok = [f in r["sections"] for f, r in zip(first, rows, strict=True)]
-    out["province_heldout"] = {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4),
-                               "accuracy_any_section": round(sum(any_ok) / len(any_ok), 4),
-                               "by_section": _by_label(truth, ok),
-                               "topics_per_item": round(sum(len(t) for t in tags) / len(tags), 2)}
-    rows = province_rows("heldout", MODERN_NEWS)
-    first = [_first_section(t) for t in tagger.tag_batch([item_of(r) for r in rows])]
-    truth = [r["label"] for r in rows]
-    ok = [f == label for f, label in zip(first, truth, strict=True)]
-    out["modern_heldout"] = {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4),
-                             "accuracy_any_section": round(sum(f in r["sections"] for f, r in zip(first, rows, strict=True))
-                                                           / len(rows), 4),
-                             "by_section": _by_label(truth, ok)}
-    return out
+    return {"n": len(rows), "accuracy": round(sum(ok) / len(ok), 4),
+            "accuracy_any_section": round(sum(any_ok) / len(any_ok), 4), "by_section": _by_label(truth, ok),
+            "topics_per_item": round(sum(len(t) for t in tags) / len(tags), 2)}
 
 
 def tone(root: Path) -> dict[str, Any]:
@@ -192,7 +188,7 @@ def tone(root: Path) -> dict[str, Any]:
             "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),
             "positive_precision_by_min_score": {
                 str(t): _precision([k for k in positives if predicted[rows[k]["id"]]["score"] >= t], truth, "tich_cuc")
-                for t in (0.5, 0.6, 0.7, 0.8)}}
+                for t in MIN_SCORES}}
 
 
 def _modern_tone() -> dict[str, Any]:

@@ -65,6 +65,8 @@ def test_modern_news_trains_the_section_and_tone_models_on_some_writers_and_hold
     """The section model's rows hold every modern training article and no held-out one (a held-out writer
     measures it); every row names a known section; the tone model reads the articles that name their place,
     each toward that place."""
+    from collections import Counter
+
     from classifiers.training.ship import MODERN_REPEAT, topic_rows
     from classifiers.training.tone_data import modern_tone_items
     from classifiers.training.topic_data import MODERN_NEWS, province_rows
@@ -75,8 +77,8 @@ def test_modern_news_trains_the_section_and_tone_models_on_some_writers_and_hold
     assert len(train) >= 300 and len(held) >= 100 and len(writers) >= 3
     assert not writers & {r["id"].rsplit("-", 1)[0] for r in held}
     assert {r["label"] for r in train + held} <= set(vocabulary.codes("sections"))
-    titles = [r["title"] for r in topic_rows(None)]
-    assert all(titles.count(r["title"]) >= MODERN_REPEAT for r in train)
+    titles = Counter(r["title"] for r in topic_rows(None))
+    assert all(titles[r["title"]] >= MODERN_REPEAT for r in train)
     assert not {r["title"] for r in held} & set(titles)
     tone = modern_tone_items("train")
     assert len(tone) > 0.7 * sum(1 for r in train if r["province"])
