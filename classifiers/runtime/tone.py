@@ -70,6 +70,8 @@ PASSING_NEUTRAL = 0.8
 _SENTENCE = re.compile(r"[^.!?;…\n]+[.!?;…]*")
 _WORD = re.compile(r"[^\W_]+")
 _PREVIOUS_WORDS = 3
+# A "fighting against" word reaches further: an object may sit between it and the cue ("ngăn chặn 37 vụ lừa đảo").
+_NEUTRALIZER_WORDS = 5
 # A change word and its quantity are read together when at most this many words apart, in one clause.
 _CHANGE_SPAN = 6
 _CLAUSE_BREAK = re.compile(r"[,:()\"“”]| nhưng | song | trong khi ")
@@ -252,7 +254,7 @@ class ToneReader:
             polarity = 1 if sign == "+" else -1
             before = _previous_words(plain, match.start)
             note = KIND_VN.get(kind, kind)
-            if polarity < 0 and self.neutralizers.search(before):
+            if polarity < 0 and self.neutralizers.search(_previous_words(plain, match.start, _NEUTRALIZER_WORDS)):
                 continue
             if self.negators.search(before) and not self.not_negators.search(before):
                 polarity = -polarity
@@ -397,10 +399,10 @@ def _our_spans(item: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
     return {field_name: sorted(set(found)) for field_name, found in spans.items()}
 
 
-def _previous_words(folded: str, start: int) -> str:
-    """The few words right before a cue, in its clause: "“TP 5 không” thành công" is not a negated success."""
-    before = _PUNCTUATION.split(folded[max(0, start - 40):start])[-1]
-    return " ".join(before.split()[-_PREVIOUS_WORDS:])
+def _previous_words(folded: str, start: int, n: int = _PREVIOUS_WORDS) -> str:
+    """The ``n`` words right before a cue, in its clause: "“TP 5 không” thành công" is not a negated success."""
+    before = _PUNCTUATION.split(folded[max(0, start - 60):start])[-1]
+    return " ".join(before.split()[-n:])
 
 
 def _is_name(sentence: str, match: Match) -> bool:

@@ -305,7 +305,7 @@ DEFAULTS: dict[str, Any] = {
         # A positive or negative tone is given only while the opposite one's probability stays below this (else
         # neutral). Chosen by `python -m classifiers.training.ship tone` on the tone model's training rows
         # (provincial items + relabelled VNTC news, grouped 5-fold cross-validation, a reversal counted as five
-        # errors): 0.2 cuts reversals on clear-cut items from 46 to 16 of 2,117 for 2.8 points of agreement
+        # errors): 0.2 cuts reversals on clear-cut items from 42 to 14 of 2,117 for 2.8 points of agreement
         # (models/tone/meta.json, "cross_validation").
         "tone_reversal_guard": 0.2,
         # The tone model shipped with the product (classifiers/data/ or an absolute path; empty: cues alone).

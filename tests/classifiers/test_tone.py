@@ -74,6 +74,15 @@ def test_fighting_corruption_is_not_negative_news(cues):
     assert cues.classify(item)["label"] != "tieu_cuc"
 
 
+def test_fighting_words_reach_past_the_object_they_fight(cues):
+    # "ngăn chặn 37 vụ lừa đảo": the fraud is what was stopped, not what happened.
+    item = _item("Công an Thái Nguyên ngăn chặn 37 vụ lừa đảo qua mạng", "")
+    assert not any(e["text"] == "lừa đảo" and "tiêu cực" in e["detail"] for e in _terms(cues.classify(item)))
+    # Beyond its clause it reaches nothing: the fraud after the comma happened.
+    item = _item("Thái Nguyên tuyên truyền phòng ngừa, nhiều người dân vẫn bị lừa đảo", "")
+    assert any(e["text"] == "lừa đảo" and "tiêu cực" in e["detail"] for e in _terms(cues.classify(item)))
+
+
 @pytest.mark.parametrize(("title", "label"), [
     ("Quý I, số vụ tai nạn giao thông ở Thái Nguyên giảm 20%", "tich_cuc"),
     ("Tỷ lệ hộ nghèo của Thái Nguyên giảm còn 3,2%", "tich_cuc"),
@@ -81,6 +90,10 @@ def test_fighting_corruption_is_not_negative_news(cues):
     ("Số ca sốt xuất huyết ở Thái Nguyên tăng mạnh", "tieu_cuc"),
     ("Thu ngân sách của Thái Nguyên tăng 15%", "tich_cuc"),
     ("Lượng khách du lịch đến Thái Nguyên giảm sâu", "tieu_cuc"),
+    # What farmers sell: its price falling is their loss ("giá" alone is a cost, whose fall is good news).
+    ("Giá chè búp tươi ở Thái Nguyên giảm sâu, nông dân lao đao", "tieu_cuc"),
+    ("Giá lợn hơi tại Thái Nguyên giảm còn 45.000 đồng/kg", "tieu_cuc"),
+    ("Giá xăng dầu giảm, chi phí vận tải ở Thái Nguyên hạ nhiệt", "tich_cuc"),
 ])
 def test_a_rise_or_fall_is_read_with_what_rises_or_falls(cues, title, label):
     result = cues.classify(_item(title, ""))
