@@ -36,6 +36,7 @@ from classifiers.runtime.lexical import ClaimPrefilter
 from classifiers.runtime.linear import load_folders
 from classifiers.runtime.sections import DeclaredSections
 from classifiers.runtime.tone import ToneClassifier
+from classifiers.runtime.tone_head import SemanticHead
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
 from pipeline.core.home import Home
@@ -104,6 +105,32 @@ def shipped_model(settings: Any, key: str) -> Any:
         return None
 
 
+def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], home_model: Any = None,
+                    embedder: Embedder | None = None) -> ToneClassifier:
+    """The tone classifier the settings describe: a home's own model, else the shipped one with its semantic head
+    (the head was fitted and weighed against the shipped model only)."""
+    model = home_model or shipped_model(settings, "classifiers.tone_model")
+    head = None if home_model is not None else shipped_tone_head(settings)
+    return ToneClassifier(model=model, other_places=other_places,
+                          reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
+                          head=head, embedder=embedder if head is not None else None,
+                          head_weight=settings.get_float("classifiers.tone_embed_weight"),
+                          head_gate=settings.get_float("classifiers.tone_embed_gate"))
+
+
+def shipped_tone_head(settings: Any) -> SemanticHead | None:
+    """The semantic head saved beside the shipped tone model, None when there is none or it is switched off."""
+    name = settings.get_str("classifiers.tone_model")
+    if not name or settings.get_float("classifiers.tone_embed_weight") <= 0:
+        return None
+    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
+    try:
+        return SemanticHead.load(path)
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("tone semantic head not loaded %s", {"path": str(path), "error": str(exc)})
+        return None
+
+
 def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> list[Stage]:
     settings = home.settings
     embedder = embedder or embedder_from_settings(settings)
@@ -124,9 +151,7 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     if saved.get("key") == descriptions_key:
         topics._descriptions = np.asarray(saved["vectors"], dtype=np.float32)
     declared = DeclaredSections()
-    tone = ToneClassifier(model=models.get("tone") or shipped_model(settings, "classifiers.tone_model"),
-                          other_places=home.profile.other_provinces,
-                          reversal_guard=settings.get_float("classifiers.tone_reversal_guard"))
+    tone = tone_classifier(settings, home.profile.other_provinces, models.get("tone"), embedder)
     threshold = settings.get_float("classifiers.flag_threshold")
     national_threshold = settings.get_float("classifiers.national_flag_threshold")
     flags = FlagClassifier(models={t: m for t, m in models.items() if t.startswith("flag:")}, threshold=threshold)

@@ -24,8 +24,9 @@ How an item is read (every step is linear in the text, and the body is capped):
 5. **Decision.** The cue sums and the reading's facts (where the province is named, how much of the item is
    about it) are features of a model trained on labelled items (``classifiers/data/models/tone``, shipped:
    provincial items and real VNTC news relabelled for tone; a home's own "tone" model replaces it), which also
-   reads the words of the title and the first ``MODEL_CHARS`` characters. Without a model the cue sums decide
-   alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
+   reads the words of the title and the first ``MODEL_CHARS`` characters. Where that model is unsure, a second
+   reader, a head over the e5 sentence vector of the headline (classifiers/runtime/tone_head.py), is asked
+   too and the two are combined. Without a model the cue sums decide alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
    cross-validation), the answer is neutral: calling good news bad (or bad news good) is the error a reader
    forgives least. The evidence lists the cues, each with its kind, its weight and why it counted.
 
@@ -35,13 +36,17 @@ reaches ``digest.positive_min_score``.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
+from classifiers.runtime.tone_head import SemanticHead, fuse, head_text
 from pipeline.core.text import fold
+
+log = logging.getLogger(__name__)
 
 LABELS = ("tich_cuc", "trung_lap", "tieu_cuc")
 LABEL_VN = {"tich_cuc": "tích cực", "trung_lap": "trung lập", "tieu_cuc": "tiêu cực"}
@@ -305,10 +310,21 @@ class ToneClassifier:
     the vocabulary's tone code, ``polarity`` the same in English, ``score`` its calibrated probability."""
 
     def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
-                 other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0):
+                 other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0,
+                 head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
+                 head_gate: float = 1.0):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
         self.reversal_guard = reversal_guard
+        self.head = head if model is not None and head is not None and head_weight > 0 and embedder is not None \
+            else None
+        if self.head is not None and (embedder.name != self.head.embedder or embedder.dim != self.head.dim):
+            log.warning("tone: the semantic head was trained on %s vectors (%d), not %s (%d); it is not used",
+                        self.head.embedder, self.head.dim, embedder.name, embedder.dim)
+            self.head = None
+        self.embedder = embedder
+        self.head_weight = head_weight
+        self.head_gate = head_gate
 
     def classify(self, item: dict[str, Any]) -> dict[str, Any]:
         return self.classify_batch([item])[0]
@@ -316,9 +332,30 @@ class ToneClassifier:
     def classify_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         readings = [self.reader.read(item) for item in items]
         probs = self._model_probs(items, readings)
-        return [self._result(reading, probs[i] if probs else None) for i, reading in enumerate(readings)]
+        heads = self._head_probs(items, readings, probs) if probs else {}
+        out = []
+        for i, reading in enumerate(readings):
+            prob = probs[i] if probs else None
+            if i in heads:
+                prob = fuse(prob, heads[i], self.head_weight)
+            out.append(self._result(reading, prob, heads.get(i)))
+        return out
 
-    def _result(self, reading: Reading, model_prob: dict[str, float] | None) -> dict[str, Any]:
+    def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading],
+                    probs: list[dict[str, float]]) -> dict[int, dict[str, float]]:
+        """The semantic head's reading of the items the word model is unsure of (passing mentions aside)."""
+        if self.head is None:
+            return {}
+        todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
+                if asks_head(reading, prob, self.head_gate)]
+        if not todo:
+            return {}
+        vectors = self.embedder.encode([head_text(items[i], self.head.max_chars) for i in todo])
+        return {i: dict(zip(self.head.labels, map(float, row), strict=True))
+                for i, row in zip(todo, self.head.probs(vectors), strict=True)}
+
+    def _result(self, reading: Reading, model_prob: dict[str, float] | None,
+                head: dict[str, float] | None = None) -> dict[str, Any]:
         dist = dict(model_prob or self.reader.distribution(reading))
         if reading.features.get("passing"):
             # The province only in a list or in passing: the news is about someone else, neutral for the province.
@@ -330,6 +367,9 @@ class ToneClassifier:
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
         summary = _summary(reading, model_prob is not None)
+        if head is not None:
+            summary += ("; mô hình ngữ nghĩa (e5) đọc tít và sapo: "
+                        + ", ".join(f"{LABEL_VN[k]} {head.get(k, 0.0):.2f}" for k in LABELS))
         if opposite and dist.get(opposite, 0.0) >= self.reversal_guard:
             # Good and bad news both likely: a reader may see either, so say neutral rather than risk a reversal.
             summary += (f"; tin vừa có thể tốt vừa có thể xấu cho tỉnh ({LABEL_VN[label]} {dist.get(label, 0.0):.2f}, "
@@ -348,6 +388,16 @@ class ToneClassifier:
         if self.model is None:
             return None
         return self.model.predict_proba(tone_rows(items, readings))
+
+
+def asks_head(reading: Reading, prob: dict[str, float], gate: float) -> bool:
+    """Whether the semantic head is asked about an item: the word model is unsure (top probability under
+    ``gate``) and the headline the head reads is about the province (named in the title or lead, and not in
+    passing). A national article that names the province further down has a headline about someone else: on
+    real news of that kind the head turned neutral items polar."""
+    f = reading.features
+    return (not f.get("passing") and bool(f.get("ours_title") or f.get("ours_lead"))
+            and max(prob.values(), default=0.0) < gate)
 
 
 def tone_rows(items: list[dict[str, Any]], readings: list[Reading]) -> list[dict[str, Any]]:

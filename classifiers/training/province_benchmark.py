@@ -192,21 +192,21 @@ def tone(root: Path) -> dict[str, Any]:
 
 
 def _modern_tone() -> dict[str, Any]:
-    """Tone on the held-out writers' modern articles, the shipped model and guard reading each toward its own
+    """Tone on the held-out writers' modern articles, the shipped model, head and guard reading each toward its own
     labelled place (found by name: any of the 34 provinces, not only the four profiles)."""
+    from classifiers.runtime.embed import embedder_from_settings
     from classifiers.runtime.tone import ToneClassifier
-    from classifiers.stages import shipped_model
+    from classifiers.stages import tone_classifier
     from classifiers.training.tone_data import modern_tone_items
     from pipeline.core.settings import Settings
 
     settings = Settings()
-    model = shipped_model(settings, "classifiers.tone_model")
-    guard = settings.get_float("classifiers.tone_reversal_guard")
+    embedder = embedder_from_settings(settings)
     data = modern_tone_items("heldout")
     classifiers: dict[tuple[str, ...], ToneClassifier] = {}
     for d in data:
         if d["others"] not in classifiers:
-            classifiers[d["others"]] = ToneClassifier(model=model, other_places=d["others"], reversal_guard=guard)
+            classifiers[d["others"]] = tone_classifier(settings, d["others"], embedder=embedder)
     truth = [d["label"] for d in data]
     guess = [classifiers[d["others"]].classify(d["item"])["label"] for d in data]
     return {"clear_cut": _tone_summary(truth, guess, [k for k, d in enumerate(data) if d["clear_cut"]]),

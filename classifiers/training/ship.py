@@ -88,25 +88,45 @@ def tone_rows_for(split: str) -> list[dict[str, Any]]:
 
 def build_tone(vntc: Path, out: Path) -> Path:
     """The tone model: provincial training items, real VNTC rows relabelled for tone and the modern news
-    training articles, once each; the reversal guard and the digest's "tích cực" bar are chosen on the same rows
-    by grouped 5-fold cross-validation and written to ``meta.json`` (``cross_validation``)."""
+    training articles, once each, and its semantic head (e5 vectors of the headline, the same rows); the reversal
+    guard and the digest's "tích cực" bar are chosen on the same rows by grouped 5-fold cross-validation of the
+    two combined and written to ``meta.json`` (``cross_validation``, with the words alone beside them)."""
+    from classifiers.runtime.embed import embedder_from_settings
     from classifiers.training.learn import train_model
     from classifiers.training.tone_data import (
+        HEAD_C,
         REAL_TONE,
         ROW_WEIGHTS,
         VNTC_TONE,
         choose_settings,
+        combined,
         cross_validated,
+        cross_validated_head,
+        fit_head,
+        head_vectors,
         modern_tone_items,
         province_tone_items,
         real_tone_items,
         rows_of,
         weighted,
     )
+    from pipeline.core.settings import Settings
 
     data = province_tone_items("train") + real_tone_items(vntc) + modern_tone_items("train")
     rows = rows_of(data)
-    chosen = choose_settings(data, cross_validated(data, rows, TONE_CONFIG))
+    words = cross_validated(data, rows, TONE_CONFIG)
+    # The semantic head, on the embedder and settings the product uses; the guard and the digest's bar are then
+    # chosen on what the classifier decides from (the two readers combined).
+    settings = Settings()
+    embedder = embedder_from_settings(settings)
+    max_chars = settings.get_int("classifiers.embed_max_chars")
+    weight, gate = (settings.get_float(f"classifiers.tone_embed_{k}") for k in ("weight", "gate"))
+    vectors = head_vectors(data, embedder, max_chars)
+    heads = cross_validated_head(data, vectors, embedder, max_chars)
+    chosen = choose_settings(data, combined(data, words, heads, weight, gate))
+    chosen["words_alone"] = {k: v for k, v in choose_settings(data, words).items() if k != "by_guard"}
+    chosen["semantic_head"] = {"weight": weight, "gate": gate, "C": HEAD_C, "embedder": embedder.name,
+                               "max_chars": max_chars}
     model = train_model(weighted(data, rows, range(len(rows))), "tone", TONE_CONFIG)
     count = Counter(d["source"] for d in data)
     real = sum(n for source, n in count.items() if source.startswith("vntc"))
@@ -120,7 +140,11 @@ def build_tone(vntc: Path, out: Path) -> Path:
     model.meta["cross_validation"] = chosen
     log.info("tone settings chosen by cross-validation %s",
              {k: chosen[k] for k in ("reversal_guard", "positive_min_score")})
-    return model.save(out)
+    folder = model.save(out)
+    head = fit_head(data, vectors, range(len(data)), embedder, max_chars)
+    head.meta["data"] = "the tone model's training rows (above), weighted alike; classes balanced"
+    head.save(folder)
+    return folder
 
 
 def story_items(split: str) -> list[dict[str, Any]]:

@@ -284,21 +284,80 @@ def weighted(data: list[dict[str, Any]], rows: list[dict[str, Any]], index: Iter
     return out
 
 
-def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], config: dict[str, Any],
-                    folds: int = 5) -> list[dict[str, float]]:
-    """Out-of-fold tone probabilities, folds grouped by story and stratified by label and source."""
+def folds(data: list[dict[str, Any]], n: int = 5) -> list[tuple[Any, Any]]:
+    """(train, test) indices of the cross-validation: grouped by story, stratified by label and source."""
     from sklearn.model_selection import StratifiedGroupKFold
 
+    strata = [f"{d['label']}/{d['source']}" for d in data]
+    return list(StratifiedGroupKFold(n, shuffle=True, random_state=0).split(strata, strata, [d["group"] for d in data]))
+
+
+def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], config: dict[str, Any],
+                    n_folds: int = 5) -> list[dict[str, float]]:
+    """Out-of-fold tone probabilities of the word model."""
     from classifiers.training.learn import train_model
 
-    strata = [f"{d['label']}/{d['source']}" for d in data]
     probs: list[dict[str, float]] = [{} for _ in data]
-    split = StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(rows, strata, [d["group"] for d in data])
-    for train_idx, test_idx in split:
+    for train_idx, test_idx in folds(data, n_folds):
         model = train_model(weighted(data, rows, train_idx), "tone", config)
         for k, prob in zip(test_idx, model.predict_proba([rows[k] for k in test_idx]), strict=True):
             probs[k] = prob
     return probs
+
+
+# The semantic head (classifiers/runtime/tone_head.py): a multinomial logistic regression on e5 vectors of the
+# headline window, classes balanced, rows weighted as the word model's (``ROW_WEIGHTS``). C chosen with the weight
+# and gate (``classifiers.tone_embed_*``) by the same cross-validation: cost at guard 0.2 / 0.25 (errors on
+# clear-cut rows, a reversal counting 5; the words alone 326): C 10 295 / 286, C 30 285 / 284, C 100 278 / 279,
+# C 300 297 / 295.
+HEAD_C = 100.0
+
+
+def head_vectors(data: list[dict[str, Any]], embedder: Any, max_chars: int) -> Any:
+    """The e5 vectors of each datum's headline window, as the classifier will embed them."""
+    from classifiers.runtime.tone_head import head_text
+
+    return embedder.encode([head_text(d["item"], max_chars) for d in data])
+
+
+def fit_head(data: list[dict[str, Any]], vectors: Any, index: Iterable[int], embedder: Any,
+             max_chars: int) -> Any:
+    """A semantic head fitted on the rows of ``index``."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from classifiers.runtime.tone import LABELS
+    from classifiers.runtime.tone_head import SemanticHead
+
+    keys = list(index)
+    y = [LABELS.index(data[k]["label"]) for k in keys]
+    weights = [ROW_WEIGHTS.get((data[k]["source"], data[k]["label"]), 1.0) for k in keys]
+    fitted = LogisticRegression(C=HEAD_C, max_iter=3000, class_weight="balanced").fit(
+        vectors[keys], y, sample_weight=weights)
+    order = [list(fitted.classes_).index(n) for n in range(len(LABELS))]
+    return SemanticHead(LABELS, fitted.coef_[order].astype(np.float32), fitted.intercept_[order].astype(np.float32),
+                        embedder.name, max_chars, {"C": HEAD_C, "rows": len(keys)})
+
+
+def cross_validated_head(data: list[dict[str, Any]], vectors: Any, embedder: Any,
+                         max_chars: int) -> list[dict[str, float]]:
+    """Out-of-fold probabilities of the semantic head, on the word model's folds."""
+    probs: list[dict[str, float]] = [{} for _ in data]
+    for train_idx, test_idx in folds(data):
+        head = fit_head(data, vectors, train_idx, embedder, max_chars)
+        for k, row in zip(test_idx, head.probs(vectors[test_idx]), strict=True):
+            probs[k] = dict(zip(head.labels, map(float, row), strict=True))
+    return probs
+
+
+def combined(data: list[dict[str, Any]], words: list[dict[str, float]], heads: list[dict[str, float]],
+             weight: float, gate: float) -> list[dict[str, float]]:
+    """What the classifier decides from: the word model's probabilities, fused with the head's where it asks."""
+    from classifiers.runtime.tone import asks_head
+    from classifiers.runtime.tone_head import fuse
+
+    return [fuse(w, h, weight) if weight > 0 and asks_head(d["reading"], w, gate) else w
+            for d, w, h in zip(data, words, heads, strict=True)]
 
 
 def scores(data: list[dict[str, Any]], labels: list[str], index: Iterable[int] | None = None) -> dict[str, Any]:

@@ -305,12 +305,22 @@ DEFAULTS: dict[str, Any] = {
         # A positive or negative tone is given only while the opposite one's probability stays below this (else
         # neutral). Chosen by `python -m classifiers.training.ship tone` on the tone model's training rows
         # (provincial items + relabelled VNTC news, grouped 5-fold cross-validation, a reversal counted as five
-        # errors): 0.2 cuts reversals on clear-cut items from 42 to 14 of 2,117 for 2.8 points of agreement
-        # (models/tone/meta.json, "cross_validation").
+        # errors; the word model and its semantic head together): 0.2 cuts reversals on clear-cut items from 35
+        # to 7 of 2,117 for 2.4 points of agreement (models/tone/meta.json, "cross_validation").
         "tone_reversal_guard": 0.2,
         # The tone model shipped with the product (classifiers/data/ or an absolute path; empty: cues alone).
         # A home's own "tone" model replaces it.
         "tone_model": "models/tone",
+        # The shipped tone model's second reader, a head over the e5 vector of the headline
+        # (classifiers/runtime/tone_head.py): how much it counts against the word model (a weighted geometric
+        # mean; 0 turns it off), and the word model's top probability under which it is asked (above, the word
+        # model decides alone: e5 costs ~30 ms an item). Chosen with the guard by `python -m
+        # classifiers.training.ship tone` (grouped 5-fold CV on the training rows, models/tone/meta.json; errors on
+        # clear-cut rows, a reversal counting 5, the words alone 326): weight 0.2 / 0.35 / 0.5 288 / 278 / 309;
+        # gate 0.7 / 0.8 / 0.9 282 / 281 / 278 (the head asked about 20 / 28 / 40% of the training rows).
+        # It halves `diemtin bench classify` (e5 on about half the relevant items); weight 0 gives the speed back.
+        "tone_embed_weight": 0.35,
+        "tone_embed_gate": 0.9,  # the word model's top probability under which the head is asked
         # Urgency: how fast an item's recency fades (hours to half).
         "urgency_half_life_hours": 24,
     },

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers.runtime.embed import embedder_from_settings
 from classifiers.runtime.tone import FEATURES, ToneClassifier, ToneReader
-from classifiers.stages import shipped_model
+from classifiers.stages import shipped_model, tone_classifier
 from pipeline.core.profiles import load_profile
 from pipeline.core.relevance import RelevanceMatcher
 from pipeline.core.settings import Settings
@@ -23,9 +24,14 @@ def cues() -> ToneClassifier:
 
 @pytest.fixture(scope="module")
 def shipped() -> ToneClassifier:
-    model = shipped_model(Settings(), "classifiers.tone_model")
-    assert model is not None, "the shipped tone model (classifiers/data/models/tone) must load"
-    return ToneClassifier(model=model, other_places=PROFILE.other_provinces)
+    """What the pipeline runs: the shipped model and its semantic head (without the reversal guard, so the
+    tests see the models' own decision)."""
+    settings = Settings()
+    assert shipped_model(settings, "classifiers.tone_model") is not None, \
+        "the shipped tone model (classifiers/data/models/tone) must load"
+    tone = tone_classifier(settings, PROFILE.other_provinces, embedder=embedder_from_settings(settings))
+    tone.reversal_guard = 1.0
+    return tone
 
 
 def _item(title: str, text: str) -> dict:
