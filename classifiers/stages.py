@@ -35,8 +35,8 @@ from classifiers.runtime.itemtext import claim_windows, headline, needs_classifi
 from classifiers.runtime.lexical import ClaimPrefilter
 from classifiers.runtime.linear import load_folders
 from classifiers.runtime.sections import DeclaredSections
+from classifiers.runtime.semantic_head import SemanticHead
 from classifiers.runtime.tone import ToneClassifier
-from classifiers.runtime.tone_head import SemanticHead
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
 from pipeline.core.home import Home
@@ -105,12 +105,21 @@ def shipped_model(settings: Any, key: str) -> Any:
         return None
 
 
+def topic_tagger(settings: Any, taxonomy: Any, fast: Embedder | None = None, embedder: Embedder | None = None,
+                 models: dict[str, Any] | None = None) -> TopicTagger:
+    """The topic tagger the settings describe: the shipped section model and its semantic head (read with
+    ``embedder``, the e5 model), a home's own models, zero-shot evidence with ``fast``."""
+    return TopicTagger(taxonomy, fast, TopicSettings.from_settings(settings), models=models,
+                       section_model=shipped_model(settings, "classifiers.topic_model"),
+                       head=shipped_head(settings, "topic"), head_embedder=embedder)
+
+
 def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], home_model: Any = None,
                     embedder: Embedder | None = None) -> ToneClassifier:
     """The tone classifier the settings describe: a home's own model, else the shipped one with its semantic head
     (the head was fitted and weighed against the shipped model only)."""
     model = home_model or shipped_model(settings, "classifiers.tone_model")
-    head = None if home_model is not None else shipped_tone_head(settings)
+    head = None if home_model is not None else shipped_head(settings, "tone")
     return ToneClassifier(model=model, other_places=other_places,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
                           head=head, embedder=embedder if head is not None else None,
@@ -118,16 +127,17 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
                           head_gate=settings.get_float("classifiers.tone_embed_gate"))
 
 
-def shipped_tone_head(settings: Any) -> SemanticHead | None:
-    """The semantic head saved beside the shipped tone model, None when there is none or it is switched off."""
-    name = settings.get_str("classifiers.tone_model")
-    if not name or settings.get_float("classifiers.tone_embed_weight") <= 0:
+def shipped_head(settings: Any, model: str) -> SemanticHead | None:
+    """The semantic head saved beside the shipped ``model`` ("topic", "tone"), None when there is none or it is
+    switched off (``classifiers.<model>_embed_weight`` 0)."""
+    name = settings.get_str(f"classifiers.{model}_model")
+    if not name or settings.get_float(f"classifiers.{model}_embed_weight") <= 0:
         return None
     path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
     try:
         return SemanticHead.load(path)
     except (OSError, KeyError, ValueError) as exc:
-        log.warning("tone semantic head not loaded %s", {"path": str(path), "error": str(exc)})
+        log.warning("semantic head not loaded %s", {"path": str(path), "error": str(exc)})
         return None
 
 
@@ -140,9 +150,8 @@ def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> 
     near: list[Any] = []  # built on first use: datasketch (and scipy) cost a second to import; `classify` never uses it
     clusters = StoryClusters(ClusterSettings.from_settings(settings), fast)
     claims = ClaimMatcher(store, embedder, ClaimThresholds.from_settings(settings))
-    topics = TopicTagger(taxonomy_for_home(home.path), fast, TopicSettings.from_settings(settings),
-                         models={t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")},
-                         section_model=shipped_model(settings, "classifiers.topic_model"))
+    topics = topic_tagger(settings, taxonomy_for_home(home.path), fast, embedder,
+                          {t: m for t, m in models.items() if t == "topic" or t.startswith("topic:")})
     # Topic descriptions are embedded with the first batch, so start-up does not wait for the embedder; their
     # vectors are kept in the store, so each process pays for them once per home and embedder, not once per run
     # (`classify` answers an analyst in seconds).

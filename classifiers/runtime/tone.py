@@ -24,9 +24,10 @@ How an item is read (every step is linear in the text, and the body is capped):
 5. **Decision.** The cue sums and the reading's facts (where the province is named, how much of the item is
    about it) are features of a model trained on labelled items (``classifiers/data/models/tone``, shipped:
    provincial items and real VNTC news relabelled for tone; a home's own "tone" model replaces it), which also
-   reads the words of the title and the first ``MODEL_CHARS`` characters. Where that model is unsure, a second
-   reader, a head over the e5 sentence vector of the headline (classifiers/runtime/tone_head.py), is asked
-   too and the two are combined. Without a model the cue sums decide alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
+   reads the words of the title and the first ``MODEL_CHARS`` characters. Where that model is unsure and the
+   headline is about the province, a second reader, a head over the e5 sentence vector of the headline
+   (classifiers/runtime/semantic_head.py), is asked too and the two are combined. Without a model the cue sums
+   decide alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
    cross-validation), the answer is neutral: calling good news bad (or bad news good) is the error a reader
    forgives least. The evidence lists the cues, each with its kind, its weight and why it counted.
 
@@ -36,17 +37,14 @@ reaches ``digest.positive_min_score``.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
-from classifiers.runtime.tone_head import SemanticHead, fuse, head_text
+from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core.text import fold
-
-log = logging.getLogger(__name__)
 
 LABELS = ("tich_cuc", "trung_lap", "tieu_cuc")
 LABEL_VN = {"tich_cuc": "tích cực", "trung_lap": "trung lập", "tieu_cuc": "tiêu cực"}
@@ -316,12 +314,8 @@ class ToneClassifier:
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
         self.reversal_guard = reversal_guard
-        self.head = head if model is not None and head is not None and head_weight > 0 and embedder is not None \
+        self.head = head if model is not None and head is not None and head_weight > 0 and head.fits(embedder) \
             else None
-        if self.head is not None and (embedder.name != self.head.embedder or embedder.dim != self.head.dim):
-            log.warning("tone: the semantic head was trained on %s vectors (%d), not %s (%d); it is not used",
-                        self.head.embedder, self.head.dim, embedder.name, embedder.dim)
-            self.head = None
         self.embedder = embedder
         self.head_weight = head_weight
         self.head_gate = head_gate
@@ -350,9 +344,7 @@ class ToneClassifier:
                 if asks_head(reading, prob, self.head_gate)]
         if not todo:
             return {}
-        vectors = self.embedder.encode([head_text(items[i], self.head.max_chars) for i in todo])
-        return {i: dict(zip(self.head.labels, map(float, row), strict=True))
-                for i, row in zip(todo, self.head.probs(vectors), strict=True)}
+        return dict(zip(todo, self.head.ask(self.embedder, [items[i] for i in todo]), strict=True))
 
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
                 head: dict[str, float] | None = None) -> dict[str, Any]:

@@ -5,7 +5,9 @@ runs in two steps:
 
 1. **Section.** A multi-class model over the 15 newsroom sections (vocabulary "sections") gives calibrated
    probabilities from the title and the first paragraphs. The shipped model
-   (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; a
+   (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; where
+   it is unsure (top probability under ``topic_embed_gate``), its second reader, a head over the e5 vector of the
+   headline (classifiers/runtime/semantic_head.py), is asked too and the two are combined. A
    home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
    plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
    adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
@@ -39,6 +41,7 @@ from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
 from classifiers.runtime.lexicon import Term, TermMatcher
 from classifiers.runtime.sections import url_section
+from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy, Topic
@@ -69,6 +72,8 @@ class TopicSettings:
     declared_weight: float
     url_section_weight: float = 0.0
     url_sections: tuple[tuple[str, str], ...] = ()
+    embed_weight: float = 0.0
+    embed_gate: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicSettings:
@@ -85,6 +90,8 @@ class TopicSettings:
             declared_weight=settings.get_float("classifiers.topic_declared_weight"),
             url_section_weight=settings.get_float("classifiers.topic_url_section_weight"),
             url_sections=tuple(sorted(settings.get_dict("classifiers.topic_url_sections").items())),
+            embed_weight=settings.get_float("classifiers.topic_embed_weight"),
+            embed_gate=settings.get_float("classifiers.topic_embed_gate"),
         )
 
 
@@ -99,14 +106,19 @@ class TopicTagger:
 
     def __init__(self, taxonomy: Taxonomy, embedder: Embedder | None = None,
                  settings: TopicSettings | None = None, models: dict[str, Any] | None = None,
-                 section_model: Any = None):
+                 section_model: Any = None, head: SemanticHead | None = None, head_embedder: Any = None):
         self.taxonomy = taxonomy
         self.settings = settings or TopicSettings.from_settings(Settings())
         self.matchers = topic_matchers(taxonomy)
         self.embedder = embedder
         models = dict(models or {})
-        # A home's own "topic" model (sections as labels) replaces the shipped one.
-        self.section_model = models.pop("topic", None) or section_model
+        # A home's own "topic" model (sections as labels) replaces the shipped one, and decides alone: the
+        # semantic head was weighed against the shipped model only.
+        home_model = models.pop("topic", None)
+        self.section_model = home_model or section_model
+        self.head = head if (home_model is None and section_model is not None and head is not None
+                             and self.settings.embed_weight > 0 and head.fits(head_embedder)) else None
+        self.head_embedder = head_embedder
         self.models = models
         self.sections = vocabulary.codes("sections")
         self._url_sections = {folder: section for folder, section in self.settings.url_sections
@@ -126,12 +138,12 @@ class TopicTagger:
 
     def tag_batch(self, items: list[dict[str, Any]], vectors: np.ndarray | None = None) -> list[list[dict[str, Any]]]:
         zero_shot = self._zero_shot(vectors) if vectors is not None and self.embedder is not None else None
-        section_probs = self._section_probs(items)
+        section_probs, asked = self._section_probs(items)
         learned = self._learned(items)
         rules = [self._rules(item) for item in items]
         without = self._first_without_lone_words(items, rules, section_probs)
         return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i],
-                              rules[i], without[i])
+                              rules[i], without[i], i in asked)
                 for i, item in enumerate(items)]
 
     # ------------------------------------------------------------------ one item
@@ -162,14 +174,16 @@ class TopicTagger:
                 blanked.append(_blanked(item, evidence))
                 index.append(i)
         out: list[str | None] = [None] * len(items)
-        for i, p in zip(index, self._section_probs(blanked), strict=True):
+        # The words alone: the check is whether a word decides the section, and the headline the head would read
+        # still holds the word.
+        for i, p in zip(index, self._section_probs(blanked, head=False)[0], strict=True):
             out[i] = max(p, key=p.__getitem__) if p else None
         return out
 
     def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
                  zero_shot: list[tuple[float, float, int]] | None,
                  learned: dict[str, tuple[float, str]], item_rules: Rules,
-                 first_without_lone_words: str | None) -> list[dict[str, Any]]:
+                 first_without_lone_words: str | None, head_asked: bool = False) -> list[dict[str, Any]]:
         s = self.settings
         rules, distinct = item_rules
         declared = item.get("declared_section")
@@ -185,7 +199,9 @@ class TopicTagger:
             if probs is not None:
                 p = float(probs.get(section, 0.0))
                 parts.append(p)
-                evidence.append(_model_evidence(f"mô hình chuyên mục: xác suất {p:.2f}"))
+                reader = ("mô hình chuyên mục (từ ngữ và ngữ nghĩa e5 của tít, sapo)" if head_asked
+                          else "mô hình chuyên mục")
+                evidence.append(_model_evidence(f"{reader}: xác suất {p:.2f}"))
             topic = self.taxonomy.section_topic(section)
             rule, rule_evidence = rules.get(topic.id, (0.0, [])) if topic else (0.0, [])
             if rule:
@@ -275,11 +291,22 @@ class TopicTagger:
         return score, len(by_term)
 
     # ------------------------------------------------------------------ models
-    def _section_probs(self, items: list[dict[str, Any]]) -> list[dict[str, float] | None]:
+    def _section_probs(self, items: list[dict[str, Any]],
+                       head: bool = True) -> tuple[list[dict[str, float] | None], set[int]]:
+        """Each item's section probabilities, and the items whose probabilities the semantic head joined (those
+        the section model is unsure of; none when ``head`` is False)."""
         if self.section_model is None or not items:
-            return [None] * len(items)
+            return [None] * len(items), set()
         probas = self.section_model.predict_proba(model_text_rows(items))
-        return [{label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
+        out: list[dict[str, float] | None] = [
+            {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
+        if self.head is None or not head:
+            return out, set()
+        asked = [i for i, p in enumerate(out) if p and max(p.values()) < self.settings.embed_gate]
+        if asked:
+            for i, read in zip(asked, self.head.ask(self.head_embedder, [items[i] for i in asked]), strict=True):
+                out[i] = fuse(out[i], read, self.settings.embed_weight)
+        return out, set(asked)
 
     def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[float, float, int]]]:
         sims = vectors @ self.description_vectors().T

@@ -108,14 +108,13 @@ class _Runner:
 
 
 def topics(vntc: Path | None) -> dict[str, Any]:
-    from classifiers.runtime.topics import TopicSettings, TopicTagger
-    from classifiers.stages import shipped_model
+    from classifiers.runtime.embed import embedder_from_settings
+    from classifiers.stages import topic_tagger
     from pipeline.core.settings import Settings
     from pipeline.core.taxonomy import load_taxonomy
 
     settings = Settings()
-    tagger = TopicTagger(load_taxonomy(), None, TopicSettings.from_settings(settings),
-                         section_model=shipped_model(settings, "classifiers.topic_model"))
+    tagger = topic_tagger(settings, load_taxonomy(), embedder=embedder_from_settings(settings))
     out: dict[str, Any] = {"figure": "topics", "caveat": CAVEAT}
     if vntc is not None and vntc.is_file():
         _, test = vntc_split(vntc)

@@ -1,6 +1,7 @@
 """Build the models shipped in ``classifiers/data/models/`` (run by a developer, never at run time).
 
-    python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% (readers' sections) + provincial training items
+    python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% (readers' sections) + provincial training items, and its semantic head
+    python -m classifiers.training.ship topic-head            # the section model's semantic head alone (chosen by topic_cv --head)
     python -m classifiers.training.ship tone [--vntc PATH]    # tone model: provincial items + relabelled VNTC rows
     python -m classifiers.training.ship stories               # story pair model: pairs of provincial training items
     python -m classifiers.training.story_tuning               # (then) its threshold, on the training split replayed
@@ -216,7 +217,10 @@ def build_story_model(out: Path) -> Path:
 
 def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
     from classifiers.training.learn import train_model
+    from classifiers.training.semantic_heads import build_section_head
 
+    if task == "topic-head":
+        return build_section_head(topic_rows(vntc), MODELS / "topic")
     if task == "topic":
         rows = topic_rows(vntc)
         model = train_model(rows, "topic", TOPIC_CONFIG)
@@ -233,12 +237,15 @@ def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
         return build_tone(vntc, MODELS / "tone")
     else:
         raise ValueError(f"unknown task {task!r}")
-    return model.save(MODELS / task)
+    folder = model.save(MODELS / task)
+    if task == "topic":
+        build_section_head(rows, folder)
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=["topic", "tone", "stories"])
+    parser.add_argument("task", choices=["topic", "topic-head", "tone", "stories"])
     parser.add_argument("--vntc", type=Path, default=DEFAULT_VNTC)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)

@@ -305,7 +305,7 @@ def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], conf
     return probs
 
 
-# The semantic head (classifiers/runtime/tone_head.py): a multinomial logistic regression on e5 vectors of the
+# The semantic head (classifiers/runtime/semantic_head.py): a multinomial logistic regression on e5 vectors of the
 # headline window, classes balanced, rows weighted as the word model's (``ROW_WEIGHTS``). C chosen with the weight
 # and gate (``classifiers.tone_embed_*``) by the same cross-validation: cost at guard 0.2 / 0.25 (errors on
 # clear-cut rows, a reversal counting 5; the words alone 326): C 10 295 / 286, C 30 285 / 284, C 100 278 / 279,
@@ -315,28 +315,21 @@ HEAD_C = 100.0
 
 def head_vectors(data: list[dict[str, Any]], embedder: Any, max_chars: int) -> Any:
     """The e5 vectors of each datum's headline window, as the classifier will embed them."""
-    from classifiers.runtime.tone_head import head_text
+    from classifiers.runtime.semantic_head import head_text
 
     return embedder.encode([head_text(d["item"], max_chars) for d in data])
 
 
 def fit_head(data: list[dict[str, Any]], vectors: Any, index: Iterable[int], embedder: Any,
              max_chars: int) -> Any:
-    """A semantic head fitted on the rows of ``index``."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
+    """A semantic head fitted on the rows of ``index`` (classes balanced, rows weighted as the word model's)."""
     from classifiers.runtime.tone import LABELS
-    from classifiers.runtime.tone_head import SemanticHead
+    from classifiers.training.semantic_heads import fit_semantic_head
 
     keys = list(index)
-    y = [LABELS.index(data[k]["label"]) for k in keys]
-    weights = [ROW_WEIGHTS.get((data[k]["source"], data[k]["label"]), 1.0) for k in keys]
-    fitted = LogisticRegression(C=HEAD_C, max_iter=3000, class_weight="balanced").fit(
-        vectors[keys], y, sample_weight=weights)
-    order = [list(fitted.classes_).index(n) for n in range(len(LABELS))]
-    return SemanticHead(LABELS, fitted.coef_[order].astype(np.float32), fitted.intercept_[order].astype(np.float32),
-                        embedder.name, max_chars, {"C": HEAD_C, "rows": len(keys)})
+    return fit_semantic_head(vectors[keys], list(LABELS), [data[k]["label"] for k in keys], embedder, max_chars,
+                             HEAD_C, sample_weight=[ROW_WEIGHTS.get((data[k]["source"], data[k]["label"]), 1.0)
+                                                    for k in keys], class_weight="balanced")
 
 
 def cross_validated_head(data: list[dict[str, Any]], vectors: Any, embedder: Any,
@@ -353,8 +346,8 @@ def cross_validated_head(data: list[dict[str, Any]], vectors: Any, embedder: Any
 def combined(data: list[dict[str, Any]], words: list[dict[str, float]], heads: list[dict[str, float]],
              weight: float, gate: float) -> list[dict[str, float]]:
     """What the classifier decides from: the word model's probabilities, fused with the head's where it asks."""
+    from classifiers.runtime.semantic_head import fuse
     from classifiers.runtime.tone import asks_head
-    from classifiers.runtime.tone_head import fuse
 
     return [fuse(w, h, weight) if weight > 0 and asks_head(d["reading"], w, gate) else w
             for d, w, h in zip(data, words, heads, strict=True)]

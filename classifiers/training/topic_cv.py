@@ -16,7 +16,8 @@ C) it reports out-of-fold section accuracy on
 - modern news training articles (the same two),
 
 and ``score`` = the mean of the VNTC, provincial and modern accuracies (old real news, province items, news in
-today's words). The 20% split and the held-out provincial items and modern-news writer are never read.
+today's words). With ``--head``, the shipped variant and its semantic head (:func:`head_table`). The 20% split and
+the held-out provincial items and modern-news writer are never read.
 """
 
 from __future__ import annotations
@@ -122,6 +123,70 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
     return out
 
 
+# The semantic head's weights and gates tried by ``--head``.
+HEAD_WEIGHTS = (0.2, 0.35, 0.5)
+HEAD_GATES = (0.6, 0.8, 0.9, 1.01)
+
+
+def head_table(vntc: Path, folds: int) -> list[dict[str, Any]]:
+    """The section model's semantic head (classifiers/runtime/semantic_head.py) on the same folds: the shipped
+    variant scores each fold's rows out-of-fold, a head fitted on the same training rows (repeats as weights)
+    reads them too, and the two are combined as the topic stage combines them, for each weight and gate. Printed
+    per setting: the first section right (as above) and the share of rows the head is asked about."""
+    import tempfile
+
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from classifiers.runtime.semantic_head import head_text
+    from classifiers.training.semantic_heads import SECTION_HEAD_C, embedder_and_chars, fit_semantic_head
+    from classifiers.training.ship import MODERN_REPEAT, PROVINCE_REPEAT, RELABELLED_REPEAT, TOPIC_CONFIG
+
+    variant = {"head": TOPIC_CONFIG["head"], "C": TOPIC_CONFIG["C"][0], "repeat": PROVINCE_REPEAT,
+               "unlabelled": "drop", "relabel_repeat": RELABELLED_REPEAT, "modern_repeat": MODERN_REPEAT}
+    with tempfile.TemporaryDirectory() as tmp:
+        run(vntc, folds, [variant], Path(tmp))
+        scores = np.load(next(Path(tmp).glob("oof_*.npy")))
+    rows, groups, kinds = rows_and_groups(vntc)
+    kind = np.array(kinds)
+    labels = sorted({r["label"] for r in rows})
+    y = np.array([labels.index(r["label"]) for r in rows])
+    known = kind != "unlabelled"
+
+    def softmax(t: float) -> np.ndarray:
+        z = scores / t
+        z -= z.max(axis=1, keepdims=True)
+        return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+    # The section model's probabilities: its scores at the temperature that fits them best out-of-fold.
+    words = min((softmax(t) for t in (0.1, 0.15, 0.2, 0.3, 0.5)),
+                key=lambda p: -np.log(p[np.arange(len(y)), y][known] + 1e-12).mean())
+    embedder, max_chars = embedder_and_chars()
+    vectors = embedder.encode([head_text(r, max_chars) for r in rows])
+    heads = np.zeros_like(words)
+    repeats = {"province": PROVINCE_REPEAT, "relabelled": RELABELLED_REPEAT, "modern": MODERN_REPEAT}
+    for train_idx, test_idx in StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(
+            np.zeros(len(y)), y, groups):
+        keep = train_idx[kind[train_idx] != "unlabelled"]
+        head = fit_semantic_head(vectors[keep], labels, [labels[i] for i in y[keep]], embedder, max_chars,
+                                 SECTION_HEAD_C, sample_weight=[float(repeats.get(kind[i], 1)) for i in keep])
+        heads[test_idx] = head.probs(vectors[test_idx])
+    out = []
+    for weight in HEAD_WEIGHTS:
+        for gate in HEAD_GATES:
+            asked = words.max(axis=1) < gate
+            # What fuse() decides, for all rows at once: the weighted geometric mean where the head is asked.
+            both = (1 - weight) * np.log(words + 1e-9) + weight * np.log(heads + 1e-9)
+            ok = np.where(asked[:, None], both, words).argmax(axis=1) == y
+            result: dict[str, Any] = {"weight": weight, "gate": gate, "asked": round(float(asked[known].mean()), 3)}
+            for name, mask in (("vntc_known", (kind == "vntc") | (kind == "relabelled")),
+                               ("province", kind == "province"), ("modern", kind == "modern")):
+                result[name] = round(float(ok[mask].mean()), 4)
+            result["score"] = round((result["vntc_known"] + result["province"] + result["modern"]) / 3, 4)
+            out.append(result)
+            print(json.dumps(result), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vntc", type=Path, default=shared_train_dir() / "vntc_train.jsonl")
@@ -133,8 +198,12 @@ def main() -> None:
     parser.add_argument("--relabel-repeat", default="1")
     parser.add_argument("--modern-repeat", default="0", help="times the modern news rows count (0: left out)")
     parser.add_argument("--cache", type=Path)
+    parser.add_argument("--head", action="store_true", help="the shipped variant with its semantic head (weights, gates)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    if args.head:
+        head_table(args.vntc, args.folds)
+        return
     variants = [{"head": h, "C": float(c), "repeat": int(r), "unlabelled": u, "relabel_repeat": int(rr),
                  "modern_repeat": int(m)}
                 for h, c, r, u, rr, m in itertools.product(args.heads.split(","), args.C.split(","),

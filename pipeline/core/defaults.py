@@ -289,6 +289,16 @@ DEFAULTS: dict[str, Any] = {
         # weaker, as outlets' desks are broader than ours (Dân trí files bus lines under /xa-hoi/). Set a priori
         # (no training row has a URL): the model's section p stays first while p > 0.4 + 0.6 x the URL section's.
         "topic_url_section_weight": 0.4,
+        # The shipped section model's second reader, a head over the e5 vector of the headline
+        # (classifiers/runtime/semantic_head.py): how much it counts (a weighted geometric mean; 0 turns it off)
+        # and the section model's top probability under which it is asked. Chosen by `python -m
+        # classifiers.training.topic_cv --head` (the section model's grouped 3-fold CV on training rows; mean
+        # of the first section right on VNTC rows, provincial items and modern news, 0.877 without the head):
+        # weight 0.2 / 0.35 / 0.5 0.885 / 0.887 / 0.884 at gate 0.8; gate 0.6 / 0.8 / 0.9 0.886 / 0.887 / 0.887,
+        # the head asked about 13 / 24 / 33% of the rows. Every item gets a section and e5 costs ~30 ms an item:
+        # 0.6 keeps 0.886 of the best 0.887 for half the e5 calls of 0.8.
+        "topic_embed_weight": 0.35,
+        "topic_embed_gate": 0.6,  # the section model's top probability under which the head is asked
         # URL folders that name a newsroom section on most Vietnamese outlets (a whole path segment, not a word
         # of the slug). Ambiguous folders (/thoi-su/, /tin-tuc/, /doi-song/) are left out.
         "topic_url_sections": {
@@ -312,7 +322,7 @@ DEFAULTS: dict[str, Any] = {
         # A home's own "tone" model replaces it.
         "tone_model": "models/tone",
         # The shipped tone model's second reader, a head over the e5 vector of the headline
-        # (classifiers/runtime/tone_head.py): how much it counts against the word model (a weighted geometric
+        # (classifiers/runtime/semantic_head.py): how much it counts against the word model (a weighted geometric
         # mean; 0 turns it off), and the word model's top probability under which it is asked (above, the word
         # model decides alone: e5 costs ~30 ms an item). Chosen with the guard by `python -m
         # classifiers.training.ship tone` (grouped 5-fold CV on the training rows, models/tone/meta.json; errors on

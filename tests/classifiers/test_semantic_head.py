@@ -1,5 +1,5 @@
-"""The tone model's semantic head: shipped beside the tone model, asked only where the word model is unsure,
-combined with it, said in the evidence, and never used with vectors of another embedder."""
+"""The semantic heads of the tone and section models: shipped beside their models, asked only where the word
+model is unsure, combined with it, said in the evidence, and never used with vectors of another embedder."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import pytest
 
 from classifiers import DATA_DIR
 from classifiers.runtime.embed import get_embedder
+from classifiers.runtime.semantic_head import SemanticHead, fuse, head_text
 from classifiers.runtime.tone import LABELS, ToneClassifier
-from classifiers.runtime.tone_head import SemanticHead, fuse, head_text
-from classifiers.stages import tone_classifier
+from classifiers.runtime.topics import TopicSettings, TopicTagger
+from classifiers.stages import shipped_model, tone_classifier
 from pipeline.core.profiles import load_profile
 from pipeline.core.relevance import RelevanceMatcher
 from pipeline.core.settings import Settings
+from pipeline.core.taxonomy import load_taxonomy
 
 PROFILE = load_profile("thai-nguyen")
 MATCHER = RelevanceMatcher(PROFILE)
@@ -50,11 +52,15 @@ class Fixed:
         return [dict(self.dist) for _ in rows]
 
 
+def _shipped_head(model: str) -> SemanticHead:
+    loaded = SemanticHead.load(DATA_DIR / Settings().get_str(f"classifiers.{model}_model"))
+    assert loaded is not None, f"the semantic head must ship beside the {model} model"
+    return loaded
+
+
 @pytest.fixture(scope="module")
 def head() -> SemanticHead:
-    loaded = SemanticHead.load(DATA_DIR / Settings().get_str("classifiers.tone_model"))
-    assert loaded is not None, "the semantic head must ship beside the tone model"
-    return loaded
+    return _shipped_head("tone")
 
 
 def test_the_shipped_head_fits_the_embedder_the_product_runs(head):
@@ -124,7 +130,7 @@ def test_the_head_turns_an_unsure_word_model_toward_what_the_headline_says(head)
 
 
 def test_a_head_trained_on_another_embedders_vectors_is_not_used(head, caplog):
-    with caplog.at_level(logging.WARNING, logger="classifiers.runtime.tone"):
+    with caplog.at_level(logging.WARNING, logger="classifiers.runtime.semantic_head"):
         tone = ToneClassifier(model=Fixed({"tich_cuc": 0.5, "trung_lap": 0.3, "tieu_cuc": 0.2}), head=head,
                               embedder=get_embedder("static"), head_weight=0.35)
     assert tone.head is None
@@ -160,3 +166,57 @@ def test_fuse_is_a_weighted_geometric_mean():
     half = fuse(words, head, 0.5)
     assert sum(half.values()) == pytest.approx(1.0)
     assert half["tich_cuc"] == pytest.approx(half["tieu_cuc"])
+
+
+# ---------------------------------------------------------------------------------------------- the section head
+@pytest.fixture(scope="module")
+def section_head() -> SemanticHead:
+    return _shipped_head("topic")
+
+
+def test_the_shipped_section_head_reads_the_section_models_labels_with_the_products_embedder(section_head):
+    settings = Settings()
+    assert set(section_head.labels) == set(shipped_model(settings, "classifiers.topic_model").labels)
+    assert section_head.embedder == settings.get_str("classifiers.embedder")
+    assert section_head.dim == get_embedder(section_head.embedder).dim
+
+
+def test_the_section_head_is_asked_only_where_the_section_model_is_unsure_and_says_so(section_head):
+    item = {"title": "Bệnh viện tỉnh cứu sống bệnh nhân ngừng tim 40 phút",
+            "text": "Các bác sĩ khoa Hồi sức cấp cứu đã ép tim, sốc điện liên tục và cứu sống người bệnh."}
+    settings = TopicSettings.from_settings(Settings())
+    counting = Counting()
+    sure = TopicTagger(load_taxonomy(), settings=settings, head=section_head, head_embedder=counting,
+                       section_model=Fixed({"xa_hoi": 0.9, "y_te": 0.05, "kinh_te": 0.05}))
+    top = sure.tag(item)[0]
+    assert counting.texts == [] and top["id"] == "xa_hoi"
+    assert not any("ngữ nghĩa e5" in e["detail"] for e in top["evidence"])
+    unsure = TopicTagger(load_taxonomy(), settings=settings, head=section_head, head_embedder=counting,
+                         section_model=Fixed({"xa_hoi": 0.4, "y_te": 0.35, "kinh_te": 0.25}))
+    top = unsure.tag(item)[0]
+    assert counting.texts == [head_text(item, section_head.max_chars)]
+    assert top["id"] == "y_te"  # the head reads a hospital's headline as health news
+    assert any("ngữ nghĩa e5" in e["detail"] for e in top["evidence"])
+
+
+def test_a_homes_own_section_model_decides_alone(section_head):
+    own = Fixed({"xa_hoi": 0.4, "y_te": 0.35, "kinh_te": 0.25})
+    tagger = TopicTagger(load_taxonomy(), models={"topic": own}, section_model=own, head=section_head,
+                         head_embedder=get_embedder(section_head.embedder))
+    assert tagger.head is None
+    off = TopicSettings.from_settings(Settings({"classifiers": {"topic_embed_weight": 0}}))
+    assert TopicTagger(load_taxonomy(), settings=off, section_model=own, head=section_head,
+                       head_embedder=get_embedder(section_head.embedder)).head is None
+
+
+def test_a_fitted_head_keeps_its_labels_in_the_order_asked():
+    from classifiers.training.semantic_heads import fit_semantic_head
+
+    rng = np.random.default_rng(0)
+    centres = {"tich_cuc": np.eye(8)[0], "trung_lap": np.eye(8)[3], "tieu_cuc": np.eye(8)[6]}
+    y = [label for label in centres for _ in range(20)]
+    vectors = np.stack([centres[label] + rng.normal(scale=0.05, size=8) for label in y]).astype(np.float32)
+    head = fit_semantic_head(vectors, ["tieu_cuc", "tich_cuc", "trung_lap"], y, get_embedder("static"), 120, 10.0)
+    assert head.labels == ("tieu_cuc", "tich_cuc", "trung_lap") and head.embedder == "static"
+    for label, centre in centres.items():
+        assert head.labels[int(head.probs(centre[None, :]).argmax())] == label

@@ -1,34 +1,33 @@
-"""The tone model's second reader: a linear head over the e5 sentence vector of an item's headline.
+"""A second reader for the section and tone models: a linear head over the e5 sentence vector of the headline.
 
-The word model (classifiers/runtime/tone.py) reads n-grams and the cue reader's sums; it cannot tell "giá sầu
-riêng giảm" (the farmers' loss) from "giá xăng giảm" (everyone's gain) unless it saw those words, and it calls
-good news about bad things ("ngăn chặn 37 vụ lừa đảo") bad. The multilingual e5 model that claim matching already
-runs reads the headline as a whole sentence; a logistic regression on its vector, trained on the tone model's
-rows, knows what the event means for the province more often than the words do. On the tone model's training
-rows (grouped 5-fold cross-validation at the shipped guard, classifiers/EVALUATION.md) the two together make half
-the reversals of the words alone on clear-cut rows (7 against 14 of 2,117) with more agreement (0.882 against
-0.873; real news rows 0.773 against 0.760). On held-out real news that mostly names the province in passing it
-changed little (see EVALUATION.md).
+The word models read n-grams (and, for tone, the cue reader's sums). They cannot tell "giá sầu riêng giảm" (the
+farmers' loss) from "giá xăng giảm" (everyone's gain) unless they saw those words, and they file a headline by
+its words rather than by what it is about. The multilingual e5 model that claim matching already runs reads the
+headline as a whole sentence; a logistic regression on its vector, trained on the word model's own rows, reads
+what the item is about and what it means for the province more often than the words alone. On the training rows
+(grouped cross-validation, classifiers/EVALUATION.md): tone, half the reversals on clear-cut rows (7 against 14
+of 2,117) with more agreement (0.882 against 0.873); sections, about a point more of the first section right
+(VNTC rows 0.884 → 0.889, provincial items 0.821 → 0.836, modern news 0.926 → 0.933).
 
-How it is used (:class:`~classifiers.runtime.tone.ToneClassifier`):
+How it is used (:class:`~classifiers.runtime.tone.ToneClassifier`, :class:`~classifiers.runtime.topics.TopicTagger`):
 
-- only when the word model is unsure (its top probability below ``classifiers.tone_embed_gate``) and the headline
-  is about the province (named in the title or lead, not in passing: :func:`~classifiers.runtime.tone.asks_head`):
-  e5 costs ~30 ms an item on a CPU, a confident item never changes, and the headline of a national article that
-  names the province further down is about someone else;
+- only when the word model is unsure (its top probability below ``classifiers.tone_embed_gate`` /
+  ``topic_embed_gate``; for tone also only when the headline is about the province, see
+  :func:`~classifiers.runtime.tone.asks_head`): e5 costs ~30 ms an item on a CPU;
 - the text embedded is claim matching's headline window (:func:`head_text`), so an item that is a claim candidate
   is not embedded twice (the embedder keeps recent vectors);
-- the two distributions are combined as a weighted geometric mean (``classifiers.tone_embed_weight``), then the
-  reversal guard and the digest's bar apply as before;
-- only with the embedder it was trained on (``embedder`` in its meta): another model's vectors mean nothing to it.
+- the two distributions are combined as a weighted geometric mean (:func:`fuse`, ``classifiers.*_embed_weight``);
+- only with the embedder it was trained on (:meth:`SemanticHead.fits`): another model's vectors mean nothing to it;
+- only beside the shipped model it was weighed against: a home's own model decides alone.
 
-Artifact, next to the shipped tone model: ``semantic_head.npz`` (weights and bias, no pickle) and
+Artifact, next to the shipped model: ``semantic_head.npz`` (weights and bias, no pickle) and
 ``semantic_head.json`` (labels, embedder, dimension, text length, training rows, provenance).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.itemtext import claim_windows
+
+log = logging.getLogger(__name__)
 
 ARRAYS = "semantic_head.npz"
 META = "semantic_head.json"
@@ -60,6 +61,19 @@ class SemanticHead:
     @property
     def dim(self) -> int:
         return int(self.weights.shape[1])
+
+    def fits(self, embedder: Any) -> bool:
+        """Whether ``embedder`` gives the vectors this head was trained on (said in the log when not)."""
+        if embedder is not None and embedder.name == self.embedder and embedder.dim == self.dim:
+            return True
+        log.warning("a semantic head trained on %s vectors (%d) is not used with %s",
+                    self.embedder, self.dim, getattr(embedder, "name", None))
+        return False
+
+    def ask(self, embedder: Any, items: list[dict[str, Any]]) -> list[dict[str, float]]:
+        """The head's distribution for each item, its headline embedded by ``embedder``."""
+        vectors = embedder.encode([head_text(item, self.max_chars) for item in items])
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in self.probs(vectors)]
 
     def probs(self, vectors: np.ndarray) -> np.ndarray:
         logits = np.asarray(vectors, dtype=np.float32) @ self.weights.T + self.bias

@@ -1,0 +1,68 @@
+"""Fitting the semantic heads (classifiers/runtime/semantic_head.py) on a word model's training rows.
+
+The tone model's head is fitted and chosen by ``python -m classifiers.training.ship tone`` (``tone_data``), the
+section model's by ``python -m classifiers.training.ship topic`` (or ``topic-head`` for the head alone) and chosen
+by ``python -m classifiers.training.topic_cv --head``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.runtime.semantic_head import SemanticHead
+
+# The section head's C (``topic_cv --head``; mean of the first section right at weight 0.35, gate 0.8): C 3 0.887,
+# C 10 0.887, C 30 0.887 at gate 1; the middle one.
+SECTION_HEAD_C = 10.0
+
+
+def fit_semantic_head(vectors: np.ndarray, labels: list[str], y: list[str], embedder: Any, max_chars: int,
+                      c: float, sample_weight: list[float] | None = None,
+                      class_weight: str | None = None) -> SemanticHead:
+    """A multinomial logistic regression over sentence vectors, as a head the runtime loads without sklearn."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=c, max_iter=3000, class_weight=class_weight).fit(
+        vectors, y, sample_weight=sample_weight)
+    order = [list(fitted.classes_).index(label) for label in labels]
+    return SemanticHead(tuple(labels), fitted.coef_[order].astype(np.float32),
+                        fitted.intercept_[order].astype(np.float32), embedder.name, max_chars,
+                        {"C": c, "rows": len(y)})
+
+
+def embedder_and_chars() -> tuple[Any, int]:
+    """The embedder the heads read with (``classifiers.embedder``) and the headline window's length."""
+    from classifiers.runtime.embed import embedder_from_settings
+    from pipeline.core.settings import Settings
+
+    settings = Settings()
+    return embedder_from_settings(settings), settings.get_int("classifiers.embed_max_chars")
+
+
+def _unique(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
+    """Rows once each, with how many times each was repeated (the section model's row weights)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    first: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["title"], row["text"], row["label"])
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, row)
+    return list(first.values()), [float(n) for n in counts.values()]
+
+
+def build_section_head(training_rows: list[dict[str, Any]], folder: Path) -> Path:
+    """The section head on the section model's training rows (their repeats as weights), saved in ``folder``
+    beside the model."""
+    from classifiers.runtime.semantic_head import head_text
+
+    embedder, max_chars = embedder_and_chars()
+    rows, weights = _unique(training_rows)
+    labels = sorted({r["label"] for r in rows})
+    vectors = embedder.encode([head_text(r, max_chars) for r in rows])
+    head = fit_semantic_head(vectors, labels, [r["label"] for r in rows], embedder, max_chars, SECTION_HEAD_C,
+                             sample_weight=weights)
+    head.meta["data"] = "the section model's training rows (classifiers/training/ship.py), repeats as weights"
+    return head.save(folder)
