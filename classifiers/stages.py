@@ -122,7 +122,7 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
     head = None if home_model is not None else shipped_head(settings, "tone")
     return ToneClassifier(model=model, other_places=other_places,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
-                          head=head, embedder=embedder if head is not None else None,
+                          head=head, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),
                           head_gate=settings.get_float("classifiers.tone_embed_gate"))
 

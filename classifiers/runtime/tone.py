@@ -337,7 +337,7 @@ class ToneClassifier:
 
     def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading],
                     probs: list[dict[str, float]]) -> dict[int, dict[str, float]]:
-        """The semantic head's reading of the items the word model is unsure of (passing mentions aside)."""
+        """The semantic head's reading of the items it is asked about (:func:`asks_head`)."""
         if self.head is None:
             return {}
         todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))

@@ -27,19 +27,24 @@ def fit_semantic_head(vectors: np.ndarray, labels: list[str], y: list[str], embe
 
     fitted = LogisticRegression(C=c, max_iter=3000, class_weight=class_weight).fit(
         vectors, y, sample_weight=sample_weight)
+    coef, intercept = fitted.coef_, fitted.intercept_
+    if len(fitted.classes_) == 2:  # one logit for the second class: as two softmax logits, -z/2 and z/2
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.concatenate([-intercept / 2, intercept / 2])
     order = [list(fitted.classes_).index(label) for label in labels]
-    return SemanticHead(tuple(labels), fitted.coef_[order].astype(np.float32),
-                        fitted.intercept_[order].astype(np.float32), embedder.name, max_chars,
-                        {"C": c, "rows": len(y)})
+    return SemanticHead(tuple(labels), coef[order].astype(np.float32), intercept[order].astype(np.float32),
+                        embedder.name, max_chars, {"C": c, "rows": len(y)})
 
 
-def embedder_and_chars() -> tuple[Any, int]:
-    """The embedder the heads read with (``classifiers.embedder``) and the headline window's length."""
+def headline_vectors(items: list[dict[str, Any]]) -> tuple[np.ndarray, Any, int]:
+    """(vectors, embedder, max_chars): the items' headline windows embedded as the product reads them, with the
+    embedder it uses (``classifiers.embedder``) and the window's length (``classifiers.embed_max_chars``)."""
     from classifiers.runtime.embed import embedder_from_settings
+    from classifiers.runtime.semantic_head import head_text
     from pipeline.core.settings import Settings
 
     settings = Settings()
-    return embedder_from_settings(settings), settings.get_int("classifiers.embed_max_chars")
+    embedder, max_chars = embedder_from_settings(settings), settings.get_int("classifiers.embed_max_chars")
+    return embedder.encode([head_text(item, max_chars) for item in items]), embedder, max_chars
 
 
 def _unique(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[float]]:
@@ -56,12 +61,9 @@ def _unique(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[floa
 def build_section_head(training_rows: list[dict[str, Any]], folder: Path) -> Path:
     """The section head on the section model's training rows (their repeats as weights), saved in ``folder``
     beside the model."""
-    from classifiers.runtime.semantic_head import head_text
-
-    embedder, max_chars = embedder_and_chars()
     rows, weights = _unique(training_rows)
     labels = sorted({r["label"] for r in rows})
-    vectors = embedder.encode([head_text(r, max_chars) for r in rows])
+    vectors, embedder, max_chars = headline_vectors(rows)
     head = fit_semantic_head(vectors, labels, [r["label"] for r in rows], embedder, max_chars, SECTION_HEAD_C,
                              sample_weight=weights)
     head.meta["data"] = "the section model's training rows (classifiers/training/ship.py), repeats as weights"

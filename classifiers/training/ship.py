@@ -92,8 +92,8 @@ def build_tone(vntc: Path, out: Path) -> Path:
     training articles, once each, and its semantic head (e5 vectors of the headline, the same rows); the reversal
     guard and the digest's "tích cực" bar are chosen on the same rows by grouped 5-fold cross-validation of the
     two combined and written to ``meta.json`` (``cross_validation``, with the words alone beside them)."""
-    from classifiers.runtime.embed import embedder_from_settings
     from classifiers.training.learn import train_model
+    from classifiers.training.semantic_heads import headline_vectors
     from classifiers.training.tone_data import (
         HEAD_C,
         REAL_TONE,
@@ -104,7 +104,6 @@ def build_tone(vntc: Path, out: Path) -> Path:
         cross_validated,
         cross_validated_head,
         fit_head,
-        head_vectors,
         modern_tone_items,
         province_tone_items,
         real_tone_items,
@@ -119,10 +118,8 @@ def build_tone(vntc: Path, out: Path) -> Path:
     # The semantic head, on the embedder and settings the product uses; the guard and the digest's bar are then
     # chosen on what the classifier decides from (the two readers combined).
     settings = Settings()
-    embedder = embedder_from_settings(settings)
-    max_chars = settings.get_int("classifiers.embed_max_chars")
     weight, gate = (settings.get_float(f"classifiers.tone_embed_{k}") for k in ("weight", "gate"))
-    vectors = head_vectors(data, embedder, max_chars)
+    vectors, embedder, max_chars = headline_vectors([d["item"] for d in data])
     heads = cross_validated_head(data, vectors, embedder, max_chars)
     chosen = choose_settings(data, combined(data, words, heads, weight, gate))
     chosen["words_alone"] = {k: v for k, v in choose_settings(data, words).items() if k != "by_guard"}

@@ -313,13 +313,6 @@ def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], conf
 HEAD_C = 100.0
 
 
-def head_vectors(data: list[dict[str, Any]], embedder: Any, max_chars: int) -> Any:
-    """The e5 vectors of each datum's headline window, as the classifier will embed them."""
-    from classifiers.runtime.semantic_head import head_text
-
-    return embedder.encode([head_text(d["item"], max_chars) for d in data])
-
-
 def fit_head(data: list[dict[str, Any]], vectors: Any, index: Iterable[int], embedder: Any,
              max_chars: int) -> Any:
     """A semantic head fitted on the rows of ``index`` (classes balanced, rows weighted as the word model's)."""

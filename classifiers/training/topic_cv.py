@@ -137,8 +137,7 @@ def head_table(vntc: Path, folds: int) -> list[dict[str, Any]]:
 
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from classifiers.runtime.semantic_head import head_text
-    from classifiers.training.semantic_heads import SECTION_HEAD_C, embedder_and_chars, fit_semantic_head
+    from classifiers.training.semantic_heads import SECTION_HEAD_C, fit_semantic_head, headline_vectors
     from classifiers.training.ship import MODERN_REPEAT, PROVINCE_REPEAT, RELABELLED_REPEAT, TOPIC_CONFIG
 
     variant = {"head": TOPIC_CONFIG["head"], "C": TOPIC_CONFIG["C"][0], "repeat": PROVINCE_REPEAT,
@@ -160,8 +159,7 @@ def head_table(vntc: Path, folds: int) -> list[dict[str, Any]]:
     # The section model's probabilities: its scores at the temperature that fits them best out-of-fold.
     words = min((softmax(t) for t in (0.1, 0.15, 0.2, 0.3, 0.5)),
                 key=lambda p: -np.log(p[np.arange(len(y)), y][known] + 1e-12).mean())
-    embedder, max_chars = embedder_and_chars()
-    vectors = embedder.encode([head_text(r, max_chars) for r in rows])
+    vectors, embedder, max_chars = headline_vectors(rows)
     heads = np.zeros_like(words)
     repeats = {"province": PROVINCE_REPEAT, "relabelled": RELABELLED_REPEAT, "modern": MODERN_REPEAT}
     for train_idx, test_idx in StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(

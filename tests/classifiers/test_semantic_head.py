@@ -220,3 +220,17 @@ def test_a_fitted_head_keeps_its_labels_in_the_order_asked():
     assert head.labels == ("tieu_cuc", "tich_cuc", "trung_lap") and head.embedder == "static"
     for label, centre in centres.items():
         assert head.labels[int(head.probs(centre[None, :]).argmax())] == label
+
+
+def test_a_head_of_two_labels_gives_the_regressions_own_probabilities():
+    from sklearn.linear_model import LogisticRegression
+
+    from classifiers.training.semantic_heads import fit_semantic_head
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(40, 6)).astype(np.float32)
+    y = ["co" if v[0] + 0.3 * v[1] > 0 else "khong" for v in vectors]
+    head = fit_semantic_head(vectors, ["khong", "co"], y, get_embedder("static"), 120, 1.0)
+    expected = LogisticRegression(C=1.0, max_iter=3000).fit(vectors, y).predict_proba(vectors)
+    classes = sorted(set(y))
+    assert np.allclose(head.probs(vectors)[:, 1], expected[:, classes.index("co")], atol=1e-5)
