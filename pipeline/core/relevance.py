@@ -32,8 +32,11 @@ _FORMER_KINDS = ("former_province", "former_district", "former_commune")
 _IY_FOLDED = re.compile(r"(?<![^\W\d_])([bcdghklmnpqrstvx]+)y(?![^\W\d_])")
 _IY_MARKED = re.compile(r"(?<![^\W\d_])([bcdđghklmnpqrstvx]+)([yýỳỷỹỵ])(?![^\W\d_])")
 _Y_TO_I = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
-# Share of multi-byte characters above which a field counts as written with diacritics.
+# Share of letters with diacritics (Latin letters outside ASCII) above which a field counts as written with them.
+# Only letters count: emoji and symbols are multi-byte too, and a short post without diacritics ending in "😭"
+# is still written without them.
 _MARKED_SHARE = 0.05
+_MARKED_LETTER = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 _PREV_TOKEN = re.compile(r"(\S+)\s+$")
 _NEXT_TOKEN = re.compile(r" (\w+)")
 # Kinds a name of which is the province itself or a landmark: never part of a person's or a longer name.
@@ -253,7 +256,7 @@ class RelevanceMatcher:
         key = _key(value)
         # Text written with diacritics (most of it: an English text naming "Hà Nội" once is not) never
         # writes a name without them: there "Ban Thi" is "Ban Thi đua", not Xã Bản Thi.
-        with_marks = len(value.encode("utf-8")) - len(value) > _MARKED_SHARE * len(value)
+        with_marks = len(_MARKED_LETTER.findall(value)) > _MARKED_SHARE * len(value)
         out = []
         pos = 0
         while m := self._names.search(key, pos):

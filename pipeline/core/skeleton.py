@@ -11,8 +11,8 @@ a matcher must too. :func:`match_view` returns the text rewritten the way a read
   (``confusables.tsv``) is generated from the ``confusable-homoglyphs`` package's copy of Unicode's
   confusables data by ``python -m pipeline.core.skeleton --build``; Vietnamese letters are never mapped;
 - **letters split by dots, hyphens, underscores, stars or spaces** are joined: "T.h.á.i" -> "Thái",
-  "Ngu.yên" -> "Nguyên", "T h á i N g u y ê n" -> "Thái Nguyên" (a capital after a small letter starts a
-  new word). Ordinary writing is left alone: "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the
+  "Ngu.yên" -> "Nguyên", "T h á i N g u y ê n" -> "Thái Nguyên", "Ở P H Ổ Y Ê N" -> "Ở PHỔ YÊN" (the letters
+  are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``). Ordinary writing is left alone: "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the
   dot), domains ("baothainguyen.vn"), numbers ("1.000"), "Việt-Trung".
 
 Text without any of these (nearly all text) comes back as it is, at the cost of two regular-expression scans.
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from pipeline.core.syllables import split_letters
 from pipeline.core.text import fold
 
 TABLE_FILE = Path(__file__).with_name("confusables.tsv")
@@ -208,13 +209,8 @@ def _join_token(token: str) -> str | None:
 
 
 def _join_spaced(run: str) -> str:
-    letters = run.split(" ")
-    out = [letters[0]]
-    for previous, letter in zip(letters, letters[1:], strict=False):
-        if letter[:1].isupper() and previous[:1].islower():
-            out.append(" ")
-        out.append(letter)
-    return unicodedata.normalize("NFC", "".join(out))
+    """The words a run of single letters spells, cut into syllables where a reader would cut it."""
+    return unicodedata.normalize("NFC", " ".join(split_letters(run.split(" "))))
 
 
 def skeleton(text: str | None) -> str:
@@ -268,8 +264,8 @@ def build_table() -> dict[str, str]:
         # Unicode lists the look, not the case: a Greek capital iota "looks like" l; prefer the same case.
         if ch.isupper() and choice.islower() and choice.upper() in direct:
             choice = choice.upper()
-        if ch.isupper() and name.endswith(" IOTA"):
-            choice = "I"
+        if ch.isupper() and (name.endswith(" IOTA") or choice == "l"):
+            choice = "I"  # a capital drawn as a bar is a capital I ("ĐІ̀NH" with a Cyrillic І), never a small L
         table[ch] = choice
     # Precomposed look-alikes with marks ("ӑ", Cyrillic a with breve): the Latin letter with the same marks.
     for code in range(0x80, 0x1FFFF):

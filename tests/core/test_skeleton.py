@@ -18,6 +18,14 @@ from pipeline.core.skeleton import confusables, match_view
     ("Ngu.yên và Thá.i", "Nguyên và Thái"),
     ("lừa.đảo", "lừa đảo"),  # two syllables: two words
     ("T h á i N g u y ê n", "Thái Nguyên"),
+    # Letters of several words run together: cut into syllables, not only where a capital follows a small letter.
+    ("Ở P h ổ Y ê n có", "Ở Phổ Yên có"),  # the one-letter word "Ở" joins the run
+    ("UBND PHƯỜNG P H A N Đ Ì N H P H Ù N G", "UBND PHƯỜNG PHAN ĐÌNH PHÙNG"),  # all capitals
+    ("đường lên c ử a k h ẩ u T r à L ĩ n h", "đường lên cửa khẩu Trà Lĩnh"),  # small letters
+    ("vịt quay C a o B ằ n g ở Hà Nội", "vịt quay Cao Bằng ở Hà Nội"),
+    ("xưởng K C N D i e m T h u y", "xưởng KCN Diem Thuy"),  # no diacritics; stray letters stay one word
+    ("O P h o Y e n co", "O Pho Yen co"),
+    ("ĐІ̀NH", "ĐÌNH"),  # a Cyrillic capital І under a combining grave: a capital I, not a small L
 ])
 def test_hidden_spellings_are_undone(written, read):
     assert match_view(written).text == read
@@ -57,7 +65,8 @@ def thai_nguyen():
 
 @pytest.mark.parametrize("title", [
     "Тhái Nguyên: mưa lớn gây sạt lở", "ᴛʜᴀ́ɪ ɴɢᴜʏᴇ̂ɴ mưa lớn", "T.h.á.i N.g.u.y.ê.n có lũ",
-    "T h á i N g u y ê n có lũ", "Mưa lớn ở Thái Ngu.yên",
+    "T h á i N g u y ê n có lũ", "Mưa lớn ở Thái Ngu.yên", "Cảnh báo: ở T h á i N g u y ê n có lũ",
+    "CẢNH BÁO SẠT LỞ: T H Á I N G U Y Ê N", "Thai Nguyen co lu lon, nguoi dan so tan 😭",
 ])
 def test_relevance_sees_the_province_through_evasion_and_points_at_the_written_name(thai_nguyen, title):
     result = thai_nguyen.match(title, "")
