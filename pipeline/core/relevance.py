@@ -22,6 +22,7 @@ from typing import Any
 from pipeline.core.profiles import Place, Profile
 from pipeline.core.settings import Settings
 from pipeline.core.skeleton import match_view
+from pipeline.core.syllables import two_syllable_words
 from pipeline.core.text import fold, normalize
 
 # Order in which a name shared by several places is attributed when nothing in the text decides.
@@ -38,6 +39,8 @@ _Y_TO_I = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
 _MARKED_SHARE = 0.05
 _MARKED_LETTER = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 _PREV_TOKEN = re.compile(r"(\S+)\s+$")
+_SYLLABLE_BEFORE = re.compile(r"([^\W\d_]+) $")
+_SYLLABLE_AFTER = re.compile(r" ([^\W\d_]+)")
 _NEXT_TOKEN = re.compile(r" (\w+)")
 # Kinds a name of which is the province itself or a landmark: never part of a person's or a longer name.
 _NAMED_ALONE = ("province", "former_province", "landmark")
@@ -71,6 +74,18 @@ def _fold_table() -> list[str]:
 
 
 _FOLD_TABLE = _fold_table()
+
+
+def _glued(value: str, start: int, end: int) -> bool:
+    """Whether the first syllable of ``value[start:end]`` makes a dictionary word with the syllable before it,
+    or its last syllable with the one after it."""
+    words = two_syllable_words()
+    syllables = value[start:end].lower().split()
+    before = _SYLLABLE_BEFORE.search(value, max(0, start - 12), start)
+    after = _SYLLABLE_AFTER.match(value, end)
+    return bool(syllables) and (
+        (before is not None and f"{before.group(1).lower()} {syllables[0]}" in words)
+        or (after is not None and f"{syllables[-1]} {after.group(1).lower()}" in words))
 
 
 def _key(text: str) -> str:
@@ -313,6 +328,18 @@ class RelevanceMatcher:
             hit.entries = fitting or hit.entries
         hit.ambiguous = all(e.place.ambiguous for e in hit.entries)
         if not capitalised:
+            if marked and " " in surface and ((hit.prefix and not hit.ambiguous) or (
+                    any(e.place.kind in ("province", "former_province") for e in hit.entries)
+                    and _key(surface) not in self._common)):
+                # Social posts write names in small letters: "lũ ở thái nguyên", "xã la hiên". With the name's own
+                # diacritics, the province itself or a name of two syllables or more after "xã", "huyện"… is still
+                # the place, unless the name is also words and has no "tỉnh" ("cao bằng" = "as high as"), a one-syllable name
+                # ("lên xã chờ cả ngày" is a wait) or its end syllables make words with their neighbours ("trạng
+                # thái nguyên thủy").
+                if _glued(value, hit.start, hit.end):
+                    hit.why = "viết thường, âm tiết đầu hoặc cuối ghép với từ bên cạnh thành từ khác"
+                    hit.not_a_name = True
+                return
             if marked or with_marks or surface != surface.lower():
                 hit.why = "viết thường, không phải tên riêng"
                 hit.not_a_name = True

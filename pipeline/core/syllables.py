@@ -15,6 +15,7 @@ text without diacritics is scored by the counts of its diacritic-free forms.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import unicodedata
@@ -109,6 +110,28 @@ def split_letters(letters: Sequence[str]) -> list[str]:
             words.append(piece)
         previous_stray = stray
     return words
+
+
+@cache
+def dictionary() -> tuple[str, ...]:
+    """Hồ Ngọc Đức's list of Vietnamese words (74,000, syllables written apart: "sạt lở", "trạng thái") as
+    underthesea ships it, read from the installed package (no download), lower case, in the project's tone-mark
+    style; empty when the package is missing."""
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    path = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ()
+    return tuple(normalize_tone_marks(line.strip()).lower() for line in lines if line.strip())
+
+
+@cache
+def two_syllable_words() -> frozenset[str]:
+    """The dictionary's words of two syllables, as written ("trạng thái", "nguyên thủy")."""
+    return frozenset(w for w in dictionary() if w.count(" ") == 1 and "-" not in w)
 
 
 def count_syllables(texts: Iterable[str]) -> Counter[str]:

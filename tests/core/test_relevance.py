@@ -76,6 +76,29 @@ def test_cao_bang_in_lower_case_is_a_comparison_not_the_province(matchers):
     assert headline.relevant and aliases(headline)[0] == ("Cao Bằng", "Tỉnh Cao Bằng", "province")
 
 
+@pytest.mark.parametrize("pid, text", [
+    ("thai-nguyen", "lũ lớn ở thái nguyên, dân khổ quá mọi người ơi"),
+    ("tuyen-quang", "lừa đảo ở tuyên quang đấy, cả nhà cẩn thận"),
+    ("bac-ninh", "công nhân bắc ninh mất việc hàng loạt"),
+    ("thai-nguyen", "ai ở bắc kạn cũ cho hỏi đường lên ba bể"),
+    ("cao-bang", "tỉnh cao bằng mưa lớn cả đêm"),  # a name that is also words, after "tỉnh"
+    ("thai-nguyen", "dân xã la hiên phản ánh đường hỏng"),  # a commune of two syllables after "xã"
+])
+def test_names_written_in_small_letters_in_social_posts_count(matchers, pid, text):
+    result = check(matchers[pid], "", text)
+    assert result.relevant, result.rejected
+
+
+@pytest.mark.parametrize("pid, text", [
+    ("thai-nguyen", "Tôi cho nó về trạng thái nguyên thủy, giữ trạng thái nguyên vẹn như cũ."),  # words, not a name
+    ("cao-bang", "nước dâng lên cao bằng mái nhà"),  # a name that is also words, with no "tỉnh"
+    ("bac-ninh", "làm giấy tờ lên xã chờ cả ngày mệt lắm"),  # one syllable after "xã": a wait
+])
+def test_small_letters_that_are_words_do_not_count(matchers, pid, text):
+    result = check(matchers[pid], "", text)
+    assert not result.relevant
+
+
 def test_quang_trung_the_emperor_and_the_street_are_not_relevant(matchers):
     text = ("Lễ hội Đống Đa tưởng nhớ vua Quang Trung diễn ra tại Hà Nội. Trên đường Quang Trung, "
             "dòng người đổ về gò Đống Đa dâng hương. Hoàng đế Quang Trung được nhân dân tôn vinh là anh hùng áo vải.")

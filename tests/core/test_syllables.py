@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.core.syllables import TABLE_FILE, count_syllables, split_letters
+from pipeline.core.syllables import TABLE_FILE, count_syllables, split_letters, two_syllable_words
 
 
 @pytest.mark.parametrize("run, words", [
@@ -33,3 +33,9 @@ def test_the_table_is_counted_from_real_text_and_holds_only_syllables():
     assert len(counts) > 3000 and counts["và"] > counts["nguyên"] > 0
     assert count_syllables(["Ông Smith đến Thái Nguyên, www.example.com 2025"]) == {
         "ông": 1, "đến": 1, "thái": 1, "nguyên": 1, "com": 1}
+
+
+def test_the_dictionary_is_read_from_the_installed_underthesea_in_the_projects_tone_marks():
+    words = two_syllable_words()
+    assert {"trạng thái", "nguyên thủy", "sạt lở"} <= words
+    assert "nguyên thuỷ" not in words  # the new tone-mark style is rewritten to the project's

@@ -19,13 +19,12 @@ as that word, in order; longest words first. Writing OR between them searches ea
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 from pipeline.core.skeleton import skeleton
+from pipeline.core.syllables import dictionary
 from pipeline.core.text import fold, normalize, words
 
 
@@ -68,19 +67,10 @@ _SYLLABLE = re.compile(r"[^\W_]+")
 
 @cache
 def dictionary_words() -> frozenset[tuple[str, ...]]:
-    """Multi-syllable words of Vietnamese, folded (so "sat lo" finds "sạt lở" too): underthesea's copy of
-    Hồ Ngọc Đức's dictionary, read from the installed package (no download). Empty when it is missing: every
-    syllable is then its own term, as before."""
-    spec = importlib.util.find_spec("underthesea")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return frozenset()
+    """Multi-syllable words of Vietnamese, folded (so "sat lo" finds "sạt lở" too): the dictionary underthesea
+    ships (``syllables.dictionary``). Empty when it is missing: every syllable is then its own term, as before."""
     found = set()
-    for line in lines:
+    for line in dictionary():
         if " " not in line and "-" not in line:  # one syllable: nothing to group
             continue
         syllables = tuple(_SYLLABLE.findall(fold(line)))
