@@ -292,6 +292,8 @@ class RelevanceMatcher:
     def _judge_form(self, hit: _Hit, value: str) -> None:
         """Case, diacritics and the words around the name: what the hit itself says."""
         surface, with_marks = hit.surface, hit.with_marks
+        if hit.start > 0 and value[hit.start - 1] == "#":
+            with_marks = False  # a hashtag ("#ThaiNguyen", cut into syllables by the view) is written without them
         marked = fold(surface) != surface.lower()
         if marked:
             written = _iy_marked(surface.lower())

@@ -12,8 +12,11 @@ a matcher must too. :func:`match_view` returns the text rewritten the way a read
   confusables data by ``python -m pipeline.core.skeleton --build``; Vietnamese letters are never mapped;
 - **letters split by dots, hyphens, underscores, stars or spaces** are joined: "T.h.á.i" -> "Thái",
   "Ngu.yên" -> "Nguyên", "T h á i N g u y ê n" -> "Thái Nguyên", "Ở P H Ổ Y Ê N" -> "Ở PHỔ YÊN" (the letters
-  are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``). Ordinary writing is left alone: "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the
-  dot), domains ("baothainguyen.vn"), numbers ("1.000"), "Việt-Trung".
+  are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``); whole syllables joined by a
+  dot, an underscore or a bullet are words apart ("Thái.Nguyên", "Tuyên_Quang"), and so are the syllables of a
+  hashtag ("#ThaiNguyen" -> "#Thai Nguyen", "#thainguyen" -> "#thai nguyen"). Ordinary writing is left alone:
+  "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the dot), domains ("baothainguyen.vn"), numbers
+  ("1.000"), "Việt-Trung" (a hyphen between whole syllables).
 
 Text without any of these (nearly all text) comes back as it is, at the cost of two regular-expression scans.
 The view never replaces the stored text: evidence offsets are mapped back with :meth:`MatchView.span`, so the
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pipeline.core.syllables import split_letters
+from pipeline.core.syllables import is_syllable, split_letters
 from pipeline.core.text import fold
 
 TABLE_FILE = Path(__file__).with_name("confusables.tsv")
@@ -42,6 +45,10 @@ _SPLIT_SEPS = ".\\-_*·•\u2010\u2011"
 # Letters joined by a separator inside one token: "T.h.á.i", "Ngu.yên", "P.Quang", "baothainguyen.vn".
 _SPLIT_TOKEN = re.compile(rf"(?<![\w.@/\-]){_UNIT}+(?:[{_SPLIT_SEPS}]+{_UNIT}+)+(?![\w@/]|\.\w)")
 _SPLIT_PART = re.compile(rf"{_UNIT}+")
+# Hyphens join words in ordinary writing ("Việt-Trung", "Hà Nội-Lào Cai"): a hyphen between whole syllables is left.
+_HYPHENS = "-\u2010\u2011"
+# A hashtag of syllables run together ("#ThaiNguyen", "#thainguyen", "#TháiNguyên").
+_HASHTAG = re.compile(rf"(?<![\w#])#((?:{_UNIT}){{4,40}})(?![\w])")
 # Four or more single letters separated by single spaces: "T h á i N g u y ê n".
 _SPACED_RUN = re.compile(rf"(?<!\w)(?:{_UNIT}[ ]){{3,}}{_UNIT}(?!\w)")
 # Vowel groups of a folded word: a Vietnamese syllable has one.
@@ -182,6 +189,11 @@ def _joins(text: str) -> list[tuple[int, int, str]]:
             joined = _join_token(m.group(0))
             if joined is not None:
                 found.append((m.start(), m.end(), joined))
+    if "#" in text:
+        for m in _HASHTAG.finditer(text):
+            words = split_letters(list(unicodedata.normalize("NFC", m.group(1))))
+            if len(words) > 1 and all(is_syllable(w) for w in words):
+                found.append((m.start(1), m.end(1), " ".join(words)))
     for m in _SPACED_RUN.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found):
             continue
@@ -203,6 +215,9 @@ def _join_token(token: str) -> str | None:
         joined = "".join(parts)  # "Ngu.yên", "Th.ái"
         if len(_VOWELS.findall(fold(unicodedata.normalize("NFC", joined)))) > 1:
             joined = " ".join(parts)  # "lừa.đảo": two syllables, two words
+    elif len(parts) <= 4 and not any(sep in token for sep in _HYPHENS) and all(
+            len(p) > 1 and is_syllable(p) for p in parts):
+        joined = " ".join(parts)  # "Thái.Nguyên", "CAO.BẰNG", "Tuyên_Quang", "Cao•Bằng": whole syllables
     else:
         return None  # "P.Quang", "TP.HCM", "Việt-Trung", "v.v"
     return unicodedata.normalize("NFC", joined)

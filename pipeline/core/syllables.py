@@ -69,6 +69,13 @@ def _score(units: Sequence[str]) -> float | None:
     return unseen if SHAPE.fullmatch(folded.replace("đ", "d")) else None
 
 
+def is_syllable(word: str) -> bool:
+    """Whether ``word`` is a syllable real text uses (the table's, with or without its diacritics)."""
+    written, plain, _ = _tables()
+    text = normalize_tone_marks(word).lower()
+    return text in written or (fold(text) == text and text in plain)
+
+
 def split_letters(letters: Sequence[str]) -> list[str]:
     """The words a run of single letters spells: ``["P", "h", "ổ", "Y", "ê", "n"]`` -> ``["Phổ", "Yên"]``.
 
