@@ -335,9 +335,9 @@ class RelevanceMatcher:
                     and _key(surface) not in self._common)):
                 # Social posts write names in small letters: "lũ ở thái nguyên", "xã la hiên". With the name's own
                 # diacritics, the province itself or a name of two syllables or more after "xã", "huyện"… is still
-                # the place, unless the name is also words and has no "tỉnh" ("cao bằng" = "as high as"), a one-syllable name
-                # ("lên xã chờ cả ngày" is a wait) or its end syllables make words with their neighbours ("trạng
-                # thái nguyên thủy").
+                # the place, unless the name is also words and has no "tỉnh" ("cao bằng" = "as high as"), has one
+                # syllable ("lên xã chờ cả ngày" is a wait) or its end syllables make words with their neighbours
+                # ("trạng thái nguyên thủy").
                 if _glued(value, hit.start, hit.end):
                     hit.why = "viết thường, âm tiết đầu hoặc cuối ghép với từ bên cạnh thành từ khác"
                     hit.not_a_name = True
