@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pipeline.core.syllables import is_syllable, split_letters
+from pipeline.core.syllables import is_syllable, split_letters, word_ranges
 from pipeline.core.text import fold
 
 TABLE_FILE = Path(__file__).with_name("confusables.tsv")
@@ -197,7 +197,16 @@ def _joins(text: str) -> list[tuple[int, int, str]]:
     for m in _SPACED_RUN.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found):
             continue
-        found.append((m.start(), m.end(), _join_spaced(m.group(0))))
+        # One edit per word, so that a word's offsets map back to its own letters ("Ở P h ổ Y ê n": "Phổ Yên"
+        # points at "P h ổ Y ê n", not at the "Ở" before it).
+        letters = m.group(0).split(" ")
+        offsets = [m.start()]
+        for letter in letters[:-1]:
+            offsets.append(offsets[-1] + len(letter) + 1)
+        for a, b in word_ranges(letters):
+            if b - a > 1:
+                found.append((offsets[a], offsets[b - 1] + len(letters[b - 1]),
+                              unicodedata.normalize("NFC", "".join(letters[a:b]))))
     found.sort()
     return found
 

@@ -79,8 +79,13 @@ def is_syllable(word: str) -> bool:
 def split_letters(letters: Sequence[str]) -> list[str]:
     """The words a run of single letters spells: ``["P", "h", "ổ", "Y", "ê", "n"]`` -> ``["Phổ", "Yên"]``.
 
-    Each letter is one character with its marks (NFC). Letters keep their case; a capital after a small letter
-    always starts a new word. Stray letters that make no syllable are kept together ("KCN")."""
+    Each letter is one character with its marks. Letters keep their case; a capital after a small letter always
+    starts a new word. Stray letters that make no syllable are kept together ("KCN")."""
+    return [unicodedata.normalize("NFC", "".join(letters[a:b])) for a, b in word_ranges(letters)]
+
+
+def word_ranges(letters: Sequence[str]) -> list[tuple[int, int]]:
+    """Where :func:`split_letters` cuts: each word as the range of its letters (start, end) in ``letters``."""
     units = [unicodedata.normalize("NFC", u) for u in letters]
     lower = [u.lower() for u in units]
     n = len(units)
@@ -102,21 +107,21 @@ def split_letters(letters: Sequence[str]) -> list[str]:
             if best[start] + score > best[end]:
                 best[end] = best[start] + score
                 back[end] = (start, stray)
-    pieces: list[tuple[str, bool]] = []
+    pieces: list[tuple[int, int, bool]] = []
     end = n
     while end > 0:
         start, stray = back[end]
-        pieces.append(("".join(units[start:end]), stray))
+        pieces.append((start, end, stray))
         end = start
-    words: list[str] = []
+    ranges: list[tuple[int, int]] = []
     previous_stray = False
-    for piece, stray in reversed(pieces):
+    for start, end, stray in reversed(pieces):
         if stray and previous_stray:
-            words[-1] += piece
+            ranges[-1] = (ranges[-1][0], end)
         else:
-            words.append(piece)
+            ranges.append((start, end))
         previous_stray = stray
-    return words
+    return ranges
 
 
 @cache

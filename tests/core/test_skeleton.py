@@ -57,6 +57,16 @@ def test_offsets_map_back_to_the_text_as_written():
     assert written[s:e] == "Тhái Bình"
 
 
+def test_a_name_spelled_letter_by_letter_points_at_its_own_letters():
+    # The run "Ở P h ổ Y ê n" holds three words; the name's evidence is its own letters, not the "Ở" before it.
+    written = "CẢNH BÁO: Ở P h ổ Y ê n có nhóm lừa đảo"
+    view = match_view(written)
+    assert view.text == "CẢNH BÁO: Ở Phổ Yên có nhóm lừa đảo"
+    start = view.text.index("Phổ Yên")
+    s, e = view.span(start, start + len("Phổ Yên"))
+    assert written[s:e] == "P h ổ Y ê n"
+
+
 def test_vietnamese_letters_are_never_confusables():
     table = confusables()
     assert table["Т"] == "T" and table["ᴛ"] == "T" and table["а"] == "a"
