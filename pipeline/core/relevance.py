@@ -39,6 +39,8 @@ _Y_TO_I = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
 _MARKED_SHARE = 0.05
 _MARKED_LETTER = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 _PREV_TOKEN = re.compile(r"(\S+)\s+$")
+# A hyphen reads as the space between a name's syllables (the key maps it so, ``_fold_table``).
+_HYPHEN_TO_SPACE = str.maketrans("-", " ")
 _SYLLABLE_BEFORE = re.compile(r"([^\W\d_]+) $")
 _SYLLABLE_AFTER = re.compile(r" ([^\W\d_]+)")
 _NEXT_TOKEN = re.compile(r" (\w+)")
@@ -70,6 +72,7 @@ def _fold_table() -> list[str]:
     for code in range(0x1F00):
         folded = fold(chr(code))
         table.append(folded if len(folded) == 1 else chr(code))
+    table[ord("-")] = " "  # "Thái-Nguyên" is a way to write "Thái Nguyên" (and "Hà Nội-Lào Cai" joins two names)
     return table
 
 
@@ -291,7 +294,7 @@ class RelevanceMatcher:
 
     def _judge_form(self, hit: _Hit, value: str) -> None:
         """Case, diacritics and the words around the name: what the hit itself says."""
-        surface, with_marks = hit.surface, hit.with_marks
+        surface, with_marks = hit.surface.translate(_HYPHEN_TO_SPACE), hit.with_marks
         if hit.start > 0 and value[hit.start - 1] == "#":
             with_marks = False  # a hashtag ("#ThaiNguyen", cut into syllables by the view) is written without them
         marked = fold(surface) != surface.lower()

@@ -14,7 +14,8 @@ a matcher must too. :func:`match_view` returns the text rewritten the way a read
   "Ngu.yên" -> "Nguyên", "T h á i N g u y ê n" -> "Thái Nguyên", "Ở P H Ổ Y Ê N" -> "Ở PHỔ YÊN" (the letters
   are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``); whole syllables joined by a
   dot, an underscore or a bullet are words apart ("Thái.Nguyên", "Tuyên_Quang"), and so are the syllables of a
-  hashtag ("#ThaiNguyen" -> "#Thai Nguyen", "#thainguyen" -> "#thai nguyen"). Ordinary writing is left alone:
+  hashtag or of a word in camel case ("#ThaiNguyen" -> "#Thai Nguyen", "#thainguyen" -> "#thai nguyen",
+  "TháiNguyên" -> "Thái Nguyên"). Ordinary writing is left alone:
   "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the dot), domains ("baothainguyen.vn"), numbers
   ("1.000"), "Việt-Trung" (a hyphen between whole syllables).
 
@@ -49,8 +50,15 @@ _SPLIT_PART = re.compile(rf"{_UNIT}+")
 _HYPHENS = "-\u2010\u2011"
 # A hashtag of syllables run together ("#ThaiNguyen", "#thainguyen", "#TháiNguyên").
 _HASHTAG = re.compile(rf"(?<![\w#])#((?:{_UNIT}){{4,40}})(?![\w])")
-# Four or more single letters separated by single spaces: "T h á i N g u y ê n".
-_SPACED_RUN = re.compile(rf"(?<!\w)(?:{_UNIT}[ ]){{3,}}{_UNIT}(?!\w)")
+# Four or more single letters separated by single spaces, each maybe with a dot: "T h á i N g u y ê n",
+# "T. h. á. i.".
+_SPACED_RUN = re.compile(rf"(?<!\w)(?:{_UNIT}\.?[ ]){{3,}}{_UNIT}(?!\w)")
+# Syllables run together in camel case, outside hashtags ("TháiNguyên", "ThaiNguyen", "bắcNinh"): small letters,
+# then a capital and small letters again. Capitals alone ("THAINGUYEN") are left: acronyms look the same.
+_SMALL = "".join(c for c in map(chr, [*range(0x250), *range(0x1E00, 0x1F00)]) if c.isalpha() and c.islower())
+_CAPITAL = "".join(c for c in map(chr, [*range(0x250), *range(0x1E00, 0x1F00)]) if c.isalpha() and c.isupper())
+_CAMEL = re.compile(rf"(?<![\w#@/.\-])[{_CAPITAL}]?[{_SMALL}]+(?:[{_CAPITAL}][{_SMALL}]+)+(?![\w@/]|\.\w)")
+_CAMEL_PART = re.compile(rf"[{_CAPITAL}]?[{_SMALL}]+")
 # Vowel groups of a folded word: a Vietnamese syllable has one.
 _VOWELS = re.compile("[aeiouy]+")
 # Endings that make a dotted token a domain or a file name, never a hidden word.
@@ -194,18 +202,28 @@ def _joins(text: str) -> list[tuple[int, int, str]]:
             words = split_letters(list(unicodedata.normalize("NFC", m.group(1))))
             if len(words) > 1 and all(is_syllable(w) for w in words):
                 found.append((m.start(1), m.end(1), " ".join(words)))
+    for m in _CAMEL.finditer(text):
+        # Each part between capitals must be one syllable: "TháiNguyên", never "iPhone", "YouTube", "VinFast".
+        words = _CAMEL_PART.findall(m.group(0))
+        if all(is_syllable(w) for w in words) and not any(s <= m.start() < e for s, e, _ in found):
+            found.append((m.start(), m.end(), " ".join(words)))
     for m in _SPACED_RUN.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found):
             continue
         # One edit per word, so that a word's offsets map back to its own letters ("Ở P h ổ Y ê n": "Phổ Yên"
         # points at "P h ổ Y ê n", not at the "Ở" before it).
-        letters = m.group(0).split(" ")
+        parts = m.group(0).split(" ")
+        letters = [part.rstrip(".") for part in parts]
         offsets = [m.start()]
-        for letter in letters[:-1]:
-            offsets.append(offsets[-1] + len(letter) + 1)
-        for a, b in word_ranges(letters):
+        for part in parts[:-1]:
+            offsets.append(offsets[-1] + len(part) + 1)
+        ranges = word_ranges(letters)
+        if any(part.endswith(".") for part in parts) and not all(
+                is_syllable("".join(letters[a:b])) for a, b in ranges):
+            continue  # initials ("A. B. C. D."), not a word spelled out
+        for a, b in ranges:
             if b - a > 1:
-                found.append((offsets[a], offsets[b - 1] + len(letters[b - 1]),
+                found.append((offsets[a], offsets[b - 1] + len(parts[b - 1]),  # with its dot: "i." of "T. h. á. i."
                               unicodedata.normalize("NFC", "".join(letters[a:b]))))
     found.sort()
     return found
