@@ -12,7 +12,11 @@ precision when the rewritten article is not found where the clean one was not. R
 - ``dots``: the words of the province's names split letter by letter with dots ("T.h.á.i N.g.u.y.ê.n"), and
   one other word in five split inside ("Ngu.yên");
 - ``spaced``: the province's names written letter by letter with spaces;
-- ``no_diacritics``: the whole article without diacritics (as many social posts are written).
+- ``no_diacritics``: the whole article without diacritics (as many social posts are written);
+- ``small_letters``: the province's names in small letters, with their diacritics ("lũ ở thái nguyên");
+- ``camel_case``: the words of each name run together, each capitalised ("TháiNguyên");
+- ``hashtag``: each name as a hashtag without diacritics ("#ThaiNguyen");
+- ``dot_after_letter``: each letter of the names followed by a dot and a space ("T. h. á. i.").
 """
 
 from __future__ import annotations
@@ -93,8 +97,26 @@ def no_diacritics(text: str, rng: random.Random, spans: Sequence[tuple[int, int]
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 
+def small_letters(text: str, rng: random.Random, spans: Sequence[tuple[int, int]] = ()) -> str:
+    return _rewrite_spans(text, spans, str.lower)
+
+
+def camel_case(text: str, rng: random.Random, spans: Sequence[tuple[int, int]] = ()) -> str:
+    return _rewrite_spans(text, spans, lambda s: "".join(w[:1].upper() + w[1:].lower() for w in s.split()))
+
+
+def hashtag(text: str, rng: random.Random, spans: Sequence[tuple[int, int]] = ()) -> str:
+    return _rewrite_spans(text, spans, lambda s: "#" + no_diacritics(camel_case(s, rng, [(0, len(s))]), rng))
+
+
+def dot_after_letter(text: str, rng: random.Random, spans: Sequence[tuple[int, int]] = ()) -> str:
+    return _rewrite_spans(text, spans, lambda s: " ".join(f"{ch}." for ch in s if ch != " "))
+
+
 VARIANTS: dict[str, Callable[..., str]] = {"homoglyphs": homoglyphs, "small_caps": small_caps, "dots": dots,
-                                           "spaced": spaced, "no_diacritics": no_diacritics}
+                                           "spaced": spaced, "no_diacritics": no_diacritics,
+                                           "small_letters": small_letters, "camel_case": camel_case,
+                                           "hashtag": hashtag, "dot_after_letter": dot_after_letter}
 
 
 def _as_row(value: Any) -> tuple[dict[str, Any] | None, str | None]:

@@ -41,8 +41,10 @@ _MARKED_LETTER = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1
 _PREV_TOKEN = re.compile(r"(\S+)\s+$")
 # A hyphen reads as the space between a name's syllables (the key maps it so, ``_fold_table``).
 _HYPHEN_TO_SPACE = str.maketrans("-", " ")
-_SYLLABLE_BEFORE = re.compile(r"([^\W\d_]+) $")
-_SYLLABLE_AFTER = re.compile(r" ([^\W\d_]+)")
+# Words before a name that make it a place even where the name is also words: "ở cao bằng", "dân cao bằng".
+_PLACE_WORDS_BEFORE = frozenset({"ở", "tại", "từ", "đến", "về", "dân"})
+_SYLLABLES_BEFORE = re.compile(r"(?:([^\W\d_]+) )?([^\W\d_]+) $")
+_SYLLABLES_AFTER = re.compile(r" ([^\W\d_]+)(?: ([^\W\d_]+))?")
 _NEXT_TOKEN = re.compile(r" (\w+)")
 # Kinds a name of which is the province itself or a landmark: never part of a person's or a longer name.
 _NAMED_ALONE = ("province", "former_province", "landmark")
@@ -80,15 +82,32 @@ _FOLD_TABLE = _fold_table()
 
 
 def _glued(value: str, start: int, end: int) -> bool:
-    """Whether the first syllable of ``value[start:end]`` makes a dictionary word with the syllable before it,
-    or its last syllable with the one after it."""
+    """Whether the first syllable of ``value[start:end]`` makes a dictionary word with the syllable before it
+    ("trạng thái nguyên"), or its last syllable with the one after it ("thái nguyên thủy"), and that neighbour is
+    not itself part of a word on its other side ("tuyên quang thông báo": "thông báo", not "quang thông")."""
     words = two_syllable_words()
     syllables = value[start:end].lower().split()
-    before = _SYLLABLE_BEFORE.search(value, max(0, start - 12), start)
-    after = _SYLLABLE_AFTER.match(value, end)
-    return bool(syllables) and (
-        (before is not None and f"{before.group(1).lower()} {syllables[0]}" in words)
-        or (after is not None and f"{syllables[-1]} {after.group(1).lower()}" in words))
+    if not syllables:
+        return False
+    before = _SYLLABLES_BEFORE.search(value, max(0, start - 30), start)
+    if before is not None:
+        outer, near = (before.group(1) or "").lower(), before.group(2).lower()
+        if f"{near} {syllables[0]}" in words and f"{outer} {near}" not in words:
+            return True
+    after = _SYLLABLES_AFTER.match(value, end)
+    if after is not None:
+        near, outer = after.group(1).lower(), (after.group(2) or "").lower()
+        if f"{syllables[-1]} {near}" in words and f"{near} {outer}" not in words:
+            return True
+    return False
+
+
+def _named_as_place(value: str, start: int, end: int) -> bool:
+    """A name that is also words read as the place: after "ở", "tại", "từ"… ("ai ở cao bằng"), or heading a
+    title ("cao bằng: mưa lớn"); a comparison ("cao bằng mái nhà") has neither."""
+    before = _SYLLABLES_BEFORE.search(value, max(0, start - 30), start)
+    return bool(before is not None and before.group(2).lower() in _PLACE_WORDS_BEFORE) or \
+        value[end:end + 1] == ":"
 
 
 def _key(text: str) -> str:
@@ -318,7 +337,7 @@ class RelevanceMatcher:
         if hit.entries[0].place.kind == "landmark" and len(capitals) > 1:
             capitals[0] = False  # "hồ Ba Bể", "thác Bản Giốc", "cửa khẩu Tà Lùng"
         capitalised = surface.isupper() or all(w[:1].isupper() for w, cap in zip(words, capitals, strict=False) if cap)
-        before = value[max(0, hit.start - 40) : hit.start]
+        before = value[max(0, hit.start - 40) : hit.start].removesuffix("#")  # "phường #QuangVinh"
         non_place = self._non_place.ending(before, with_marks)
         if non_place and all(e.place.ambiguous for e in hit.entries):
             hit.why = f"đứng sau “{non_place}”, không phải đơn vị hành chính"
@@ -335,12 +354,12 @@ class RelevanceMatcher:
         if not capitalised:
             if marked and " " in surface and ((hit.prefix and not hit.ambiguous) or (
                     any(e.place.kind in ("province", "former_province") for e in hit.entries)
-                    and _key(surface) not in self._common)):
+                    and (_key(surface) not in self._common or _named_as_place(value, hit.start, hit.end)))):
                 # Social posts write names in small letters: "lũ ở thái nguyên", "xã la hiên". With the name's own
                 # diacritics, the province itself or a name of two syllables or more after "xã", "huyện"… is still
-                # the place, unless the name is also words and has no "tỉnh" ("cao bằng" = "as high as"), has one
-                # syllable ("lên xã chờ cả ngày" is a wait) or its end syllables make words with their neighbours
-                # ("trạng thái nguyên thủy").
+                # the place; not a name that is also words ("cao bằng" = "as high as") without "tỉnh", "ở"… before
+                # it or a colon after it, nor one syllable ("lên xã chờ cả ngày" is a wait), nor a name whose end
+                # syllables make words with their neighbours ("trạng thái nguyên thủy").
                 if _glued(value, hit.start, hit.end):
                     hit.why = "viết thường, âm tiết đầu hoặc cuối ghép với từ bên cạnh thành từ khác"
                     hit.not_a_name = True

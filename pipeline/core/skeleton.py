@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pipeline.core.syllables import is_syllable, split_letters, word_ranges
+from pipeline.core.syllables import is_syllable, split_letters, syllable_shaped, word_ranges
 from pipeline.core.text import fold
 
 TABLE_FILE = Path(__file__).with_name("confusables.tsv")
@@ -203,9 +203,11 @@ def _joins(text: str) -> list[tuple[int, int, str]]:
             if len(words) > 1 and all(is_syllable(w) for w in words):
                 found.append((m.start(1), m.end(1), " ".join(words)))
     for m in _CAMEL.finditer(text):
-        # Each part between capitals must be one syllable: "TháiNguyên", never "iPhone", "YouTube", "VinFast".
+        # Each part between capitals must be one syllable ("TháiNguyên", "XínMần"; never "iPhone", "YouTube"), and
+        # the first more than a letter ("iPay", "eBay" are brands).
         words = _CAMEL_PART.findall(m.group(0))
-        if all(is_syllable(w) for w in words) and not any(s <= m.start() < e for s, e, _ in found):
+        if len(words[0]) > 1 and all(syllable_shaped(w) for w in words) and not any(
+                s <= m.start() < e for s, e, _ in found):
             found.append((m.start(), m.end(), " ".join(words)))
     for m in _SPACED_RUN.finditer(text):
         if any(s <= m.start() < e for s, e, _ in found):
@@ -218,7 +220,7 @@ def _joins(text: str) -> list[tuple[int, int, str]]:
         for part in parts[:-1]:
             offsets.append(offsets[-1] + len(part) + 1)
         ranges = word_ranges(letters)
-        if any(part.endswith(".") for part in parts) and not all(
+        if all(part.endswith(".") and part[:1].isupper() for part in parts[:-1]) and not all(
                 is_syllable("".join(letters[a:b])) for a, b in ranges):
             continue  # initials ("A. B. C. D."), not a word spelled out
         for a, b in ranges:

@@ -76,6 +76,11 @@ def is_syllable(word: str) -> bool:
     return text in written or (fold(text) == text and text in plain)
 
 
+def syllable_shaped(word: str) -> bool:
+    """Whether ``word`` is a syllable the table knows or has a syllable's shape ("Xín", "Lèng": rarer names)."""
+    return _score([word.lower()]) is not None
+
+
 def split_letters(letters: Sequence[str]) -> list[str]:
     """The words a run of single letters spells: ``["P", "h", "ổ", "Y", "ê", "n"]`` -> ``["Phổ", "Yên"]``.
 

@@ -83,6 +83,10 @@ def test_cao_bang_in_lower_case_is_a_comparison_not_the_province(matchers):
     ("thai-nguyen", "ai ở bắc kạn cũ cho hỏi đường lên ba bể"),
     ("cao-bang", "tỉnh cao bằng mưa lớn cả đêm"),  # a name that is also words, after "tỉnh"
     ("thai-nguyen", "dân xã la hiên phản ánh đường hỏng"),  # a commune of two syllables after "xã"
+    ("tuyen-quang", "Sở Xây dựng tỉnh tuyên quang thông báo"),  # "quang thông" is a word, but "thông báo" wins
+    ("cao-bang", "ai ở cao bằng biết chỗ sửa điện thoại không"),  # after "ở"
+    ("cao-bang", "cao bằng: phát hiện hang động cổ"),  # heading a title
+    ("thai-nguyen", "Nhiều hộ dân phường #QuangVinh phản ánh nước máy đục"),  # "phường" before a hashtag
 ])
 def test_names_written_in_small_letters_in_social_posts_count(matchers, pid, text):
     result = check(matchers[pid], "", text)

@@ -34,6 +34,8 @@ from pipeline.core.skeleton import confusables, match_view
     ("vlog #thainguyen #TháiNguyên", "vlog #thai nguyen #Thái Nguyên"),
     ("T. h. á. i. N. g. u. y. ê. n có lũ", "Thái Nguyên có lũ"),  # a dot after each letter
     ("TháiNguyên, ThaiNguyen, BắcNinh", "Thái Nguyên, Thai Nguyen, Bắc Ninh"),  # camel case: one syllable a part
+    ("ở XínMần và ĐèoMãPíLèng", "ở Xín Mần và Đèo Mã Pí Lèng"),  # rarer syllables, well shaped
+    ("Big C T. h. a. i. N. g. u. y. e. n. tam", "Big C Thai Nguyen. tam"),
 ])
 def test_hidden_spellings_are_undone(written, read):
     assert match_view(written).text == read
@@ -42,7 +44,8 @@ def test_hidden_spellings_are_undone(written, read):
 @pytest.mark.parametrize("text", [
     "P.Quang Trung, TP. Thái Nguyên", "baothainguyen.vn và dichvucong-gov.vn.xyz", "1.000 người", "Việt-Trung",
     "TP.HCM", "ở á ạ", "Sở Y tế tỉnh Bắc Ninh", "Ông Nguyễn Văn A", "#breakingnews", "#covid19", "Hà Nội-Lào Cai",
-    "iPhone, YouTube, VinFast, VnExpress", "baoThaiNguyen.vn", "ThaiNguyen@gmail.com", "Ông A. B. C. D. đến",
+    "iPhone, YouTube, VinFast, VnExpress, eBay, iPay", "baoThaiNguyen.vn", "ThaiNguyen@gmail.com",
+    "Ông A. B. C. D. đến",
 ])
 def test_ordinary_writing_is_left_alone(text):
     view = match_view(text)
