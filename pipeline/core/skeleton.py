@@ -19,7 +19,8 @@ a matcher must too. :func:`match_view` returns the text rewritten the way a read
   "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the dot), domains ("baothainguyen.vn"), numbers
   ("1.000"), "Việt-Trung" (a hyphen between whole syllables).
 
-Text without any of these (nearly all text) comes back as it is, at the cost of two regular-expression scans.
+Text without any of these (nearly all text) comes back as it is, at the cost of a few regular-expression scans
+(0.7 ms for 2,500 characters).
 The view never replaces the stored text: evidence offsets are mapped back with :meth:`MatchView.span`, so the
 dashboard highlights what the page actually says.
 """
