@@ -12,8 +12,9 @@ a matcher must too. :func:`match_view` returns the text rewritten the way a read
   confusables data by ``python -m pipeline.core.skeleton --build``; Vietnamese letters are never mapped;
 - **letters split by dots, hyphens, underscores, stars or spaces** are joined: "T.h.á.i" -> "Thái",
   "Ngu.yên" -> "Nguyên", "T h á i N g u y ê n" -> "Thái Nguyên", "Ở P H Ổ Y Ê N" -> "Ở PHỔ YÊN" (the letters
-  are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``); whole syllables joined by a
-  dot, an underscore or a bullet are words apart ("Thái.Nguyên", "Tuyên_Quang"), and so are the syllables of a
+  are cut into the likeliest Vietnamese syllables, ``pipeline/core/syllables.py``); whole syllables joined by an
+  underscore or a bullet, or by a dot where they make a word, are words apart ("Tuyên_Quang", "Thái.Nguyên", not
+  "Hà Nội.Mục tiêu"), and so are the syllables of a
   hashtag or of a word in camel case ("#ThaiNguyen" -> "#Thai Nguyen", "#thainguyen" -> "#thai nguyen",
   "TháiNguyên" -> "Thái Nguyên"). Ordinary writing is left alone:
   "TP. Thái Nguyên", "P.Quang Trung" (a capitalised word after the dot), domains ("baothainguyen.vn"), numbers
@@ -34,7 +35,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pipeline.core.syllables import is_syllable, split_letters, syllable_shaped, word_ranges
+from pipeline.core.syllables import (
+    is_syllable,
+    split_letters,
+    syllable_shaped,
+    two_syllable_words,
+    word_ranges,
+)
 from pipeline.core.text import fold
 
 TABLE_FILE = Path(__file__).with_name("confusables.tsv")
@@ -246,16 +253,29 @@ def _join_token(token: str) -> str | None:
         if len(_VOWELS.findall(fold(unicodedata.normalize("NFC", joined)))) > 1:
             joined = " ".join(parts)  # "lừa.đảo": two syllables, two words
     elif len(parts) <= 4 and not any(sep in token for sep in _HYPHENS) and all(
-            len(p) > 1 and is_syllable(p) for p in parts):
-        joined = " ".join(parts)  # "Thái.Nguyên", "CAO.BẰNG", "Tuyên_Quang", "Cao•Bằng": whole syllables
+            len(p) > 1 and is_syllable(p) for p in parts) and (
+            "." not in token or (len(parts) == 2 and all(p[:1].isupper() for p in parts)
+                                 and " ".join(parts).lower() in two_syllable_words())):
+        # Whole syllables: "Tuyên_Quang", "Cao•Bằng"; with a dot only a capitalised dictionary word ("Thái.Nguyên",
+        # "CAO.BẰNG"), as a scraped "kịp thời.Bệnh nhân", "ở Hà Nội.Mục tiêu" is two sentences that lost a space.
+        joined = " ".join(parts)
     else:
         return None  # "P.Quang", "TP.HCM", "Việt-Trung", "v.v"
     return unicodedata.normalize("NFC", joined)
 
 
 def _join_spaced(run: str) -> str:
-    """The words a run of single letters spells, cut into syllables where a reader would cut it."""
-    return unicodedata.normalize("NFC", " ".join(split_letters(run.split(" "))))
+    """The words a run of single letters spells, cut into syllables where a reader would cut it. Runs with longer
+    pieces ("J.al-Maliki") are joined as written, a capital after a small letter starting a word."""
+    letters = run.split(" ")
+    if all(len(unicodedata.normalize("NFC", letter)) == 1 for letter in letters):
+        return unicodedata.normalize("NFC", " ".join(split_letters(letters)))
+    out = [letters[0]]
+    for previous, letter in zip(letters, letters[1:], strict=False):
+        if letter[:1].isupper() and previous[-1:].islower():
+            out.append(" ")
+        out.append(letter)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def skeleton(text: str | None) -> str:

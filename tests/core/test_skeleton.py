@@ -45,7 +45,7 @@ def test_hidden_spellings_are_undone(written, read):
     "P.Quang Trung, TP. Thái Nguyên", "baothainguyen.vn và dichvucong-gov.vn.xyz", "1.000 người", "Việt-Trung",
     "TP.HCM", "ở á ạ", "Sở Y tế tỉnh Bắc Ninh", "Ông Nguyễn Văn A", "#breakingnews", "#covid19", "Hà Nội-Lào Cai",
     "iPhone, YouTube, VinFast, VnExpress, eBay, iPay", "baoThaiNguyen.vn", "ThaiNguyen@gmail.com",
-    "Ông A. B. C. D. đến",
+    "Ông A. B. C. D. đến", "điều trị kịp thời.Bệnh nhân", "họp ở Hà Nội.Mục tiêu", "tăng gấp đôi.Khi đó",
 ])
 def test_ordinary_writing_is_left_alone(text):
     view = match_view(text)
