@@ -346,6 +346,13 @@ def test_the_shipped_tone_model_learned_from_the_five_more_folders_and_says_how_
     meta = json.loads((Path(__file__).resolve().parents[2] / "classifiers/data/models/tone/meta.json").read_text())
     assert "vntc_tone/" in meta["data"]["vntc"]
     table = meta["cross_validation"]["by_guard"][str(meta["cross_validation"]["reversal_guard"])]
+    # The product runs with what the cross-validation chose, for the model and head that ship.
+    settings = Settings()
+    assert settings.get_float("classifiers.tone_reversal_guard") == meta["cross_validation"]["reversal_guard"]
+    assert settings.get_float("digest.positive_min_score") == meta["cross_validation"]["positive_min_score"]
+    head = meta["cross_validation"]["semantic_head"]
+    assert (settings.get_float("classifiers.tone_embed_weight"), settings.get_float("classifiers.tone_embed_gate")) \
+        == (head["weight"], head["gate"])
     for source in ("vntc_phapluat", "vntc_kinhdoanh", "vntc_suckhoe", "vntc_thethao", "vntc_vanhoa", "vntc_khoahoc",
                    "vntc_vitinh", "real"):
         assert table[source]["n"] > 30
