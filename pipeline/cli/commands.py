@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ingest", help="đưa các mục từ tệp JSONL vào hàng đợi",
         description="Mỗi dòng là một đối tượng JSON. Trường đọc: url (bắt buộc, http/https); title; text hoặc html "
-                    "(html được trích xuất như trang báo); published_at hoặc date (ISO 8601, hoặc cách viết ngày của "
+                    "(html được trích xuất như trang báo; không có cả hai thì đọc nội dung dưới tên khác: content, "
+                    "body, maintext, sapo, summary... theo ingest.text_fields); published_at hoặc date (ISO 8601, hoặc cách viết ngày của "
                     "báo Việt Nam: '07/03/2026 08:47', 'Thứ bảy, 7/3/2026', '2 giờ trước'; không múi giờ = giờ Việt Nam; "
                     "không có ngày: tin hiện là 'không rõ ngày'); source (mã nguồn); lang; author; canonical_url; "
                     "meta (đối tượng). Trường khác được giữ trong meta.")
@@ -167,7 +168,7 @@ DATE_FIELDS = ("published_at", "date")
 def validate_payload(payload: Any, limits: Limits | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """The line's record (its date stored as ISO 8601), or None and why (pipeline/core/rawitem.py checks it all)."""
     try:
-        check_raw(payload, limits)
+        payload = check_raw(payload, limits or Limits.from_settings(Settings()))
     except RawItemError as exc:
         return None, str(exc)
     for key in DATE_FIELDS:

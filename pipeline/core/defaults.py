@@ -78,6 +78,11 @@ DEFAULTS: dict[str, Any] = {
         "max_keys": 1000,
         # A JSONL line longer than this is skipped without being held in memory (a 10 MB page fits in it).
         "max_line_bytes": 32 * 1024 * 1024,
+        # Where a record has neither "text" nor "html", the other names its text goes by, first found wins: other
+        # tools' exports (news-please "maintext", scrapers' "content"/"body"), then a feed's lead or summary,
+        # which reads better than a title alone. The name is kept in the item's meta ("text_field").
+        "text_fields": ["content", "body", "article", "maintext", "full_text", "sapo", "lead", "summary",
+                        "description"],
     },
     # The batch runner: raw queue -> items.
     "pipeline": {

@@ -129,9 +129,8 @@ class Pipeline:
     def build_item(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The item of one raw record. RawItemError (final: retrying cannot help) when the record is not one
         the product accepts; anything else a stage may raise is worth another try."""
-        check_raw(payload, self.limits)
-        url = payload["url"].strip()
-        fields = dict(payload)
+        fields = dict(check_raw(payload, self.limits))
+        url = fields["url"].strip()
         if not fields.get("text") and fields.get("html"):
             extracted = self._extracted(fields["html"], url)
             for key, value in extracted.items():

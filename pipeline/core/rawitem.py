@@ -44,7 +44,7 @@ def type_name(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Sizes a raw record may have (settings ``ingest.*``)."""
+    """Sizes a raw record may have, and the other names its text may come under (settings ``ingest.*``)."""
 
     max_text_chars: int
     max_html_bytes: int
@@ -52,6 +52,7 @@ class Limits:
     max_field_chars: int
     max_depth: int
     max_keys: int
+    text_fields: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -62,14 +63,17 @@ class Limits:
             max_field_chars=settings.get_int("ingest.max_field_chars"),
             max_depth=settings.get_int("ingest.max_depth"),
             max_keys=settings.get_int("ingest.max_keys"),
+            text_fields=tuple(settings.get_list("ingest.text_fields")),
         )
 
 
 def check_raw(payload: Any, limits: Limits) -> dict[str, Any]:
-    """The payload itself when it can become an item; RawItemError naming the first problem otherwise."""
+    """The record when it can become an item, its text under "text" (:func:`text_named`); RawItemError naming
+    the first problem otherwise."""
     if not isinstance(payload, dict):
         raise RawItemError(f"mỗi dòng phải là một đối tượng JSON, không phải {type_name(payload)}")
     _check_values(payload, limits)
+    payload = text_named(payload, limits.text_fields)
     url = payload.get("url")
     if not isinstance(url, str) or not url.strip():
         raise RawItemError("thiếu 'url'" if url is None else f"'url' phải là chuỗi, không phải {type_name(url)}")
@@ -101,6 +105,24 @@ def check_raw(payload: Any, limits: Limits) -> dict[str, Any]:
     meta = payload.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise RawItemError(f"'meta' phải là đối tượng, không phải {type_name(meta)}")
+    return payload
+
+
+def text_named(payload: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The record with its text under "text" when it has neither "text" nor "html" but holds text under another
+    usual name (other tools' exports say "content", "body" or "maintext"; a feed gives only a "summary"): the first
+    of ``names`` that holds text, moved to "text" (not kept twice) and named in ``meta["text_field"]``. Without
+    it a partner's file would be read by its titles alone, and nothing would say so."""
+    if any(isinstance(payload.get(k), str) and payload[k].strip() for k in ("text", "html")):
+        return payload
+    meta = payload.get("meta")
+    for name in names:
+        value = payload.get(name)
+        if isinstance(value, str) and value.strip() and (meta is None or isinstance(meta, dict)):
+            moved = {k: v for k, v in payload.items() if k != name}
+            moved["text"] = value
+            moved["meta"] = {**(meta or {}), "text_field": name}
+            return moved
     return payload
 
 

@@ -46,3 +46,17 @@ def test_classify_reads_a_file_and_needs_no_home(tmp_path):
     assert [f["name"] for f in out[0]["flags"]] == ["scam"]
     missing = run_cli("classify", str(tmp_path / "missing.jsonl"), home=tmp_path / "none", check=False)
     assert missing.returncode == 2 and "không tìm thấy tệp" in missing.stderr
+
+
+def test_classify_reads_the_text_under_the_names_other_tools_give_it(home):
+    """A partner's export says "content" or "maintext", a feed only "summary": the text is read, not the title
+    alone; "text" itself always wins."""
+    rumour, scam = ROWS[0]["text"], ROWS[2]["text"]
+    rows = [{"title": "", "content": rumour}, {"title": "Thông báo", "maintext": scam},
+            {"title": "", "summary": rumour}, {"title": "", "text": scam, "content": rumour}]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
+    content, maintext, summary, both = json_lines(run_cli("classify", "-", "--json", home=home, input=text).stdout)
+    for answer in (content, summary):
+        assert answer["relevant"] and "likely_false" in [f["name"] for f in answer["flags"]]
+    assert [f["name"] for f in maintext["flags"]] == ["scam"]
+    assert not both["relevant"] and [f["name"] for f in both["flags"]] == ["scam"]

@@ -55,6 +55,19 @@ def test_ingest_reports_bad_lines_by_number_and_queues_the_rest(home: Home, tmp_
     assert again["queued"] == 0 and again["already_queued"] == 2
 
 
+def test_a_record_whose_text_goes_by_another_name_is_stored_with_it_as_its_text(home: Home, tmp_path: Path):
+    record = {key: value for key, value in ARTICLES[0].items() if key != "text"}
+    record["content"] = ARTICLES[0]["text"]
+    run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", [record])), home=home)
+    run_cli("process", home=home)
+    (item,) = json_lines(run_cli("items", "--json", home=home).stdout)
+    with home.open_store() as store:
+        stored = store.get_items([item["id"]])[0]
+    assert stored["text"] == ARTICLES[0]["text"] and stored["meta"]["text_field"] == "content"
+    assert "content" not in stored["meta"]  # moved, not kept twice
+    assert any(p["field"] == "text" for p in stored["places"])
+
+
 def test_process_stores_items_with_relevance_evidence_and_exact_duplicates(home: Home, tmp_path: Path):
     run_cli("ingest", str(write_jsonl(tmp_path / "in.jsonl", ARTICLES + [COPY])), home=home)
     summary = json_lines(run_cli("process", "--json", home=home).stdout)[-1]
