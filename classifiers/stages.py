@@ -111,6 +111,7 @@ def topic_tagger(settings: Any, taxonomy: Any, fast: Embedder | None = None, emb
     ``embedder``, the e5 model), a home's own models, zero-shot evidence with ``fast``."""
     return TopicTagger(taxonomy, fast, TopicSettings.from_settings(settings), models=models,
                        section_model=shipped_model(settings, "classifiers.topic_model"),
+                       plain_model=shipped_model(settings, "classifiers.topic_plain_model"),
                        head=shipped_head(settings, "topic"), head_embedder=embedder)
 
 

@@ -7,8 +7,10 @@ runs in two steps:
    probabilities from the title and the first paragraphs. The shipped model
    (``classifiers/data/models/topic``) was trained on VNTC news (MIT) and the project's provincial items; where
    it is unsure (top probability under ``topic_embed_gate``), its second reader, a head over the e5 vector of the
-   headline (classifiers/runtime/semantic_head.py), is asked too and the two are combined. A
-   home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
+   headline (classifiers/runtime/semantic_head.py), is asked too and the two are combined. Text written
+   without diacritics (a social post, an old copy) is read by the model's twin trained on the same rows with
+   the marks stripped (``classifiers/data/models/topic_plain``): the model for written text finds few of its
+   words there. A home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
    plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
    adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
    adds weaker evidence (``topic_url_section_weight``). The terms of each section topic are evidence only: several distinct terms
@@ -39,12 +41,13 @@ import numpy as np
 
 from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
-from classifiers.runtime.lexicon import Term, TermMatcher
+from classifiers.runtime.lexicon import Term, TermMatcher, written_with_diacritics
 from classifiers.runtime.sections import url_section
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy, Topic
+from pipeline.core.text import strip_marks
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,8 @@ class TopicTagger:
 
     def __init__(self, taxonomy: Taxonomy, embedder: Embedder | None = None,
                  settings: TopicSettings | None = None, models: dict[str, Any] | None = None,
-                 section_model: Any = None, head: SemanticHead | None = None, head_embedder: Any = None):
+                 section_model: Any = None, head: SemanticHead | None = None, head_embedder: Any = None,
+                 plain_model: Any = None):
         self.taxonomy = taxonomy
         self.settings = settings or TopicSettings.from_settings(Settings())
         self.matchers = topic_matchers(taxonomy)
@@ -116,6 +120,9 @@ class TopicTagger:
         # semantic head was weighed against the shipped model only.
         home_model = models.pop("topic", None)
         self.section_model = home_model or section_model
+        # The shipped model's twin for text written without diacritics reads such items; beside a home's own
+        # model there is none (it decides alone).
+        self.plain_model = plain_model if home_model is None and section_model is not None else None
         self.head = head if (home_model is None and section_model is not None and head is not None
                              and self.settings.embed_weight > 0 and head.fits(head_embedder)) else None
         self.head_embedder = head_embedder
@@ -297,7 +304,16 @@ class TopicTagger:
         the section model is unsure of; none when ``head`` is False)."""
         if self.section_model is None or not items:
             return [None] * len(items), set()
-        probas = self.section_model.predict_proba(model_text_rows(items))
+        rows = model_text_rows(items)
+        plain = [self.plain_model is not None and not written_with_diacritics(f"{row['title']} {row['text']}")
+                 for row in rows]
+        probas: list[dict[str, float]] = [{} for _ in rows]
+        for model, which in ((self.section_model, False), (self.plain_model, True)):
+            index = [i for i, is_plain in enumerate(plain) if is_plain == which]
+            if index:
+                read = [{k: strip_marks(v) for k, v in rows[i].items()} if which else rows[i] for i in index]
+                for i, proba in zip(index, model.predict_proba(read), strict=True):
+                    probas[i] = proba
         out: list[dict[str, float] | None] = [
             {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
         if self.head is None or not head:

@@ -275,6 +275,9 @@ DEFAULTS: dict[str, Any] = {
         # The section model shipped with the product (classifiers/data/ or an absolute path; empty: none). A home's
         # own "topic" model (`diemtin classifier refresh`) replaces it.
         "topic_model": "models/topic",
+        # Its twin for text written without diacritics (trained on the same rows with the marks stripped), which
+        # reads such items instead; empty: the model above reads them too. A home's own model reads everything.
+        "topic_plain_model": "models/topic_plain",
         # A section other than the best one is listed when its probability reaches this (multi-label: a drowning
         # is Xã hội and Giáo dục). On the provincial items' training split, second sections above 0.3 are right
         # far more often than not.

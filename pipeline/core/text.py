@@ -103,6 +103,14 @@ _FOLD_TABLE = {
 }
 
 
+def strip_marks(text: str) -> str:
+    """The text as people type it without diacritics, case kept ("Bắc Kạn" -> "Bac Kan"): what the section model
+    for such text learns from and reads (classifiers/runtime/topics.py)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_FOLD_TABLE)
+
+
 def fold(text: str) -> str:
     """The diacritic-free, lower-case key used for search and matching ("Bắc Kạn" -> "bac kan").
 
