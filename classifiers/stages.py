@@ -121,7 +121,8 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
     (the head was fitted and weighed against the shipped model only)."""
     model = home_model or shipped_model(settings, "classifiers.tone_model")
     head = None if home_model is not None else shipped_head(settings, "tone")
-    return ToneClassifier(model=model, other_places=other_places,
+    plain = None if home_model is not None else shipped_model(settings, "classifiers.tone_plain_model")
+    return ToneClassifier(model=model, other_places=other_places, plain_model=plain,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
                           head=head, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from classifiers.runtime.lexicon import Match, TermMatcher, written_with_diacritics
 from pipeline.core.skeleton import match_view, skeleton
-from pipeline.core.text import fold
+from pipeline.core.text import fold, strip_marks
 
 FIELDS = ("title", "text")
 # Labels that mean "yes, this flag/topic applies" in analysts' decisions and in binary training files.
@@ -113,3 +113,26 @@ def positive_probability(proba: dict[str, float], *also: str) -> float | None:
         if label in proba:
             return float(proba[label])
     return None
+
+
+def written_plain(row: dict[str, Any]) -> bool:
+    """Whether a model row's title and text are written without diacritics (a social post, an old copy)."""
+    return not written_with_diacritics(f"{row.get('title') or ''} {(row.get('text') or '')[:3000]}")
+
+
+def predict_by_writing(model: Any, plain_model: Any, rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """Each row's probabilities from ``model``, or, for a row written without diacritics, from ``plain_model``:
+    the shipped section and tone models' twins trained on their rows with the marks stripped, which read such
+    text where the models for written text find few of their words (classifiers/EVALUATION.md). The twin reads
+    the row stripped of any mark left, as it was trained."""
+    plain = [plain_model is not None and written_plain(row) for row in rows]
+    out: list[dict[str, float]] = [{} for _ in rows]
+    for which, reader in ((False, model), (True, plain_model)):
+        index = [i for i, is_plain in enumerate(plain) if is_plain == which]
+        if not index:
+            continue
+        read = [{k: strip_marks(v) if k in ("title", "text") else v for k, v in rows[i].items()} if which
+                else rows[i] for i in index]
+        for i, proba in zip(index, reader.predict_proba(read), strict=True):
+            out[i] = proba
+    return out

@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from classifiers.runtime.itemtext import predict_by_writing, written_plain
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core.text import fold
@@ -310,9 +311,12 @@ class ToneClassifier:
     def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
                  other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0,
                  head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
-                 head_gate: float = 1.0):
+                 head_gate: float = 1.0, plain_model: Any = None):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
+        # The model's twin for text written without diacritics decides such items alone (the head was weighed
+        # against the model for written text only).
+        self.plain_model = plain_model if model is not None else None
         self.reversal_guard = reversal_guard
         self.head = head if model is not None and head is not None and head_weight > 0 and head.fits(embedder) \
             else None
@@ -325,8 +329,9 @@ class ToneClassifier:
 
     def classify_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         readings = [self.reader.read(item) for item in items]
-        probs = self._model_probs(items, readings)
-        heads = self._head_probs(items, readings, probs) if probs else {}
+        rows = tone_rows(items, readings)
+        probs = predict_by_writing(self.model, self.plain_model, rows) if self.model is not None else None
+        heads = self._head_probs(items, readings, probs, rows) if probs else {}
         out = []
         for i, reading in enumerate(readings):
             prob = probs[i] if probs else None
@@ -335,13 +340,15 @@ class ToneClassifier:
             out.append(self._result(reading, prob, heads.get(i)))
         return out
 
-    def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading],
-                    probs: list[dict[str, float]]) -> dict[int, dict[str, float]]:
-        """The semantic head's reading of the items it is asked about (:func:`asks_head`)."""
+    def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading], probs: list[dict[str, float]],
+                    rows: list[dict[str, Any]]) -> dict[int, dict[str, float]]:
+        """The semantic head's reading of the items it is asked about (:func:`asks_head`), none of them read by
+        the plain-text twin."""
         if self.head is None:
             return {}
         todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
-                if asks_head(reading, prob, self.head_gate)]
+                if asks_head(reading, prob, self.head_gate)
+                and not (self.plain_model is not None and written_plain(rows[i]))]
         if not todo:
             return {}
         return dict(zip(todo, self.head.ask(self.embedder, [items[i] for i in todo]), strict=True))
@@ -375,11 +382,6 @@ class ToneClassifier:
                         for c in cues)
         return {"label": label, "polarity": POLARITY[label], "score": round(float(dist.get(label, 0.0)), 3),
                 "scores": {k: round(float(dist.get(k, 0.0)), 3) for k in LABELS}, "evidence": evidence}
-
-    def _model_probs(self, items: list[dict[str, Any]], readings: list[Reading]) -> list[dict[str, float]] | None:
-        if self.model is None:
-            return None
-        return self.model.predict_proba(tone_rows(items, readings))
 
 
 def asks_head(reading: Reading, prob: dict[str, float], gate: float) -> bool:

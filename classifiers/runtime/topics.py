@@ -40,14 +40,13 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.embed import Embedder
-from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability
-from classifiers.runtime.lexicon import Term, TermMatcher, written_with_diacritics
+from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability, predict_by_writing
+from classifiers.runtime.lexicon import Term, TermMatcher
 from classifiers.runtime.sections import url_section
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy, Topic
-from pipeline.core.text import strip_marks
 
 log = logging.getLogger(__name__)
 
@@ -304,16 +303,7 @@ class TopicTagger:
         the section model is unsure of; none when ``head`` is False)."""
         if self.section_model is None or not items:
             return [None] * len(items), set()
-        rows = model_text_rows(items)
-        plain = [self.plain_model is not None and not written_with_diacritics(f"{row['title']} {row['text']}")
-                 for row in rows]
-        probas: list[dict[str, float]] = [{} for _ in rows]
-        for model, which in ((self.section_model, False), (self.plain_model, True)):
-            index = [i for i, is_plain in enumerate(plain) if is_plain == which]
-            if index:
-                read = [{k: strip_marks(v) for k, v in rows[i].items()} if which else rows[i] for i in index]
-                for i, proba in zip(index, model.predict_proba(read), strict=True):
-                    probas[i] = proba
+        probas = predict_by_writing(self.section_model, self.plain_model, model_text_rows(items))
         out: list[dict[str, float] | None] = [
             {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
         if self.head is None or not head:

@@ -329,6 +329,9 @@ DEFAULTS: dict[str, Any] = {
         # The tone model shipped with the product (classifiers/data/ or an absolute path; empty: cues alone).
         # A home's own "tone" model replaces it.
         "tone_model": "models/tone",
+        # Its twin for text written without diacritics, which decides such items (classifiers.topic_plain_model
+        # says why); empty: the model above reads them too.
+        "tone_plain_model": "models/tone_plain",
         # The shipped tone model's second reader, a head over the e5 vector of the headline
         # (classifiers/runtime/semantic_head.py): how much it counts against the word model (a weighted geometric
         # mean; 0 turns it off), and the word model's top probability under which it is asked (above, the word
