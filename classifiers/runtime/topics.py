@@ -11,8 +11,9 @@ runs in two steps:
    without diacritics (a social post, an old copy) is read by the model's twin trained on the same rows with
    the marks stripped (``classifiers/data/models/topic_plain``): the model for written text finds few of its
    words there. The head is asked about such items too (e5 reads text without marks; VNTC's test split
-   without marks, 0.896 of first sections right with it, 0.885 without). A home's own "topic" model (``diemtin classifier refresh``: the office's sources that declare their section,
-   plus analysts' corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
+   without marks, 0.896 of first sections right with it, 0.885 without). A home's own "topic" model
+   (``diemtin classifier refresh``: the office's sources that declare their section, plus analysts'
+   corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
    adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
    adds weaker evidence (``topic_url_section_weight``). The terms of each section topic are evidence only: several distinct terms
    (``topic_rule_min_terms``) raise their section a little (``topic_rule_weight``), one word never moves it,

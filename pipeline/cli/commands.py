@@ -48,8 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ingest", help="đưa các mục từ tệp JSONL vào hàng đợi",
         description="Mỗi dòng là một đối tượng JSON. Trường đọc: url (bắt buộc, http/https); title; text hoặc html "
                     "(html được trích xuất như trang báo; không có cả hai thì đọc nội dung dưới tên khác: content, "
-                    "body, maintext, sapo, summary... theo ingest.text_fields); published_at hoặc date (ISO 8601, hoặc cách viết ngày của "
-                    "báo Việt Nam: '07/03/2026 08:47', 'Thứ bảy, 7/3/2026', '2 giờ trước'; không múi giờ = giờ Việt Nam; "
+                    "body, maintext, sapo, summary... theo ingest.text_fields); published_at hoặc date (ISO 8601, "
+                    "hoặc cách viết ngày của báo Việt Nam: '07/03/2026 08:47', 'Thứ bảy, 7/3/2026', '2 giờ trước'; không múi giờ = giờ Việt Nam; "
                     "không có ngày: tin hiện là 'không rõ ngày'); source (mã nguồn); lang; author; canonical_url; "
                     "meta (đối tượng). Trường khác được giữ trong meta.")
     p.add_argument("file", type=Path)

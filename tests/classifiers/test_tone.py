@@ -398,8 +398,8 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
         classifier.plain_model = None
     truth = [d["label"] for d in data]
     with_twin, without = agreement(truth, labels(twins, True)), agreement(truth, labels(alone, True))
-    # Measured with the e5 head (EVALUATION.md), clear-cut rows: 0.931 and no reversal with the twin, 0.778 and 4
-    # reversals without.
+    # The whole stage (EVALUATION.md), clear-cut rows: 0.931 and no reversal with the twin, 0.778 and 4 reversals
+    # without.
     assert with_twin["agreement"] >= without["agreement"] + 0.08
     assert with_twin["reversals"] <= without["reversals"]
     assert labels(twins, False) == labels(alone, False)  # text written with its marks: the same model as before
