@@ -120,11 +120,12 @@ def written_plain(row: dict[str, Any]) -> bool:
     return not written_with_diacritics(f"{row.get('title') or ''} {(row.get('text') or '')[:3000]}")
 
 
-def predict_by_writing(model: Any, plain_model: Any, rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+def predict_by_writing(model: Any, plain_model: Any,
+                       rows: list[dict[str, Any]]) -> tuple[list[dict[str, float]], list[bool]]:
     """Each row's probabilities from ``model``, or, for a row written without diacritics, from ``plain_model``:
     the shipped section and tone models' twins trained on their rows with the marks stripped, which read such
     text where the models for written text find few of their words (classifiers/EVALUATION.md). The twin reads
-    the row stripped of any mark left, as it was trained."""
+    the row stripped of any mark left, as it was trained. Also which rows the twin read (the evidence says so)."""
     plain = [plain_model is not None and written_plain(row) for row in rows]
     out: list[dict[str, float]] = [{} for _ in rows]
     for which, reader in ((False, model), (True, plain_model)):
@@ -135,4 +136,4 @@ def predict_by_writing(model: Any, plain_model: Any, rows: list[dict[str, Any]])
                 else rows[i] for i in index]
         for i, proba in zip(index, reader.predict_proba(read), strict=True):
             out[i] = proba
-    return out
+    return out, plain

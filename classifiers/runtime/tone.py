@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.runtime.itemtext import predict_by_writing, written_plain
+from classifiers.runtime.itemtext import predict_by_writing
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core.text import fold
@@ -329,32 +329,31 @@ class ToneClassifier:
 
     def classify_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         readings = [self.reader.read(item) for item in items]
-        rows = tone_rows(items, readings)
-        probs = predict_by_writing(self.model, self.plain_model, rows) if self.model is not None else None
-        heads = self._head_probs(items, readings, probs, rows) if probs else {}
+        probs, plain = (predict_by_writing(self.model, self.plain_model, tone_rows(items, readings))
+                        if self.model is not None else (None, [False] * len(items)))
+        heads = self._head_probs(items, readings, probs, plain) if probs else {}
         out = []
         for i, reading in enumerate(readings):
             prob = probs[i] if probs else None
             if i in heads:
                 prob = fuse(prob, heads[i], self.head_weight)
-            out.append(self._result(reading, prob, heads.get(i)))
+            out.append(self._result(reading, prob, heads.get(i), plain[i]))
         return out
 
     def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading], probs: list[dict[str, float]],
-                    rows: list[dict[str, Any]]) -> dict[int, dict[str, float]]:
-        """The semantic head's reading of the items it is asked about (:func:`asks_head`), none of them read by
-        the plain-text twin."""
+                    plain: list[bool]) -> dict[int, dict[str, float]]:
+        """The semantic head's reading of the items it is asked about (:func:`asks_head`), none of those the
+        plain-text twin read."""
         if self.head is None:
             return {}
         todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
-                if asks_head(reading, prob, self.head_gate)
-                and not (self.plain_model is not None and written_plain(rows[i]))]
+                if asks_head(reading, prob, self.head_gate) and not plain[i]]
         if not todo:
             return {}
         return dict(zip(todo, self.head.ask(self.embedder, [items[i] for i in todo]), strict=True))
 
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
-                head: dict[str, float] | None = None) -> dict[str, Any]:
+                head: dict[str, float] | None = None, plain: bool = False) -> dict[str, Any]:
         dist = dict(model_prob or self.reader.distribution(reading))
         if reading.features.get("passing"):
             # The province only in a list or in passing: the news is about someone else, neutral for the province.
@@ -365,7 +364,7 @@ class ToneClassifier:
                     "tieu_cuc": dist.get("tieu_cuc", 0.0) * scale}
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
-        summary = _summary(reading, model_prob is not None)
+        summary = _summary(reading, model_prob is not None, plain)
         if head is not None:
             summary += ("; mô hình ngữ nghĩa (e5) đọc tít và sapo: "
                         + ", ".join(f"{LABEL_VN[k]} {head.get(k, 0.0):.2f}" for k in LABELS))
@@ -407,7 +406,7 @@ def _head(item: dict[str, Any]) -> str:
     return text[:max(_lead_end(text), MODEL_CHARS)]
 
 
-def _summary(reading: Reading, model: bool) -> str:
+def _summary(reading: Reading, model: bool, plain: bool = False) -> str:
     f = reading.features
     parts = [f"tín hiệu tích cực {f.get('pos_total', 0.0):.1f}, tiêu cực {f.get('neg_total', 0.0):.1f}"]
     if f.get("passing"):
@@ -415,7 +414,8 @@ def _summary(reading: Reading, model: bool) -> str:
     elif f.get("ours_title") or f.get("ours_lead"):
         parts.append("tỉnh có trong tít hoặc sapo")
     if model:
-        parts.append("mô hình đã học kết hợp tín hiệu và từ ngữ của tít, sapo và các đoạn đầu")
+        parts.append("mô hình đã học kết hợp tín hiệu và từ ngữ của tít, sapo và các đoạn đầu"
+                     + (" (mô hình cho văn bản không dấu)" if plain else ""))
     return "; ".join(parts)
 
 

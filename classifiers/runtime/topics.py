@@ -146,12 +146,12 @@ class TopicTagger:
 
     def tag_batch(self, items: list[dict[str, Any]], vectors: np.ndarray | None = None) -> list[list[dict[str, Any]]]:
         zero_shot = self._zero_shot(vectors) if vectors is not None and self.embedder is not None else None
-        section_probs, asked = self._section_probs(items)
+        section_probs, asked, plain = self._section_probs(items)
         learned = self._learned(items)
         rules = [self._rules(item) for item in items]
         without = self._first_without_lone_words(items, rules, section_probs)
         return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i],
-                              rules[i], without[i], i in asked)
+                              rules[i], without[i], i in asked, plain[i])
                 for i, item in enumerate(items)]
 
     # ------------------------------------------------------------------ one item
@@ -191,7 +191,8 @@ class TopicTagger:
     def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
                  zero_shot: list[tuple[float, float, int]] | None,
                  learned: dict[str, tuple[float, str]], item_rules: Rules,
-                 first_without_lone_words: str | None, head_asked: bool = False) -> list[dict[str, Any]]:
+                 first_without_lone_words: str | None, head_asked: bool = False,
+                 plain: bool = False) -> list[dict[str, Any]]:
         s = self.settings
         rules, distinct = item_rules
         declared = item.get("declared_section")
@@ -207,8 +208,8 @@ class TopicTagger:
             if probs is not None:
                 p = float(probs.get(section, 0.0))
                 parts.append(p)
-                reader = ("mô hình chuyên mục (từ ngữ và ngữ nghĩa e5 của tít, sapo)" if head_asked
-                          else "mô hình chuyên mục")
+                reader = "mô hình chuyên mục" + (" cho văn bản không dấu" if plain else "") + (
+                    " (từ ngữ và ngữ nghĩa e5 của tít, sapo)" if head_asked else "")
                 evidence.append(_model_evidence(f"{reader}: xác suất {p:.2f}"))
             topic = self.taxonomy.section_topic(section)
             rule, rule_evidence = rules.get(topic.id, (0.0, [])) if topic else (0.0, [])
@@ -300,21 +301,21 @@ class TopicTagger:
 
     # ------------------------------------------------------------------ models
     def _section_probs(self, items: list[dict[str, Any]],
-                       head: bool = True) -> tuple[list[dict[str, float] | None], set[int]]:
-        """Each item's section probabilities, and the items whose probabilities the semantic head joined (those
-        the section model is unsure of; none when ``head`` is False)."""
+                       head: bool = True) -> tuple[list[dict[str, float] | None], set[int], list[bool]]:
+        """Each item's section probabilities, the items whose probabilities the semantic head joined (those the
+        section model is unsure of; none when ``head`` is False), and which items the plain-text twin read."""
         if self.section_model is None or not items:
-            return [None] * len(items), set()
-        probas = predict_by_writing(self.section_model, self.plain_model, model_text_rows(items))
+            return [None] * len(items), set(), [False] * len(items)
+        probas, plain = predict_by_writing(self.section_model, self.plain_model, model_text_rows(items))
         out: list[dict[str, float] | None] = [
             {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
         if self.head is None or not head:
-            return out, set()
+            return out, set(), plain
         asked = [i for i, p in enumerate(out) if p and max(p.values()) < self.settings.embed_gate]
         if asked:
             for i, read in zip(asked, self.head.ask(self.head_embedder, [items[i] for i in asked]), strict=True):
                 out[i] = fuse(out[i], read, self.settings.embed_weight)
-        return out, set(asked)
+        return out, set(asked), plain
 
     def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[float, float, int]]]:
         sims = vectors @ self.description_vectors().T

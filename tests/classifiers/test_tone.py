@@ -403,3 +403,8 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     assert with_twin["agreement"] >= without["agreement"] + 0.08
     assert with_twin["reversals"] <= without["reversals"]
     assert labels(twins, False) == labels(alone, False)  # text written with its marks: the same model as before
+    first = data[0]
+    stripped = {k: strip_marks(v) if k in ("title", "text", "lead") and isinstance(v, str) else v
+                for k, v in first["item"].items()}
+    assert "mô hình cho văn bản không dấu" in twins[first["others"]].classify(stripped)["evidence"][0]["detail"]
+    assert "không dấu" not in twins[first["others"]].classify(first["item"])["evidence"][0]["detail"]

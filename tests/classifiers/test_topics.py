@@ -135,6 +135,8 @@ def test_text_written_without_diacritics_is_read_by_the_models_plain_twin(tagger
     assert right(both, unmarked) >= 0.93 * len(unmarked)
     for item, _ in articles[:5]:  # written with its marks, an item is read by the model for written text
         assert both.tag(item) == tagger.tag(item)
+    first = both.tag(unmarked[0][0])[0]  # and the evidence says which model read it
+    assert any("mô hình chuyên mục cho văn bản không dấu" in e["detail"] for e in first["evidence"])
 
 
 def test_a_generic_word_alone_never_decides_a_topic(tagger):
