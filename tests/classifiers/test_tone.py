@@ -387,6 +387,9 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     data = modern_tone_items("heldout")
     twins = {d["others"]: tone_classifier(settings, d["others"]) for d in data}
     assert all(c.plain_model is not None for c in twins.values()), "the shipped tone_plain model must load"
+    # The twin runs with the product's reversal guard: its own cross-validation (ship tone) chose the same.
+    meta = next(iter(twins.values())).plain_model.meta
+    assert meta["cross_validation"]["reversal_guard"] == settings.get_float("classifiers.tone_reversal_guard")
 
     def labels(classifiers, strip):
         return [classifiers[d["others"]].classify(
