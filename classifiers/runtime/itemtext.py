@@ -12,7 +12,7 @@ from typing import Any
 
 from classifiers.runtime.lexicon import Match, TermMatcher, written_with_diacritics
 from pipeline.core.skeleton import match_view, skeleton
-from pipeline.core.text import fold, strip_marks
+from pipeline.core.text import fold, record_without_marks
 
 FIELDS = ("title", "text")
 # Labels that mean "yes, this flag/topic applies" in analysts' decisions and in binary training files.
@@ -132,8 +132,7 @@ def predict_by_writing(model: Any, plain_model: Any,
         index = [i for i, is_plain in enumerate(plain) if is_plain == which]
         if not index:
             continue
-        read = [{k: strip_marks(v) if k in ("title", "text") else v for k, v in rows[i].items()} if which
-                else rows[i] for i in index]
+        read = [record_without_marks(rows[i]) if which else rows[i] for i in index]
         for i, proba in zip(index, reader.predict_proba(read), strict=True):
             out[i] = proba
     return out, plain

@@ -161,10 +161,9 @@ def build_plain_tone(data: list[dict[str, Any]]) -> Path:
     same grouped cross-validation, on its own rows, says what it would choose (``meta.json``)."""
     from classifiers.training.learn import train_model
     from classifiers.training.tone_data import choose_settings, cross_validated, rows_of, weighted
-    from pipeline.core.text import strip_marks
+    from pipeline.core.text import record_without_marks
 
-    plain = [{**d, "item": {k: strip_marks(v) if k in ("title", "text", "lead") and isinstance(v, str) else v
-                            for k, v in d["item"].items()}} for d in data]
+    plain = [{**d, "item": record_without_marks(d["item"])} for d in data]
     rows = rows_of(plain)
     chosen = choose_settings(plain, cross_validated(plain, rows, TONE_CONFIG))
     model = train_model(weighted(plain, rows, range(len(rows))), "tone", TONE_CONFIG)
@@ -280,9 +279,9 @@ def build_plain_sections(rows: list[dict[str, Any]]) -> Path:
     such text through a few words that happen to carry no mark (on the VNTC test split, without marks, 0.83 of
     first sections right against 0.90 as written); a model that learnt the marks' absence reads all of it."""
     from classifiers.training.learn import train_model
-    from pipeline.core.text import strip_marks
+    from pipeline.core.text import record_without_marks
 
-    plain = [{**r, "title": strip_marks(r["title"]), "text": strip_marks(r["text"])} for r in rows]
+    plain = [record_without_marks(r) for r in rows]
     model = train_model(plain, "topic", TOPIC_CONFIG)
     model.meta["data"] = {"rows": "the section model's training rows (models/topic/meta.json), written without "
                                   "diacritics (pipeline.core.text.strip_marks)"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 # Tone marks as combining characters (NFD): grave, acute, tilde, hook above, dot below.
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -104,11 +105,17 @@ _FOLD_TABLE = {
 
 
 def strip_marks(text: str) -> str:
-    """The text as people type it without diacritics, case kept ("Bắc Kạn" -> "Bac Kan"): what the section model
-    for such text learns from and reads (classifiers/runtime/topics.py)."""
+    """The text as people type it without diacritics, case kept ("Bắc Kạn" -> "Bac Kan"): what the section and
+    tone models' twins for such text learn from and read (classifiers/runtime/itemtext.py)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text.translate(_FOLD_TABLE)
+
+
+def record_without_marks(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an item or model row with its title, lead and text stripped of their marks (:func:`strip_marks`)."""
+    return {k: strip_marks(v) if k in ("title", "lead", "text") and isinstance(v, str) else v
+            for k, v in record.items()}
 
 
 def fold(text: str) -> str:

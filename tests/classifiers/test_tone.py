@@ -381,7 +381,7 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     """A social post typed without marks: the model for written text finds few of its words; its twin, trained on
     the same rows stripped of their marks, decides such items (held-out writers' articles, never trained on)."""
     from classifiers.training.tone_data import agreement, modern_tone_items
-    from pipeline.core.text import strip_marks
+    from pipeline.core.text import record_without_marks
 
     settings = Settings()
     data = modern_tone_items("heldout")
@@ -392,9 +392,8 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     assert meta["cross_validation"]["reversal_guard"] == settings.get_float("classifiers.tone_reversal_guard")
 
     def labels(classifiers, strip):
-        return [classifiers[d["others"]].classify(
-            {k: strip_marks(v) if strip and k in ("title", "text", "lead") and isinstance(v, str) else v
-             for k, v in d["item"].items()})["label"] for d in data]
+        return [classifiers[d["others"]].classify(record_without_marks(d["item"]) if strip else d["item"])["label"]
+                for d in data]
 
     alone = {others: tone_classifier(settings, others) for others in twins}
     for classifier in alone.values():
@@ -407,7 +406,6 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     assert with_twin["reversals"] <= without["reversals"]
     assert labels(twins, False) == labels(alone, False)  # text written with its marks: the same model as before
     first = data[0]
-    stripped = {k: strip_marks(v) if k in ("title", "text", "lead") and isinstance(v, str) else v
-                for k, v in first["item"].items()}
+    stripped = record_without_marks(first["item"])
     assert "mô hình cho văn bản không dấu" in twins[first["others"]].classify(stripped)["evidence"][0]["detail"]
     assert "không dấu" not in twins[first["others"]].classify(first["item"])["evidence"][0]["detail"]

@@ -17,7 +17,7 @@ from classifiers.training.topic_data import MODERN_NEWS, item_of, province_rows
 from pipeline.core import vocabulary
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
-from pipeline.core.text import strip_marks
+from pipeline.core.text import record_without_marks
 
 BRIEF_TOPICS = {"bien_dao", "bien_gioi", "chu_quyen", "dan_chu", "nhan_quyen", "ton_giao", "dan_toc", "doi_ngoai",
                 "dau_tu", "du_lich_van_hoa", "kinh_te_xa_hoi", "quoc_phong_an_ninh", "dai_hoi_dang",
@@ -124,8 +124,7 @@ def test_text_written_without_diacritics_is_read_by_the_models_plain_twin(tagger
     both = TopicTagger(load_taxonomy(), section_model=tagger.section_model, plain_model=plain)
     # Held-out articles (written for the project, never trained on), stripped of their marks.
     articles = [(item_of(row), row["label"]) for row in province_rows("heldout", MODERN_NEWS)]
-    unmarked = [({k: strip_marks(v) if isinstance(v, str) else v for k, v in item.items()}, label)
-                for item, label in articles]
+    unmarked = [(record_without_marks(item), label) for item, label in articles]
 
     def right(which, rows):
         return sum(which.tag(item)[0]["sections"][0] == label for item, label in rows)
