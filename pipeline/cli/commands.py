@@ -165,10 +165,10 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
 DATE_FIELDS = ("published_at", "date")
 
 
-def validate_payload(payload: Any, limits: Limits | None = None) -> tuple[dict[str, Any] | None, str | None]:
+def validate_payload(payload: Any, limits: Limits) -> tuple[dict[str, Any] | None, str | None]:
     """The line's record (its date stored as ISO 8601), or None and why (pipeline/core/rawitem.py checks it all)."""
     try:
-        payload = check_raw(payload, limits or Limits.from_settings(Settings()))
+        payload = check_raw(payload, limits)
     except RawItemError as exc:
         return None, str(exc)
     for key in DATE_FIELDS:

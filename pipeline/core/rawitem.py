@@ -52,7 +52,7 @@ class Limits:
     max_field_chars: int
     max_depth: int
     max_keys: int
-    text_fields: tuple[str, ...] = ()
+    text_fields: tuple[str, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
