@@ -30,6 +30,9 @@ How an item is read (every step is linear in the text, and the body is capped):
    decide alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
    cross-validation), the answer is neutral: calling good news bad (or bad news good) is the error a reader
    forgives least. The evidence lists the cues, each with its kind, its weight and why it counted.
+6. **Other languages.** The model and the cues know Vietnamese words only. An item in another language (its
+   ``lang``: foreign press, an English service) whose headline is about the province is read by the head alone
+   (the e5 model is multilingual), with the same guard; otherwise it is neutral.
 
 Scores are calibrated probabilities; the digest's "tích cực" section takes only items whose positive score
 reaches ``digest.positive_min_score``.
@@ -42,7 +45,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.runtime.itemtext import predict_by_writing
+from classifiers.runtime.itemtext import in_other_language, predict_by_writing
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core.text import fold
@@ -331,29 +334,34 @@ class ToneClassifier:
         readings = [self.reader.read(item) for item in items]
         probs, plain = (predict_by_writing(self.model, self.plain_model, tone_rows(items, readings))
                         if self.model is not None else (None, [False] * len(items)))
-        heads = self._head_probs(items, readings, probs, plain) if probs else {}
+        # An item in another language: the model and the cue reader know Vietnamese words only, the head reads
+        # the multilingual e5 vector; it decides alone (where it is not asked, the cue reader's neutral prior).
+        foreign = [self.head is not None and in_other_language(item) for item in items]
+        heads = self._head_probs(items, readings, probs, plain, foreign) if probs else {}
         out = []
         for i, reading in enumerate(readings):
             prob = probs[i] if probs else None
-            if i in heads:
+            if foreign[i]:
+                prob = heads.get(i)
+            elif i in heads:
                 prob = fuse(prob, heads[i], self.head_weight)
-            out.append(self._result(reading, prob, heads.get(i), plain[i]))
+            out.append(self._result(reading, prob, heads.get(i), plain[i], foreign[i]))
         return out
 
     def _head_probs(self, items: list[dict[str, Any]], readings: list[Reading], probs: list[dict[str, float]],
-                    plain: list[bool]) -> dict[int, dict[str, float]]:
+                    plain: list[bool], foreign: list[bool]) -> dict[int, dict[str, float]]:
         """The semantic head's reading of the items it is asked about (:func:`asks_head`), none of those the
-        plain-text twin read."""
+        plain-text twin read; an item in another language whenever its headline is about the province."""
         if self.head is None:
             return {}
         todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
-                if asks_head(reading, prob, self.head_gate) and not plain[i]]
+                if asks_head(reading, prob, math.inf if foreign[i] else self.head_gate) and (foreign[i] or not plain[i])]
         if not todo:
             return {}
         return dict(zip(todo, self.head.ask(self.embedder, [items[i] for i in todo]), strict=True))
 
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
-                head: dict[str, float] | None = None, plain: bool = False) -> dict[str, Any]:
+                head: dict[str, float] | None = None, plain: bool = False, foreign: bool = False) -> dict[str, Any]:
         dist = dict(model_prob or self.reader.distribution(reading))
         if reading.features.get("passing"):
             # The province only in a list or in passing: the news is about someone else, neutral for the province.
@@ -364,7 +372,9 @@ class ToneClassifier:
                     "tieu_cuc": dist.get("tieu_cuc", 0.0) * scale}
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
-        summary = _summary(reading, model_prob is not None, plain)
+        summary = _summary(reading, model_prob is not None and not foreign, plain)
+        if foreign:
+            summary += "; bài không viết bằng tiếng Việt" + ("" if head else ": tít và sapo không nói về tỉnh")
         if head is not None:
             summary += ("; mô hình ngữ nghĩa (e5) đọc tít và sapo: "
                         + ", ".join(f"{LABEL_VN[k]} {head.get(k, 0.0):.2f}" for k in LABELS))

@@ -11,7 +11,9 @@ runs in two steps:
    without diacritics (a social post, an old copy) is read by the model's twin trained on the same rows with
    the marks stripped (``classifiers/data/models/topic_plain``): the model for written text finds few of its
    words there. The head is asked about such items too (e5 reads text without marks; VNTC's test split
-   without marks, 0.896 of first sections right with it, 0.885 without). A home's own "topic" model
+   without marks, 0.896 of first sections right with it, 0.885 without). An item in another language (its
+   ``lang``: foreign press) is read by the head alone: the word models know Vietnamese words only, and e5 is
+   multilingual. A home's own "topic" model
    (``diemtin classifier refresh``: the office's sources that declare their section, plus analysts'
    corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
    adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
@@ -42,7 +44,13 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.embed import Embedder
-from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability, predict_by_writing
+from classifiers.runtime.itemtext import (
+    ItemText,
+    evidence_of,
+    in_other_language,
+    positive_probability,
+    predict_by_writing,
+)
 from classifiers.runtime.lexicon import Term, TermMatcher
 from classifiers.runtime.sections import url_section
 from classifiers.runtime.semantic_head import SemanticHead, fuse
@@ -146,12 +154,12 @@ class TopicTagger:
 
     def tag_batch(self, items: list[dict[str, Any]], vectors: np.ndarray | None = None) -> list[list[dict[str, Any]]]:
         zero_shot = self._zero_shot(vectors) if vectors is not None and self.embedder is not None else None
-        section_probs, asked, plain = self._section_probs(items)
+        section_probs, readers = self._section_probs(items)
         learned = self._learned(items)
         rules = [self._rules(item) for item in items]
         without = self._first_without_lone_words(items, rules, section_probs)
         return [self._tag_one(item, section_probs[i], zero_shot[i] if zero_shot is not None else None, learned[i],
-                              rules[i], without[i], i in asked, plain[i])
+                              rules[i], without[i], readers[i])
                 for i, item in enumerate(items)]
 
     # ------------------------------------------------------------------ one item
@@ -191,8 +199,7 @@ class TopicTagger:
     def _tag_one(self, item: dict[str, Any], probs: dict[str, float] | None,
                  zero_shot: list[tuple[float, float, int]] | None,
                  learned: dict[str, tuple[float, str]], item_rules: Rules,
-                 first_without_lone_words: str | None, head_asked: bool = False,
-                 plain: bool = False) -> list[dict[str, Any]]:
+                 first_without_lone_words: str | None, reader: str = "") -> list[dict[str, Any]]:
         s = self.settings
         rules, distinct = item_rules
         declared = item.get("declared_section")
@@ -208,8 +215,6 @@ class TopicTagger:
             if probs is not None:
                 p = float(probs.get(section, 0.0))
                 parts.append(p)
-                reader = "mô hình chuyên mục" + (" cho văn bản không dấu" if plain else "") + (
-                    " (từ ngữ và ngữ nghĩa e5 của tít, sapo)" if head_asked else "")
                 evidence.append(_model_evidence(f"{reader}: xác suất {p:.2f}"))
             topic = self.taxonomy.section_topic(section)
             rule, rule_evidence = rules.get(topic.id, (0.0, [])) if topic else (0.0, [])
@@ -301,21 +306,29 @@ class TopicTagger:
 
     # ------------------------------------------------------------------ models
     def _section_probs(self, items: list[dict[str, Any]],
-                       head: bool = True) -> tuple[list[dict[str, float] | None], set[int], list[bool]]:
-        """Each item's section probabilities, the items whose probabilities the semantic head joined (those the
-        section model is unsure of; none when ``head`` is False), and which items the plain-text twin read."""
+                       head: bool = True) -> tuple[list[dict[str, float] | None], list[str]]:
+        """Each item's section probabilities, and who read them, as the evidence says it: the model or its
+        plain-text twin, joined by the semantic head where the model is unsure; the head alone for an item in
+        another language (none of this when ``head`` is False)."""
         if self.section_model is None or not items:
-            return [None] * len(items), set(), [False] * len(items)
+            return [None] * len(items), [""] * len(items)
         probas, plain = predict_by_writing(self.section_model, self.plain_model, model_text_rows(items))
         out: list[dict[str, float] | None] = [
             {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
+        readers = ["mô hình chuyên mục" + (" cho văn bản không dấu" if is_plain else "") for is_plain in plain]
         if self.head is None or not head:
-            return out, set(), plain
-        asked = [i for i, p in enumerate(out) if p and max(p.values()) < self.settings.embed_gate]
+            return out, readers
+        foreign = {i for i, item in enumerate(items) if in_other_language(item)}
+        asked = [i for i, p in enumerate(out) if p and (i in foreign or max(p.values()) < self.settings.embed_gate)]
         if asked:
             for i, read in zip(asked, self.head.ask(self.head_embedder, [items[i] for i in asked]), strict=True):
-                out[i] = fuse(out[i], read, self.settings.embed_weight)
-        return out, set(asked), plain
+                if i in foreign:
+                    out[i] = {label: read.get(label, 0.0) for label in out[i]}
+                    readers[i] = "mô hình ngữ nghĩa e5 của tít, sapo (bài không viết bằng tiếng Việt)"
+                else:
+                    out[i] = fuse(out[i], read, self.settings.embed_weight)
+                    readers[i] += " (từ ngữ và ngữ nghĩa e5 của tít, sapo)"
+        return out, readers
 
     def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[float, float, int]]]:
         sims = vectors @ self.description_vectors().T

@@ -12,6 +12,8 @@
   in ``process``: agreement on clear-cut items, positive/negative reversals, macro-F1 over the three tones on
   all items and on clear-cut ones, and by mention (central / passing); and on the held-out writers' modern
   articles (``modern_heldout``), each read toward its labelled place.
+- **modern_heldout_english**: sections and tone on the same held-out modern articles translated into English
+  (``heldout_en.jsonl``: foreign press about a province, which only the multilingual semantic heads read).
 - **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
   pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
   neighbours within 3 days) and BCubed precision/recall over all held-out items. Then the same on
@@ -49,6 +51,9 @@ from classifiers.training.topic_data import (
 )
 from pipeline.core.console import CommandError
 
+# The held-out modern articles translated into English, labels unchanged: foreign press about a province
+# (corpora/modern_news/README.md).
+ENGLISH = "heldout_en"
 CAVEAT = ("provincial items: synthetic, short (median ~110 syllables), one author; VNTC: real news (2007), "
           "10 folders mapped to sections lossily")
 REAL_ITEMS = DATA_DIR / "corpora" / "real_items"
@@ -144,6 +149,7 @@ def topics(vntc: Path | None) -> dict[str, Any]:
             "not_relabelled_left_out": sum(1 for r in test if r["vntc"] in RELABELLED_FOLDERS and not r["relabelled"])}
     out["province_heldout"] = _sections_of(tagger, province_rows("heldout"))
     out["modern_heldout"] = _sections_of(tagger, province_rows("heldout", MODERN_NEWS))
+    out["modern_heldout_english"] = _sections_of(tagger, province_rows(ENGLISH, MODERN_NEWS))
     return out
 
 
@@ -181,7 +187,8 @@ def tone(root: Path) -> dict[str, Any]:
         return _tone_summary(truth, guess, index)
 
     positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
-    return {"figure": "tone", "caveat": CAVEAT, "modern_heldout": _modern_tone(),
+    return {"figure": "tone", "caveat": CAVEAT, "modern_heldout": _modern_tone("heldout"),
+            "modern_heldout_english": _modern_tone(ENGLISH),
             "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
             "central": summary([k for k, r in enumerate(rows) if r["mention"] == "central"]),
             "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),
@@ -190,9 +197,10 @@ def tone(root: Path) -> dict[str, Any]:
                 for t in MIN_SCORES}}
 
 
-def _modern_tone() -> dict[str, Any]:
-    """Tone on the held-out writers' modern articles, the shipped model, head and guard reading each toward its own
-    labelled place (found by name: any of the 34 provinces, not only the four profiles)."""
+def _modern_tone(split: str) -> dict[str, Any]:
+    """Tone on the held-out writers' modern articles (``split``: as written, or their English translation), the
+    shipped model, head and guard reading each toward its own labelled place (found by name: any of the 34
+    provinces, not only the four profiles)."""
     from classifiers.runtime.embed import embedder_from_settings
     from classifiers.runtime.tone import ToneClassifier
     from classifiers.stages import tone_classifier
@@ -201,7 +209,7 @@ def _modern_tone() -> dict[str, Any]:
 
     settings = Settings()
     embedder = embedder_from_settings(settings)
-    data = modern_tone_items("heldout")
+    data = modern_tone_items(split)
     classifiers: dict[tuple[str, ...], ToneClassifier] = {}
     for d in data:
         if d["others"] not in classifiers:

@@ -231,6 +231,7 @@ def _located(item: dict[str, str], locality: str, written: str | None, districts
 def modern_tone_items(split: str = "train") -> list[dict[str, Any]]:
     """The modern news articles (``corpora/modern_news``, written for the project) that name their place, with
     the writer's tone toward it."""
+    from pipeline.core.language import item_language
     from pipeline.core.text import normalize
 
     districts, provinces, out = _districts(), _all_provinces(), []
@@ -238,6 +239,7 @@ def modern_tone_items(split: str = "train") -> list[dict[str, Any]]:
         if not row["province"]:
             continue
         item = {"title": normalize(row["title"], keep_newlines=False), "text": normalize(row["text"])}
+        item["lang"] = item_language(item["title"], item["text"])
         places, others = _located(item, row["province"], row["locality_as_written"], districts, provinces)
         if places:
             out.append({"item": {"id": row["id"], **item, "places": places}, "label": TONE_LABEL[row["tone"]],

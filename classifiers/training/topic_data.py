@@ -125,6 +125,9 @@ def province_rows(split: str, folder: Path = PROVINCE_ITEMS) -> list[dict[str, A
 
 def item_of(row: dict[str, Any]) -> dict[str, Any]:
     """A province row as the pipeline's item (what ``process`` would store), before relevance."""
+    from pipeline.core.language import item_language
+
     return {"id": row["id"], "title": row["title"], "text": row["text"], "lead": row.get("lead") or "",
+            "lang": item_language(row["title"], row["text"]),
             "published_at": row.get("published_at"), "source": row.get("outlet") or "",
             "site_name": row.get("outlet") or ""}

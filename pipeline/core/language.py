@@ -80,6 +80,11 @@ def _model_language(text: str) -> str:
     return fasttext_code if fasttext_score >= FASTTEXT_MIN_SCORE else langid_code
 
 
+def item_language(title: str, text: str) -> str:
+    """An item's language, as the pipeline stores it in ``lang``: from its title and the start of its text."""
+    return detect_language(f"{title}\n{text[:1000]}")
+
+
 def detect_language(text: str | None) -> str:
     """The text's language as an ISO 639-1 code ("vi", "en", "zh", ...; the models' ISO 639-3 code for a
     language without one), or "und" when there are no letters."""

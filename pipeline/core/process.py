@@ -155,7 +155,7 @@ class Pipeline:
             "site_name": fields.get("site_name"), "image": fields.get("image"),
             "source": fields.get("source") or "", "source_kind": source.get("kind") or fields.get("source_kind") or "",
             "reputation": source.get("reputation") or fields.get("reputation") or "",
-            "lang": fields.get("lang") or _detect_language(f"{title}\n{text[:1000]}"),
+            "lang": fields.get("lang") or _item_language(title, text),
             "published_at": iso(published) if published else None,
             "date_source": (fields.get("date_source") or "feed") if published else "none",
             "fetched_at": iso(fetched), "ingested_at": iso(now),
@@ -366,10 +366,10 @@ def _lead(text: str, limit: int = 400) -> str:
     return first[:limit]
 
 
-def _detect_language(text: str) -> str:
-    from pipeline.core.language import detect_language
+def _item_language(title: str, text: str) -> str:
+    from pipeline.core.language import item_language
 
-    return detect_language(text)
+    return item_language(title, text)
 
 
 def configured_stages(home: Home, store: Store) -> list[Stage]:
