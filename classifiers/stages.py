@@ -124,6 +124,7 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
     plain = None if home_model is not None else shipped_model(settings, "classifiers.tone_plain_model")
     return ToneClassifier(model=model, other_places=other_places, plain_model=plain,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
+                          other_languages_guard=settings.get_float("classifiers.tone_reversal_guard_other_languages"),
                           head=head, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),
                           head_gate=settings.get_float("classifiers.tone_embed_gate"))

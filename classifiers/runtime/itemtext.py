@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from classifiers.runtime.lexicon import Match, TermMatcher, written_with_diacritics
-from pipeline.core.language import UNDETERMINED
 from pipeline.core.skeleton import match_view, skeleton
 from pipeline.core.text import fold, record_without_marks
 
@@ -114,14 +113,6 @@ def positive_probability(proba: dict[str, float], *also: str) -> float | None:
         if label in proba:
             return float(proba[label])
     return None
-
-
-def in_other_language(item: dict[str, Any]) -> bool:
-    """Whether an item is written in a language other than Vietnamese (its detected ``lang``: foreign press, an
-    English service). The word models learnt Vietnamese words only; the semantic heads read the multilingual e5
-    vector of the headline, so they read such items instead (classifiers/EVALUATION.md, "Sixth pass"). An item
-    without a ``lang`` (not through the pipeline's normalising step) counts as Vietnamese."""
-    return (item.get("lang") or "vi") not in ("vi", UNDETERMINED)
 
 
 def written_plain(row: dict[str, Any]) -> bool:

@@ -23,7 +23,11 @@ How it is used (:class:`~classifiers.runtime.tone.ToneClassifier`, :class:`~clas
 - only beside the shipped model it was weighed against: a home's own model decides alone.
 
 Artifact, next to the shipped model: ``semantic_head.npz`` (weights and bias, no pickle) and
-``semantic_head.json`` (labels, embedder, dimension, text length, training rows, provenance).
+``semantic_head.json`` (labels, embedder, dimension, text length, training rows, provenance). Beside them,
+``semantic_head_other_languages.*``: the same head fitted on the same rows and on the English translations of
+the provincial and modern rows' headlines, which reads the items in other languages (:meth:`SemanticHead.ask`).
+The Vietnamese items keep the head fitted on Vietnamese alone: the English rows cost it a little on Vietnamese
+sections out-of-fold (classifiers/EVALUATION.md, "Sixth pass").
 """
 
 from __future__ import annotations
@@ -37,11 +41,12 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.itemtext import claim_windows
+from pipeline.core.language import in_other_language
 
 log = logging.getLogger(__name__)
 
-ARRAYS = "semantic_head.npz"
-META = "semantic_head.json"
+STEM = "semantic_head"
+OTHER_LANGUAGES = "semantic_head_other_languages"
 
 
 def head_text(item: dict[str, Any], max_chars: int) -> str:
@@ -59,6 +64,8 @@ class SemanticHead:
     embedder: str
     max_chars: int
     meta: dict[str, Any] = field(default_factory=dict)
+    # The head for items in other languages (module doc), None when there is none.
+    other_languages: SemanticHead | None = None
 
     @property
     def dim(self) -> int:
@@ -73,9 +80,14 @@ class SemanticHead:
         return False
 
     def ask(self, embedder: Any, items: list[dict[str, Any]]) -> list[dict[str, float]]:
-        """The head's distribution for each item, its headline embedded by ``embedder``."""
+        """The head's distribution for each item, its headline embedded by ``embedder``; an item in another
+        language is read by the head for other languages, where there is one."""
         vectors = embedder.encode([head_text(item, self.max_chars) for item in items])
-        return [dict(zip(self.labels, map(float, row), strict=True)) for row in self.probs(vectors)]
+        probs = self.probs(vectors)
+        foreign = [i for i, item in enumerate(items) if in_other_language(item)]
+        if self.other_languages is not None and foreign:
+            probs[foreign] = self.other_languages.probs(vectors[foreign])
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in probs]
 
     def probs(self, vectors: np.ndarray) -> np.ndarray:
         logits = np.asarray(vectors, dtype=np.float32) @ self.weights.T + self.bias
@@ -83,29 +95,36 @@ class SemanticHead:
         out = np.exp(logits)
         return out / out.sum(axis=1, keepdims=True)
 
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, stem: str = STEM) -> Path:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(folder / ARRAYS, weights=self.weights.astype(np.float32),
+        np.savez_compressed(folder / f"{stem}.npz", weights=self.weights.astype(np.float32),
                             bias=self.bias.astype(np.float32))
         meta = {**self.meta, "labels": list(self.labels), "embedder": self.embedder, "dim": self.dim,
                 "max_chars": self.max_chars}
-        (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> SemanticHead | None:
-        """The head saved in ``folder``, or None when there is none."""
+    def load(cls, folder: str | Path, stem: str = STEM) -> SemanticHead | None:
+        """The head saved in ``folder`` (with its head for other languages), or None when there is none."""
         folder = Path(folder)
-        if not (folder / META).is_file():
+        if not (folder / f"{stem}.json").is_file():
             return None
-        meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        with np.load(folder / ARRAYS, allow_pickle=False) as arrays:
+        meta = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+        with np.load(folder / f"{stem}.npz", allow_pickle=False) as arrays:
             weights, bias = arrays["weights"], arrays["bias"]
         if weights.shape != (len(meta["labels"]), int(meta["dim"])) or bias.shape != (len(meta["labels"]),):
-            raise ValueError(f"{folder / ARRAYS}: weights {weights.shape} and bias {bias.shape} do not fit "
+            raise ValueError(f"{folder / stem}.npz: weights {weights.shape} and bias {bias.shape} do not fit "
                              f"{len(meta['labels'])} labels of dimension {meta['dim']}")
-        return cls(tuple(meta["labels"]), weights, bias, str(meta["embedder"]), int(meta["max_chars"]), meta)
+        head = cls(tuple(meta["labels"]), weights, bias, str(meta["embedder"]), int(meta["max_chars"]), meta)
+        if stem == STEM:
+            other = cls.load(folder, OTHER_LANGUAGES)
+            if other is not None and (other.labels, other.embedder, other.dim) != (head.labels, head.embedder,
+                                                                                    head.dim):
+                raise ValueError(f"{folder / OTHER_LANGUAGES}: labels or embedder differ from the head's")
+            head.other_languages = other
+        return head
 
 
 def fuse(words: dict[str, float], head: dict[str, float], weight: float) -> dict[str, float]:

@@ -32,7 +32,8 @@ How an item is read (every step is linear in the text, and the body is capped):
    forgives least. The evidence lists the cues, each with its kind, its weight and why it counted.
 6. **Other languages.** The model and the cues know Vietnamese words only. An item in another language (its
    ``lang``: foreign press, an English service) whose headline is about the province is read by the head alone
-   (the e5 model is multilingual), with the same guard; otherwise it is neutral.
+   (the e5 model is multilingual; the head for other languages also learnt English headlines), with its own
+   guard (``classifiers.tone_reversal_guard_other_languages``); otherwise it is neutral.
 
 Scores are calibrated probabilities; the digest's "tích cực" section takes only items whose positive score
 reaches ``digest.positive_min_score``.
@@ -45,9 +46,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.runtime.itemtext import in_other_language, predict_by_writing
+from classifiers.runtime.itemtext import predict_by_writing
 from classifiers.runtime.lexicon import Match, Term, TermMatcher, load_yaml, to_terms, written_with_diacritics
 from classifiers.runtime.semantic_head import SemanticHead, fuse
+from pipeline.core.language import in_other_language
 from pipeline.core.text import fold
 
 LABELS = ("tich_cuc", "trung_lap", "tieu_cuc")
@@ -314,13 +316,15 @@ class ToneClassifier:
     def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
                  other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0,
                  head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
-                 head_gate: float = 1.0, plain_model: Any = None):
+                 head_gate: float = 1.0, plain_model: Any = None, other_languages_guard: float | None = None):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
         # The model's twin for text written without diacritics decides such items alone (the head was weighed
         # against the model for written text only).
         self.plain_model = plain_model if model is not None else None
         self.reversal_guard = reversal_guard
+        # The guard for an item in another language, which the head alone reads (None: the same guard).
+        self.other_languages_guard = reversal_guard if other_languages_guard is None else other_languages_guard
         self.head = head if model is not None and head is not None and head_weight > 0 and head.fits(embedder) \
             else None
         self.embedder = embedder
@@ -378,7 +382,7 @@ class ToneClassifier:
         if head is not None:
             summary += ("; mô hình ngữ nghĩa (e5) đọc tít và sapo: "
                         + ", ".join(f"{LABEL_VN[k]} {head.get(k, 0.0):.2f}" for k in LABELS))
-        if opposite and dist.get(opposite, 0.0) >= self.reversal_guard:
+        if opposite and dist.get(opposite, 0.0) >= (self.other_languages_guard if foreign else self.reversal_guard):
             # Good and bad news both likely: a reader may see either, so say neutral rather than risk a reversal.
             summary += (f"; tin vừa có thể tốt vừa có thể xấu cho tỉnh ({LABEL_VN[label]} {dist.get(label, 0.0):.2f}, "
                         f"{LABEL_VN[opposite]} {dist.get(opposite, 0.0):.2f}): để trung lập")

@@ -47,7 +47,6 @@ from classifiers.runtime.embed import Embedder
 from classifiers.runtime.itemtext import (
     ItemText,
     evidence_of,
-    in_other_language,
     positive_probability,
     predict_by_writing,
 )
@@ -55,6 +54,7 @@ from classifiers.runtime.lexicon import Term, TermMatcher
 from classifiers.runtime.sections import url_section
 from classifiers.runtime.semantic_head import SemanticHead, fuse
 from pipeline.core import vocabulary
+from pipeline.core.language import in_other_language
 from pipeline.core.settings import Settings
 from pipeline.core.taxonomy import Taxonomy, Topic
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.runtime.semantic_head import SemanticHead
+from classifiers.runtime.semantic_head import OTHER_LANGUAGES, SemanticHead
 
 # The section head's C (``topic_cv --head``; mean of the first section right at weight 0.35, gate 0.8): C 3 0.887,
 # C 10 0.887, C 30 0.887 at gate 1; the middle one.
@@ -68,3 +68,18 @@ def build_section_head(training_rows: list[dict[str, Any]], folder: Path) -> Pat
                              sample_weight=weights)
     head.meta["data"] = "the section model's training rows (classifiers/training/ship.py), repeats as weights"
     return head.save(folder)
+
+
+def build_section_head_other_languages(training_rows: list[dict[str, Any]], english_rows: list[dict[str, Any]],
+                                       folder: Path) -> Path:
+    """The section head for items in other languages: the section model's training rows and ``english_rows``
+    (English translations of headlines), repeats as weights, saved in ``folder`` beside the section head."""
+    rows, weights = _unique(training_rows + english_rows)
+    labels = sorted({r["label"] for r in rows})
+    vectors, embedder, max_chars = headline_vectors(rows)
+    head = fit_semantic_head(vectors, labels, [r["label"] for r in rows], embedder, max_chars, SECTION_HEAD_C,
+                             sample_weight=weights)
+    head.meta["data"] = (f"the section model's training rows and the English translations of the provincial and "
+                         f"modern rows' headlines (train_en.jsonl, {len(english_rows)} with repeats), repeats as "
+                         f"weights")
+    return head.save(folder, OTHER_LANGUAGES)

@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from classifiers import DATA_DIR
+from classifiers.training.semantic_heads import build_section_head, build_section_head_other_languages
 from classifiers.training.topic_data import (
     MODERN_NEWS,
     PROVINCE_ITEMS,
     RELABELLED_FOLDERS,
     VNTC_SECTIONS,
+    english_headlines,
     province_rows,
     shared_train_dir,
     vntc_split,
@@ -79,6 +81,17 @@ def topic_rows(vntc: Path | None) -> list[dict[str, Any]]:
             if KEEP_UNRELABELLED or r["relabelled"] or r["vntc"] not in RELABELLED_FOLDERS:
                 row = {"title": r["title"], "text": r["text"], "label": r["label"]}
                 rows += [row] * (RELABELLED_REPEAT if r["relabelled"] else 1)
+    return rows
+
+
+def english_head_rows() -> list[dict[str, Any]]:
+    """Rows of the section model's semantic head only: the English translations of the provincial and modern
+    training rows' headlines (``train_en.jsonl``), repeated as their originals. The head alone reads an item in
+    another language (foreign press); the word model never sees these."""
+    rows = []
+    for folder, repeat in ((PROVINCE_ITEMS, PROVINCE_REPEAT), (MODERN_NEWS, MODERN_REPEAT)):
+        english = english_headlines(folder)
+        rows += [{**english[r["id"]], "label": r["label"]} for r in province_rows("train", folder)] * repeat
     return rows
 
 
@@ -149,8 +162,42 @@ def build_tone(vntc: Path, out: Path) -> Path:
     head = fit_head(data, vectors, range(len(data)), embedder, max_chars)
     head.meta["data"] = "the tone model's training rows (above), weighted alike; classes balanced"
     head.save(folder)
+    build_tone_head_other_languages(data, vectors, embedder, max_chars, folder)
     build_plain_tone(data)
     return folder
+
+
+def build_tone_head_other_languages(data: list[dict[str, Any]], vectors: Any, embedder: Any, max_chars: int,
+                                   folder: Path) -> Path:
+    """The tone head for items in other languages: the tone head's rows and the English translations of the
+    provincial and modern rows' headlines (``tone_data.english_copies``), each with its row's label and weight;
+    the reversal guard for such items is chosen on the copies (``tone_data.choose_other_languages``) and written
+    to its meta (``cross_validation``). ``data`` carries each row's reading (``rows_of``)."""
+    from classifiers.runtime.semantic_head import OTHER_LANGUAGES
+    from classifiers.training.semantic_heads import headline_vectors
+    from classifiers.training.tone_data import choose_other_languages, english_copies, fit_head
+
+    english = english_copies(data)
+    copies = dict(zip(english, headline_vectors(list(english.values()))[0], strict=True))
+    head = fit_head(data, vectors, range(len(data)), embedder, max_chars, copies)
+    head.meta["data"] = (f"the tone model's training rows, weighted alike, classes balanced, and the English "
+                         f"translations of {len(copies)} provincial and modern rows' headlines (train_en.jsonl)")
+    head.meta["cross_validation"] = choose_other_languages(data, vectors, embedder, max_chars, copies)
+    log.info("tone guard for other languages %s", head.meta["cross_validation"]["reversal_guard"])
+    return head.save(folder, OTHER_LANGUAGES)
+
+
+def build_heads_other_languages(vntc: Path) -> Path:
+    """Both heads for items in other languages, beside the shipped models and their heads (on the same embedder
+    and window), without training anything else."""
+    from classifiers.training.semantic_heads import headline_vectors
+    from classifiers.training.tone_data import rows_of
+
+    build_section_head_other_languages(topic_rows(vntc), english_head_rows(), MODELS / "topic")
+    data = tone_training_data(vntc)
+    rows_of(data)  # each row's reading, which the guard's choice reads
+    vectors, embedder, max_chars = headline_vectors([d["item"] for d in data])
+    return build_tone_head_other_languages(data, vectors, embedder, max_chars, MODELS / "tone")
 
 
 def build_plain_tone(data: list[dict[str, Any]]) -> Path:
@@ -242,10 +289,12 @@ def build_story_model(out: Path) -> Path:
 
 def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
     from classifiers.training.learn import train_model
-    from classifiers.training.semantic_heads import build_section_head
 
     if task == "topic-head":
-        return build_section_head(topic_rows(vntc), MODELS / "topic")
+        build_section_head(topic_rows(vntc), MODELS / "topic")
+        return build_section_head_other_languages(topic_rows(vntc), english_head_rows(), MODELS / "topic")
+    if task == "heads-other-languages":
+        return build_heads_other_languages(vntc)
     if task == "topic-plain":
         return build_plain_sections(topic_rows(vntc))
     if task == "tone-plain":
@@ -269,6 +318,7 @@ def build(task: str, vntc: Path = DEFAULT_VNTC) -> Path:
     folder = model.save(MODELS / task)
     if task == "topic":
         build_section_head(rows, folder)
+        build_section_head_other_languages(rows, english_head_rows(), folder)
         build_plain_sections(rows)
     return folder
 
@@ -290,7 +340,8 @@ def build_plain_sections(rows: list[dict[str, Any]]) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("task", choices=["topic", "topic-head", "topic-plain", "tone", "tone-plain", "stories"])
+    parser.add_argument("task", choices=["topic", "topic-head", "topic-plain", "tone", "tone-plain",
+                                         "heads-other-languages", "stories"])
     parser.add_argument("--vntc", type=Path, default=DEFAULT_VNTC)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)

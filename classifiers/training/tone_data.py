@@ -37,9 +37,11 @@ from typing import Any
 
 from classifiers.training.topic_data import (
     MODERN_NEWS,
+    PROVINCE_ITEMS,
     RELABEL_TEST,
     RELABEL_TRAIN,
     VNTC_SECTIONS,
+    english_headlines,
     labelled_article,
     province_rows,
     shared_train_dir,
@@ -315,16 +317,51 @@ def cross_validated(data: list[dict[str, Any]], rows: list[dict[str, Any]], conf
 HEAD_C = 100.0
 
 
+def english_copies(data: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The English translation of the headline of each provincial and modern training row (``train_en.jsonl``),
+    by the row's index in ``data``: the head also learns the province's news as foreign press reports it."""
+    english = {**english_headlines(PROVINCE_ITEMS), **english_headlines(MODERN_NEWS)}
+    return {k: english[d["item"]["id"]] for k, d in enumerate(data) if d["item"].get("id") in english}
+
+
 def fit_head(data: list[dict[str, Any]], vectors: Any, index: Iterable[int], embedder: Any,
-             max_chars: int) -> Any:
-    """A semantic head fitted on the rows of ``index`` (classes balanced, rows weighted as the word model's)."""
+             max_chars: int, copies: dict[int, Any] | None = None) -> Any:
+    """A semantic head fitted on the rows of ``index`` (classes balanced, rows weighted as the word model's) and
+    the vectors of their English copies (``copies``: row index -> vector), each with its row's label and weight."""
+    import numpy as np
+
     from classifiers.runtime.tone import LABELS
     from classifiers.training.semantic_heads import fit_semantic_head
 
     keys = list(index)
-    return fit_semantic_head(vectors[keys], list(LABELS), [data[k]["label"] for k in keys], embedder, max_chars,
+    extra = [k for k in keys if k in (copies or {})]
+    x = np.vstack([vectors[keys], *(copies[k][None, :] for k in extra)]) if copies and extra else vectors[keys]
+    keys += extra
+    return fit_semantic_head(x, list(LABELS), [data[k]["label"] for k in keys], embedder, max_chars,
                              HEAD_C, sample_weight=[ROW_WEIGHTS.get((data[k]["source"], data[k]["label"]), 1.0)
                                                     for k in keys], class_weight="balanced")
+
+
+def choose_other_languages(data: list[dict[str, Any]], vectors: Any, embedder: Any, max_chars: int,
+                           copies: dict[int, Any]) -> dict[str, Any]:
+    """The reversal guard for items in other languages, by :func:`choose_settings`' rule, from the head for other
+    languages alone on the English copies, out-of-fold (fitted on the other folds' rows and copies). As the
+    product reads such an item: the head where its headline is about the province, else neutral."""
+    import math
+
+    import numpy as np
+
+    from classifiers.runtime.tone import asks_head
+
+    probs: dict[int, dict[str, float]] = {}
+    for train_idx, test_idx in folds(data):
+        head = fit_head(data, vectors, train_idx, embedder, max_chars, copies)
+        scored = [k for k in test_idx if k in copies]
+        for k, row in zip(scored, head.probs(np.vstack([copies[k] for k in scored])), strict=True):
+            read = dict(zip(head.labels, map(float, row), strict=True))
+            probs[k] = read if asks_head(data[k]["reading"], read, math.inf) else {"trung_lap": 1.0}
+    keys = sorted(probs)
+    return choose_settings([data[k] for k in keys], [probs[k] for k in keys])
 
 
 def cross_validated_head(data: list[dict[str, Any]], vectors: Any, embedder: Any,

@@ -123,6 +123,14 @@ def province_rows(split: str, folder: Path = PROVINCE_ITEMS) -> list[dict[str, A
     return out
 
 
+def english_headlines(folder: Path) -> dict[str, dict[str, Any]]:
+    """The English translations of the title and lead of ``folder``'s training rows (``train_en.jsonl``), by row
+    id, as items the semantic heads read (``lang`` "en"): foreign press reports the province's news in English,
+    and the heads, which alone read an item in another language, learn it from these beside the Vietnamese."""
+    return {r["id"]: {"title": r["title"], "text": r["lead"] or r["title"], "lang": "en"}
+            for r in read_rows(folder / "train_en.jsonl")}
+
+
 def item_of(row: dict[str, Any]) -> dict[str, Any]:
     """A province row as the pipeline's item (what ``process`` would store), before relevance."""
     from pipeline.core.language import item_language

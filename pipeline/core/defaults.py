@@ -326,6 +326,12 @@ DEFAULTS: dict[str, Any] = {
         # errors; the word model and its semantic head together): 0.2 cuts reversals on clear-cut items from 35
         # to 7 of 2,117 for 2.4 points of agreement (models/tone/meta.json, "cross_validation").
         "tone_reversal_guard": 0.2,
+        # The same for an item in another language (foreign press), which the tone head for other languages reads
+        # alone (classifiers/runtime/tone.py, step 6). Chosen by the same rule on the English translations of the
+        # training rows' headlines, out-of-fold (models/tone/semantic_head_other_languages.json,
+        # "cross_validation"): the head alone makes more reversals than the word model and head together, and
+        # 0.1 cuts them from 45 to 24 of 1,450 clear-cut rows for 2.6 points of agreement.
+        "tone_reversal_guard_other_languages": 0.1,
         # The tone model shipped with the product (classifiers/data/ or an absolute path; empty: cues alone).
         # A home's own "tone" model replaces it.
         "tone_model": "models/tone",
@@ -500,6 +506,11 @@ DEFAULTS: dict[str, Any] = {
         # cross-validated on the tone model's training rows, positives at >= 0.7 are right 9 times in 10 (0.87 at
         # 0.6, 0.93 at 0.8): the lowest bar that reaches 0.9 (models/tone/meta.json, "cross_validation").
         "positive_min_score": 0.7,
+        # The same for a story whose lead item is in another language (foreign press), whose tone the tone head
+        # for other languages reads alone: by the same rule on the English translations of the training rows'
+        # headlines, its positives reach 0.9 only at 0.9 (0.835 at 0.7; models/tone/
+        # semantic_head_other_languages.json, "cross_validation").
+        "positive_min_score_other_languages": 0.9,
         # Flags whose confirmed labels (task "flag:<name>", label "confirmed") put an item in the digest's section
         # on false and harmful content; a classifier's flag alone never does.
         "verdict_flags": ["likely_false", "scam", "incitement", "sovereignty"],

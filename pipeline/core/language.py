@@ -80,6 +80,14 @@ def _model_language(text: str) -> str:
     return fasttext_code if fasttext_score >= FASTTEXT_MIN_SCORE else langid_code
 
 
+def in_other_language(item: dict[str, Any]) -> bool:
+    """Whether an item is written in a language other than Vietnamese (its detected ``lang``: foreign press, an
+    English service): the word models learnt Vietnamese words only, so the semantic heads read such items, with
+    their own bars (classifiers/EVALUATION.md, "Sixth pass"). An item without a ``lang`` (not through the
+    pipeline's normalising step) counts as Vietnamese."""
+    return (item.get("lang") or "vi") not in ("vi", UNDETERMINED)
+
+
 def item_language(title: str, text: str) -> str:
     """An item's language, as the pipeline stores it in ``lang``: from its title and the start of its text."""
     return detect_language(f"{title}\n{text[:1000]}")

@@ -10,7 +10,7 @@ import pytest
 
 from classifiers import DATA_DIR
 from classifiers.runtime.embed import get_embedder
-from classifiers.runtime.semantic_head import SemanticHead, fuse, head_text
+from classifiers.runtime.semantic_head import OTHER_LANGUAGES, SemanticHead, fuse, head_text
 from classifiers.runtime.tone import LABELS, ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.stages import shipped_model, tone_classifier
@@ -156,6 +156,32 @@ def test_a_saved_head_loads_the_same_and_a_broken_one_is_refused(head, tmp_path)
     with pytest.raises(ValueError, match="do not fit"):
         SemanticHead.load(tmp_path)
     assert SemanticHead.load(tmp_path / "nothing-here") is None
+
+
+def test_an_item_in_another_language_is_read_by_the_head_for_other_languages(head, tmp_path):
+    other = head.other_languages
+    assert other is not None, "the tone head must ship with its head for other languages"
+    assert (other.labels, other.embedder, other.dim) == (head.labels, head.embedder, head.dim)
+    embedder = Counting()
+    vietnamese = {"title": "Thái Nguyên thu hút 5 tỉ USD vốn đầu tư nước ngoài", "text": "Dự án điện tử mới."}
+    english = {"title": "Thai Nguyen draws $5 billion in foreign investment", "text": "A new electronics plant.",
+               "lang": "en"}
+    asked = head.ask(embedder, [vietnamese, {**vietnamese, "lang": "vi"}, english])
+    vectors = embedder.inner.encode([head_text(item, head.max_chars) for item in (vietnamese, english)])
+    for got, want in ((asked[0], head.probs(vectors[:1])[0]), (asked[1], head.probs(vectors[:1])[0]),
+                      (asked[2], other.probs(vectors[1:])[0])):
+        assert [got[label] for label in head.labels] == pytest.approx(list(want), abs=1e-6)
+    assert not np.allclose(head.probs(vectors[1:]), other.probs(vectors[1:]), atol=1e-3)
+    # Saved and loaded together; one fitted on another embedder's vectors is refused.
+    head.save(tmp_path)
+    other.save(tmp_path, OTHER_LANGUAGES)
+    again = SemanticHead.load(tmp_path)
+    assert again is not None and again.other_languages is not None
+    assert np.allclose(again.other_languages.probs(vectors), other.probs(vectors), atol=1e-6)
+    SemanticHead(other.labels, other.weights, other.bias, "another-model", other.max_chars).save(
+        tmp_path, OTHER_LANGUAGES)
+    with pytest.raises(ValueError, match="differ"):
+        SemanticHead.load(tmp_path)
 
 
 def test_fuse_is_a_weighted_geometric_mean():

@@ -413,7 +413,8 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
 
 def test_an_item_in_another_language_is_read_by_the_tone_head_alone():
     """Foreign press about a province: the tone model and the cues know Vietnamese words only; the multilingual
-    e5 head reads the English headline (held-out writers' articles translated, never trained on)."""
+    e5 head for other languages reads the English headline (held-out writers' articles translated, never trained
+    on)."""
     from classifiers.training.province_benchmark import ENGLISH
     from classifiers.training.tone_data import agreement, modern_tone_items
 
@@ -432,9 +433,14 @@ def test_an_item_in_another_language_is_read_by_the_tone_head_alone():
     with_head, words = labels(True), labels(False)
     after = agreement(truth, [with_head[k] for k in clear])
     before = agreement(truth, [words[k] for k in clear])
-    # EVALUATION.md, "Sixth pass", clear-cut rows: 0.741 and 8 reversals with the head alone, 0.355 and 67 by the
-    # word model.
-    assert after["agreement"] >= before["agreement"] + 0.3
-    assert after["reversals"] <= 12
+    # EVALUATION.md, "Sixth pass", clear-cut rows: 0.810 and 4 reversals with the head for other languages and its
+    # guard, 0.355 and 67 by the word model.
+    assert after["agreement"] >= before["agreement"] + 0.4
+    assert after["reversals"] <= 6
+    other = next(iter(classifiers.values())).head.other_languages
+    assert other is not None, "models/tone must ship its head for other languages"
+    # Its own guard, as the cross-validation on the English copies of the training rows chose it (ship tone).
+    assert other.meta["cross_validation"]["reversal_guard"] == settings.get_float(
+        "classifiers.tone_reversal_guard_other_languages")
     detail = classifiers[data[0]["others"]].classify(data[0]["item"])["evidence"][0]["detail"]
     assert "bài không viết bằng tiếng Việt" in detail

@@ -139,8 +139,9 @@ def test_text_written_without_diacritics_is_read_by_the_models_plain_twin(tagger
 
 
 def test_an_item_in_another_language_is_read_by_the_semantic_head_alone():
-    """Foreign press about a province: the word models learnt Vietnamese words only, the multilingual e5 head reads
-    an English headline much as its Vietnamese original (held-out articles translated, never trained on)."""
+    """Foreign press about a province: the word models learnt Vietnamese words only; the multilingual e5 head for
+    other languages (fitted on the section model's rows and English translations of headlines) reads an English
+    headline (held-out articles translated, never trained on)."""
     from classifiers.runtime.embed import embedder_from_settings
     from classifiers.stages import topic_tagger
     from classifiers.training.province_benchmark import ENGLISH
@@ -154,9 +155,10 @@ def test_an_item_in_another_language_is_read_by_the_semantic_head_alone():
     def right(rows):
         return sum(tagger.tag(item)[0]["sections"][0] == label for item, label in rows)
 
-    # EVALUATION.md, "Sixth pass": 166 of the 240 right with the head alone, 41 by the word models.
-    assert right(articles) >= right(unknown) + 100
-    assert right(articles) >= 0.65 * len(articles)
+    # EVALUATION.md, "Sixth pass": 216 of the 240 right with the head for other languages, 41 by the word models.
+    assert right(articles) >= right(unknown) + 150
+    assert right(articles) >= 0.85 * len(articles)
+    assert tagger.head.other_languages is not None, "models/topic must ship its head for other languages"
     first = tagger.tag(articles[0][0])[0]
     assert any("bài không viết bằng tiếng Việt" in e["detail"] for e in first["evidence"])
 

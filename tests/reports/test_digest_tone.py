@@ -32,3 +32,22 @@ def test_a_doubtful_positive_stays_out_of_the_positive_section(seeded):
         store.refresh()
         document, _ = build_digest(home, store, period, ISSUED_ON, "2")
         assert not any(e.title == FESTIVAL_TITLE for e in _entries(document, "II."))
+
+
+def test_a_positive_story_in_another_language_needs_its_own_higher_bar(seeded):
+    """Foreign press: the tone head that reads it alone is right less often, so "tích cực" takes it only from
+    ``digest.positive_min_score_other_languages`` (0.9) where Vietnamese needs ``positive_min_score`` (0.7)."""
+    home, _ = seeded
+    period = Period.containing("day", date.fromisoformat(DAY))
+    with home.open_store() as store:
+        items = store.search(ItemQuery(limit=500)).items
+        festival = next(i for i in items if i.get("title") == FESTIVAL_TITLE)
+        story = [i for i in items if i.get("cluster_id") == festival.get("cluster_id") or i["id"] == festival["id"]]
+        for version, (lang, score, listed) in enumerate(
+                (("vi", 0.8, True), ("en", 0.8, False), ("en", 0.95, True)), start=3):
+            for item in story:
+                store.update_item(item["id"], {"tone": {**item["tone"], "score": score}, "lang": lang},
+                                  actor="t", action="test")
+            store.refresh()
+            document, _ = build_digest(home, store, period, ISSUED_ON, str(version))
+            assert any(e.title == FESTIVAL_TITLE for e in _entries(document, "II.")) is listed, (lang, score)
