@@ -14,8 +14,8 @@ How it is used (:class:`~classifiers.runtime.tone.ToneClassifier`, :class:`~clas
 - only when the word model is unsure (its top probability below ``classifiers.tone_embed_gate`` /
   ``topic_embed_gate``; for tone also only when the headline is about the province, see
   :func:`~classifiers.runtime.tone.asks_head`): e5 costs ~30 ms an item on a CPU; an item in another language
-  than Vietnamese (foreign press) is read by the head alone, whatever the word model says: the word model
-  learnt Vietnamese words, the multilingual e5 reads an English headline much as its Vietnamese translation;
+  than Vietnamese (foreign press) is read by the head for other languages (below) alone, whatever the word
+  model says: the word model learnt Vietnamese words, the multilingual e5 reads an English headline;
 - the text embedded is claim matching's headline window (:func:`head_text`), so an item that is a claim candidate
   is not embedded twice (the embedder keeps recent vectors);
 - the two distributions are combined as a weighted geometric mean (:func:`fuse`, ``classifiers.*_embed_weight``);

@@ -12,8 +12,8 @@ runs in two steps:
    the marks stripped (``classifiers/data/models/topic_plain``): the model for written text finds few of its
    words there. The head is asked about such items too (e5 reads text without marks; VNTC's test split
    without marks, 0.896 of first sections right with it, 0.885 without). An item in another language (its
-   ``lang``: foreign press) is read by the head alone: the word models know Vietnamese words only, and e5 is
-   multilingual. A home's own "topic" model
+   ``lang``: foreign press) is read by the head for other languages alone (also fitted on English translations
+   of headlines): the word models know Vietnamese words only, and e5 is multilingual. A home's own "topic" model
    (``diemtin classifier refresh``: the office's sources that declare their section, plus analysts'
    corrections) replaces it. A source or feed that declares its section (VnExpress /suc-khoe)
    adds that as strong evidence; without one, a folder of the item's URL that names a section (``/suc-khoe/``)
@@ -44,12 +44,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.runtime.embed import Embedder
-from classifiers.runtime.itemtext import (
-    ItemText,
-    evidence_of,
-    positive_probability,
-    predict_by_writing,
-)
+from classifiers.runtime.itemtext import ItemText, evidence_of, positive_probability, predict_by_writing
 from classifiers.runtime.lexicon import Term, TermMatcher
 from classifiers.runtime.sections import url_section
 from classifiers.runtime.semantic_head import SemanticHead, fuse

@@ -23,7 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from classifiers import DATA_DIR
-from classifiers.training.semantic_heads import build_section_head, build_section_head_other_languages
+from classifiers.training.semantic_heads import (
+    build_section_head,
+    build_section_head_other_languages,
+    headline_vectors,
+)
 from classifiers.training.topic_data import (
     MODERN_NEWS,
     PROVINCE_ITEMS,
@@ -116,7 +120,6 @@ def build_tone(vntc: Path, out: Path) -> Path:
     guard and the digest's "tích cực" bar are chosen on the same rows by grouped 5-fold cross-validation of the
     two combined and written to ``meta.json`` (``cross_validation``, with the words alone beside them)."""
     from classifiers.training.learn import train_model
-    from classifiers.training.semantic_heads import headline_vectors
     from classifiers.training.tone_data import (
         HEAD_C,
         REAL_TONE,
@@ -174,7 +177,6 @@ def build_tone_head_other_languages(data: list[dict[str, Any]], vectors: Any, em
     the reversal guard for such items is chosen on the copies (``tone_data.choose_other_languages``) and written
     to its meta (``cross_validation``). ``data`` carries each row's reading (``rows_of``)."""
     from classifiers.runtime.semantic_head import OTHER_LANGUAGES
-    from classifiers.training.semantic_heads import headline_vectors
     from classifiers.training.tone_data import choose_other_languages, english_copies, fit_head
 
     english = english_copies(data)
@@ -190,7 +192,6 @@ def build_tone_head_other_languages(data: list[dict[str, Any]], vectors: Any, em
 def build_heads_other_languages(vntc: Path) -> Path:
     """Both heads for items in other languages, beside the shipped models and their heads (on the same embedder
     and window), without training anything else."""
-    from classifiers.training.semantic_heads import headline_vectors
     from classifiers.training.tone_data import rows_of
 
     build_section_head_other_languages(topic_rows(vntc), english_head_rows(), MODELS / "topic")

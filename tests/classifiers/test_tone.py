@@ -442,5 +442,7 @@ def test_an_item_in_another_language_is_read_by_the_tone_head_alone():
     # Its own guard, as the cross-validation on the English copies of the training rows chose it (ship tone).
     assert other.meta["cross_validation"]["reversal_guard"] == settings.get_float(
         "classifiers.tone_reversal_guard_other_languages")
+    assert other.meta["cross_validation"]["positive_min_score"] == settings.get_float(
+        "digest.positive_min_score_other_languages")
     detail = classifiers[data[0]["others"]].classify(data[0]["item"])["evidence"][0]["detail"]
     assert "bài không viết bằng tiếng Việt" in detail
