@@ -6,9 +6,10 @@ an item — normalisation, language, relevance to the home's province, claim mat
 nothing is written to the store (claims are read from it; a home without one uses a temporary copy of the
 shipped example claims). One JSON object per input line is printed, in input order:
 
-``relevant``, ``places``, ``flags`` (raised, with evidence), ``flag_scores`` (every flag, even below threshold),
-``claim_matches``, ``topics`` (``id``, ``label``, ``score``, ``sections``, evidence), ``tone`` (``label``,
-``score``, evidence). A line that cannot be read gives ``{"line": n, "error": "..."}`` in its place.
+``lang`` (the language detected: an item in another language than Vietnamese is read by the semantic heads for
+other languages), ``relevant``, ``places``, ``flags`` (raised, with evidence), ``flag_scores`` (every flag, even
+below threshold), ``claim_matches``, ``topics`` (``id``, ``label``, ``score``, ``sections``, evidence), ``tone``
+(``label``, ``score``, evidence). A line that cannot be read gives ``{"line": n, "error": "..."}`` in its place.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def output_of(item: dict[str, Any], taxonomy: Any) -> dict[str, Any]:
                        "evidence": topic.get("evidence") or []})
     tone = item.get("tone") or {}
     return {
+        "lang": item.get("lang"),
         "relevant": bool(item.get("relevant")),
         "places": item.get("places") or [],
         "flags": [{k: v for k, v in flag.items() if k != "raised"} for flag in item.get("flags") or []],

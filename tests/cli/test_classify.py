@@ -60,3 +60,20 @@ def test_classify_reads_the_text_under_the_names_other_tools_give_it(home):
         assert answer["relevant"] and "likely_false" in [f["name"] for f in answer["flags"]]
     assert [f["name"] for f in maintext["flags"]] == ["scam"]
     assert not both["relevant"] and [f["name"] for f in both["flags"]] == ["scam"]
+
+
+def test_an_english_report_about_the_province_is_read_by_the_heads_for_other_languages(home):
+    """Foreign press: the language is detected and said, and the section and tone come from the multilingual
+    heads, which say so in their evidence."""
+    rows = [{"title": "Flash floods kill three in Thai Nguyen province, thousands evacuated",
+             "text": "Torrential rain triggered flash floods and landslides in Thai Nguyen province on Monday, killing "
+                     "three people and forcing thousands of residents to evacuate, local authorities said."},
+            ROWS[1]]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n"
+    english, vietnamese = json_lines(run_cli("classify", "-", "--json", home=home, input=text).stdout)
+    assert (english["lang"], vietnamese["lang"]) == ("en", "vi")
+    assert english["relevant"] and english["topics"][0]["sections"][0] == "moi_truong"
+    assert english["tone"]["label"] == "tieu_cuc"
+    for answer in (english["topics"][0]["evidence"], english["tone"]["evidence"]):
+        assert "bài không viết bằng tiếng Việt" in answer[0]["detail"]
+    assert "bài không viết bằng tiếng Việt" not in vietnamese["tone"]["evidence"][0]["detail"]
