@@ -120,12 +120,13 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
     """The tone classifier the settings describe: a home's own model, else the shipped one with its semantic head
     (the head was fitted and weighed against the shipped model only)."""
     model = home_model or shipped_model(settings, "classifiers.tone_model")
-    head = None if home_model is not None else shipped_head(settings, "tone")
+    shipped = shipped_head(settings, "tone")
+    head = None if home_model is not None else shipped
     plain = None if home_model is not None else shipped_model(settings, "classifiers.tone_plain_model")
     return ToneClassifier(model=model, other_places=other_places, plain_model=plain,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
                           other_languages_guard=settings.get_float("classifiers.tone_reversal_guard_other_languages"),
-                          head=head, embedder=embedder,
+                          head=head, other_languages_head=shipped, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),
                           head_gate=settings.get_float("classifiers.tone_embed_gate"))
 

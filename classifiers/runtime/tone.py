@@ -316,7 +316,8 @@ class ToneClassifier:
     def __init__(self, lexicon: dict[str, Any] | None = None, model: Any = None,
                  other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0,
                  head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
-                 head_gate: float = 1.0, plain_model: Any = None, other_languages_guard: float | None = None):
+                 head_gate: float = 1.0, plain_model: Any = None, other_languages_guard: float | None = None,
+                 other_languages_head: SemanticHead | None = None):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
         # The model's twin for text written without diacritics decides such items alone (the head was weighed
@@ -327,6 +328,10 @@ class ToneClassifier:
         self.other_languages_guard = reversal_guard if other_languages_guard is None else other_languages_guard
         self.head = head if model is not None and head is not None and head_weight > 0 and head.fits(embedder) \
             else None
+        # The shipped head reads an item in another language alone, beside a home's own model too (that model, like
+        # the shipped one, learnt Vietnamese words only).
+        self.other_languages_head = other_languages_head if (
+            other_languages_head is not None and head_weight > 0 and other_languages_head.fits(embedder)) else None
         self.embedder = embedder
         self.head_weight = head_weight
         self.head_gate = head_gate
@@ -340,7 +345,7 @@ class ToneClassifier:
                         if self.model is not None else (None, [False] * len(items)))
         # An item in another language: the model and the cue reader know Vietnamese words only, the head reads
         # the multilingual e5 vector; it decides alone (where it is not asked, the cue reader's neutral prior).
-        foreign = [self.head is not None and in_other_language(item) for item in items]
+        foreign = [self.other_languages_head is not None and in_other_language(item) for item in items]
         heads = self._head_probs(items, readings, probs, plain, foreign) if probs else {}
         out = []
         for i, reading in enumerate(readings):
@@ -356,13 +361,15 @@ class ToneClassifier:
                     plain: list[bool], foreign: list[bool]) -> dict[int, dict[str, float]]:
         """The semantic head's reading of the items it is asked about (:func:`asks_head`), none of those the
         plain-text twin read; an item in another language whenever its headline is about the province."""
-        if self.head is None:
-            return {}
-        todo = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
-                if asks_head(reading, prob, math.inf if foreign[i] else self.head_gate) and (foreign[i] or not plain[i])]
-        if not todo:
-            return {}
-        return dict(zip(todo, self.head.ask(self.embedder, [items[i] for i in todo]), strict=True))
+        unsure = [i for i, (reading, prob) in enumerate(zip(readings, probs, strict=True))
+                  if self.head is not None and not foreign[i] and not plain[i]
+                  and asks_head(reading, prob, self.head_gate)]
+        other = [i for i, reading in enumerate(readings) if foreign[i] and asks_head(reading, {}, math.inf)]
+        out: dict[int, dict[str, float]] = {}
+        for index, reader in ((unsure, self.head), (other, self.other_languages_head)):
+            if index and reader is not None:
+                out.update(zip(index, reader.ask(self.embedder, [items[i] for i in index]), strict=True))
+        return out
 
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
                 head: dict[str, float] | None = None, plain: bool = False, foreign: bool = False) -> dict[str, Any]:

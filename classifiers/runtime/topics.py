@@ -127,8 +127,11 @@ class TopicTagger:
         # The shipped model's twin for text written without diacritics reads such items; beside a home's own
         # model there is none (it decides alone).
         self.plain_model = plain_model if home_model is None and section_model is not None else None
-        self.head = head if (home_model is None and section_model is not None and head is not None
-                             and self.settings.embed_weight > 0 and head.fits(head_embedder)) else None
+        usable = head is not None and self.settings.embed_weight > 0 and head.fits(head_embedder)
+        self.head = head if usable and home_model is None and section_model is not None else None
+        # An item in another language is read by the head alone, beside a home's own model too (that model, like
+        # the shipped one, learnt Vietnamese words only).
+        self.other_languages_head = head if usable else None
         self.head_embedder = head_embedder
         self.models = models
         self.sections = vocabulary.codes("sections")
@@ -311,13 +314,16 @@ class TopicTagger:
         out: list[dict[str, float] | None] = [
             {label: float(p) for label, p in proba.items() if label in self.sections} for proba in probas]
         readers = ["mô hình chuyên mục" + (" cho văn bản không dấu" if is_plain else "") for is_plain in plain]
-        if self.head is None or not head:
+        if not head:
             return out, readers
-        foreign = {i for i, item in enumerate(items) if in_other_language(item)}
-        asked = [i for i, p in enumerate(out) if p and (i in foreign or max(p.values()) < self.settings.embed_gate)]
-        if asked:
-            for i, read in zip(asked, self.head.ask(self.head_embedder, [items[i] for i in asked]), strict=True):
-                if i in foreign:
+        foreign = [i for i, item in enumerate(items) if self.other_languages_head and in_other_language(item)]
+        unsure = [i for i, p in enumerate(out) if self.head and p and i not in foreign
+                  and max(p.values()) < self.settings.embed_gate]
+        for index, reader, alone in ((foreign, self.other_languages_head, True), (unsure, self.head, False)):
+            if not index:
+                continue
+            for i, read in zip(index, reader.ask(self.head_embedder, [items[i] for i in index]), strict=True):
+                if alone:
                     out[i] = {label: read.get(label, 0.0) for label in out[i]}
                     readers[i] = "mô hình ngữ nghĩa e5 của tít, sapo (bài không viết bằng tiếng Việt)"
                 else:

@@ -446,3 +446,8 @@ def test_an_item_in_another_language_is_read_by_the_tone_head_alone():
         "digest.positive_min_score_other_languages")
     detail = classifiers[data[0]["others"]].classify(data[0]["item"])["evidence"][0]["detail"]
     assert "bài không viết bằng tiếng Việt" in detail
+    # A home's own model learnt Vietnamese words only too: beside it, the head still reads such items.
+    own = {others: tone_classifier(settings, others, home_model=shipped_model(settings, "classifiers.tone_model"),
+                                   embedder=embedder) for others in classifiers}
+    assert all(c.head is None for c in own.values())
+    assert [own[d["others"]].classify(d["item"])["label"] for d in data[:40]] == with_head[:40]

@@ -161,6 +161,12 @@ def test_an_item_in_another_language_is_read_by_the_semantic_head_alone():
     assert tagger.head.other_languages is not None, "models/topic must ship its head for other languages"
     first = tagger.tag(articles[0][0])[0]
     assert any("bài không viết bằng tiếng Việt" in e["detail"] for e in first["evidence"])
+    # A home's own section model learnt Vietnamese words only too: beside it, the head still reads such items.
+    own = TopicTagger(load_taxonomy(), models={"topic": tagger.section_model}, head=tagger.head,
+                      head_embedder=tagger.head_embedder)
+    assert own.head is None and own.other_languages_head is tagger.head
+    assert [own.tag(item)[0]["sections"][0] for item, _ in articles[:40]] == \
+        [tagger.tag(item)[0]["sections"][0] for item, _ in articles[:40]]
 
 
 def test_a_generic_word_alone_never_decides_a_topic(tagger):
