@@ -317,7 +317,8 @@ class TopicTagger:
         if not head:
             return out, readers
         foreign = [i for i, item in enumerate(items) if self.other_languages_head and in_other_language(item)]
-        unsure = [i for i, p in enumerate(out) if self.head and p and i not in foreign
+        read_alone = set(foreign)
+        unsure = [i for i, p in enumerate(out) if self.head and p and i not in read_alone
                   and max(p.values()) < self.settings.embed_gate]
         for index, reader, alone in ((foreign, self.other_languages_head, True), (unsure, self.head, False)):
             if not index:
