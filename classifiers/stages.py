@@ -126,6 +126,7 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
     return ToneClassifier(model=model, other_places=other_places, plain_model=plain,
                           reversal_guard=settings.get_float("classifiers.tone_reversal_guard"),
                           other_languages_guard=settings.get_float("classifiers.tone_reversal_guard_other_languages"),
+                          plain_guard=settings.get_float("classifiers.tone_reversal_guard_without_marks"),
                           head=head, other_languages_head=shipped, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),
                           head_gate=settings.get_float("classifiers.tone_embed_gate"))

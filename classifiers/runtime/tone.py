@@ -28,7 +28,8 @@ How an item is read (every step is linear in the text, and the body is capped):
    headline is about the province, a second reader, a head over the e5 sentence vector of the headline
    (classifiers/runtime/semantic_head.py), is asked too and the two are combined. Without a model the cue sums
    decide alone. When the opposite tone is also likely (``classifiers.tone_reversal_guard``, chosen by
-   cross-validation), the answer is neutral: calling good news bad (or bad news good) is the error a reader
+   cross-validation; ``tone_reversal_guard_without_marks`` for text the model's twin for text without
+   diacritics reads), the answer is neutral: calling good news bad (or bad news good) is the error a reader
    forgives least. The evidence lists the cues, each with its kind, its weight and why it counted.
 6. **Other languages.** The model and the cues know Vietnamese words only. An item in another language (its
    ``lang``: foreign press, an English service) whose headline is about the province is read by the head alone
@@ -317,6 +318,7 @@ class ToneClassifier:
                  other_places: list[str] | tuple[str, ...] = (), reversal_guard: float = 1.0,
                  head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
                  head_gate: float = 1.0, plain_model: Any = None, other_languages_guard: float | None = None,
+                 plain_guard: float | None = None,
                  other_languages_head: SemanticHead | None = None):
         self.reader = ToneReader(lexicon, other_places)
         self.model = model
@@ -326,6 +328,8 @@ class ToneClassifier:
         self.reversal_guard = reversal_guard
         # The guard for an item in another language, which the head alone reads (None: the same guard).
         self.other_languages_guard = reversal_guard if other_languages_guard is None else other_languages_guard
+        # The guard for an item the twin reads (text without diacritics): chosen on the twin's own cross-validation.
+        self.plain_guard = reversal_guard if plain_guard is None else plain_guard
         self.head = head if model is not None and head is not None and head_weight > 0 and head.fits(embedder) \
             else None
         # The shipped head reads an item in another language alone, beside a home's own model too (that model, like
@@ -389,7 +393,8 @@ class ToneClassifier:
         if head is not None:
             summary += ("; mô hình ngữ nghĩa (e5) đọc tít và sapo: "
                         + ", ".join(f"{LABEL_VN[k]} {head.get(k, 0.0):.2f}" for k in LABELS))
-        if opposite and dist.get(opposite, 0.0) >= (self.other_languages_guard if foreign else self.reversal_guard):
+        guard = self.other_languages_guard if foreign else self.plain_guard if plain else self.reversal_guard
+        if opposite and dist.get(opposite, 0.0) >= guard:
             # Good and bad news both likely: a reader may see either, so say neutral rather than risk a reversal.
             summary += (f"; tin vừa có thể tốt vừa có thể xấu cho tỉnh ({LABEL_VN[label]} {dist.get(label, 0.0):.2f}, "
                         f"{LABEL_VN[opposite]} {dist.get(opposite, 0.0):.2f}): để trung lập")

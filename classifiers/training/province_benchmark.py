@@ -14,6 +14,8 @@
   articles (``modern_heldout``), each read toward its labelled place.
 - **modern_heldout_english**: sections and tone on the same held-out modern articles translated into English
   (``heldout_en.jsonl``: foreign press about a province, which only the multilingual semantic heads read).
+- **modern_heldout_everyday**: sections and tone on the everyday run of provincial news (leaders' working visits,
+  council sessions, border work, disbursement reports...) by two more held-out writers (``heldout_everyday.jsonl``).
 - **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
   pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
   neighbours within 3 days) and BCubed precision/recall over all held-out items. Then the same on
@@ -54,6 +56,8 @@ from pipeline.core.console import CommandError
 # The held-out modern articles translated into English, labels unchanged: foreign press about a province
 # (corpora/modern_news/README.md).
 ENGLISH = "heldout_en"
+# Two held-out writers of the everyday run of provincial news (corpora/modern_news/README.md, fourth batch).
+EVERYDAY = "heldout_everyday"
 CAVEAT = ("provincial items: synthetic, short (median ~110 syllables), one author; VNTC: real news (2007), "
           "10 folders mapped to sections lossily")
 REAL_ITEMS = DATA_DIR / "corpora" / "real_items"
@@ -150,6 +154,7 @@ def topics(vntc: Path | None) -> dict[str, Any]:
     out["province_heldout"] = _sections_of(tagger, province_rows("heldout"))
     out["modern_heldout"] = _sections_of(tagger, province_rows("heldout", MODERN_NEWS))
     out["modern_heldout_english"] = _sections_of(tagger, province_rows(ENGLISH, MODERN_NEWS))
+    out["modern_heldout_everyday"] = _sections_of(tagger, province_rows(EVERYDAY, MODERN_NEWS))
     return out
 
 
@@ -188,7 +193,7 @@ def tone(root: Path) -> dict[str, Any]:
 
     positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
     return {"figure": "tone", "caveat": CAVEAT, "modern_heldout": _modern_tone("heldout"),
-            "modern_heldout_english": _modern_tone(ENGLISH),
+            "modern_heldout_english": _modern_tone(ENGLISH), "modern_heldout_everyday": _modern_tone(EVERYDAY),
             "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
             "central": summary([k for k, r in enumerate(rows) if r["mention"] == "central"]),
             "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),

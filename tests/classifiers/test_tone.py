@@ -387,9 +387,10 @@ def test_text_written_without_diacritics_is_read_by_the_tone_models_plain_twin()
     data = modern_tone_items("heldout")
     twins = {d["others"]: tone_classifier(settings, d["others"]) for d in data}
     assert all(c.plain_model is not None for c in twins.values()), "the shipped tone_plain model must load"
-    # The twin runs with the product's reversal guard: its own cross-validation (ship tone) chose the same.
+    # The twin runs with its own reversal guard, the one its own cross-validation (ship tone) chose.
     meta = next(iter(twins.values())).plain_model.meta
-    assert meta["cross_validation"]["reversal_guard"] == settings.get_float("classifiers.tone_reversal_guard")
+    assert meta["cross_validation"]["reversal_guard"] == settings.get_float("classifiers.tone_reversal_guard_without_marks")
+    assert all(c.plain_guard == meta["cross_validation"]["reversal_guard"] for c in twins.values())
 
     def labels(classifiers, strip):
         return [classifiers[d["others"]].classify(record_without_marks(d["item"]) if strip else d["item"])["label"]
@@ -451,3 +452,30 @@ def test_an_item_in_another_language_is_read_by_the_tone_head_alone():
                                    embedder=embedder) for others in classifiers}
     assert all(c.head is None for c in own.values())
     assert [own[d["others"]].classify(d["item"])["label"] for d in data[:40]] == with_head[:40]
+
+
+def test_the_guard_is_the_fewest_reversals_within_one_standard_error_of_the_lowest_cost():
+    """choose_settings' rule on a made-up table: a looser guard whose lower cost is within noise does not win."""
+    from classifiers.training.tone_data import choose_settings
+
+    class Reading:
+        features: dict = {}
+        cues: list = []
+
+    def row(label):
+        return {"reading": Reading(), "label": label, "clear_cut": True, "source": "province_items"}
+
+    # Ten clear-cut rows: good news whose model also fears bad news (0.35), and plainly neutral rows.
+    data = [row("tich_cuc") for _ in range(4)] + [row("trung_lap") for _ in range(6)]
+    torn = {"tich_cuc": 0.6, "trung_lap": 0.05, "tieu_cuc": 0.35}
+    probs = [torn] * 4 + [{"tich_cuc": 0.1, "trung_lap": 0.8, "tieu_cuc": 0.1}] * 6
+    chosen = choose_settings(data, probs)
+    # Any guard at or under 0.35 turns the four good items neutral (4 errors), the others keep them right (0):
+    # the lowest cost is a loose guard, and 4 errors are more than one standard error above it.
+    assert chosen["lowest_cost_guard"] == 1.0 and chosen["reversal_guard"] == 1.0
+    # One reversal among them makes every loose guard cost more; the tight guards stay.
+    data[0]["label"] = "tieu_cuc"
+    chosen = choose_settings(data, probs)
+    assert chosen["reversal_guard"] <= 0.35
+    for entry in chosen["by_guard"].values():
+        assert entry["cost_above_lowest"]["cost"] >= 0
