@@ -16,6 +16,9 @@
   (``heldout_en.jsonl``: foreign press about a province, which only the multilingual semantic heads read).
 - **modern_heldout_everyday**: sections and tone on the everyday run of provincial news (leaders' working visits,
   council sessions, border work, disbursement reports...) by two more held-out writers (``heldout_everyday.jsonl``).
+- **teasers**: sections and tone on the held-out modern and provincial items cut to what a feed's teaser or a post
+  gives, the title and the first sentence (``topic_data.teaser_end``; tone only where that part still names the
+  place, as relevance would require).
 - **stories**: held-out items go through the story clusterer in publication order, in a fresh home's store;
   pairwise precision/recall/F1 over ``story_pairs.jsonl`` (same-story pairs, template twins, same-section
   neighbours within 3 days) and BCubed precision/recall over all held-out items. Then the same on
@@ -155,6 +158,19 @@ def topics(vntc: Path | None) -> dict[str, Any]:
     out["modern_heldout"] = _sections_of(tagger, province_rows("heldout", MODERN_NEWS))
     out["modern_heldout_english"] = _sections_of(tagger, province_rows(ENGLISH, MODERN_NEWS))
     out["modern_heldout_everyday"] = _sections_of(tagger, province_rows(EVERYDAY, MODERN_NEWS))
+    out["teasers"] = {"modern_heldout": _sections_of(tagger, _teasers(province_rows("heldout", MODERN_NEWS))),
+                      "province_heldout": _sections_of(tagger, _teasers(province_rows("heldout")))}
+    return out
+
+
+def _teasers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Held-out rows cut to their title and first sentence (their ``text`` begins with the lead)."""
+    from classifiers.training.topic_data import teaser_end
+
+    out = []
+    for row in rows:
+        teaser = row["text"][:teaser_end(row["text"])]
+        out.append({**row, "text": teaser, "lead": teaser})
     return out
 
 
@@ -171,6 +187,8 @@ def _sections_of(tagger: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def tone(root: Path) -> dict[str, Any]:
+    from classifiers.training.tone_data import modern_tone_items, province_tone_items, teaser_copies
+
     rows = province_rows("heldout")
     by_province: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -194,6 +212,8 @@ def tone(root: Path) -> dict[str, Any]:
     positives = [k for k in range(len(rows)) if guess[k] == "tich_cuc"]
     return {"figure": "tone", "caveat": CAVEAT, "modern_heldout": _modern_tone("heldout"),
             "modern_heldout_english": _modern_tone(ENGLISH), "modern_heldout_everyday": _modern_tone(EVERYDAY),
+            "teasers": {"modern_heldout": _tone_of(teaser_copies(modern_tone_items("heldout"))),
+                        "province_heldout": _tone_of(teaser_copies(province_tone_items("heldout")))},
             "clear_cut": summary(clear), "all": summary(list(range(len(rows)))),
             "central": summary([k for k, r in enumerate(rows) if r["mention"] == "central"]),
             "passing": summary([k for k, r in enumerate(rows) if r["mention"] == "passing"]),
@@ -206,15 +226,20 @@ def _modern_tone(split: str) -> dict[str, Any]:
     """Tone on the held-out writers' modern articles (``split``: as written, or their English translation), the
     shipped model, head and guard reading each toward its own labelled place (found by name: any of the 34
     provinces, not only the four profiles)."""
+    from classifiers.training.tone_data import modern_tone_items
+
+    return _tone_of(modern_tone_items(split))
+
+
+def _tone_of(data: list[dict[str, Any]]) -> dict[str, Any]:
+    """The shipped model, head and guard reading each datum's item toward its own place (``tone_data``'s items)."""
     from classifiers.runtime.embed import embedder_from_settings
     from classifiers.runtime.tone import ToneClassifier
     from classifiers.stages import tone_classifier
-    from classifiers.training.tone_data import modern_tone_items
     from pipeline.core.settings import Settings
 
     settings = Settings()
     embedder = embedder_from_settings(settings)
-    data = modern_tone_items(split)
     classifiers: dict[tuple[str, ...], ToneClassifier] = {}
     for d in data:
         if d["others"] not in classifiers:

@@ -275,6 +275,25 @@ def rows_of(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
 ROW_WEIGHTS: dict[tuple[str, str], float] = {("vntc_phapluat", "tieu_cuc"): 0.35}
 
 
+def teaser_copies(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A short copy of each datum whose title and first sentence still name its place: what a feed's teaser or a
+    post gives of the article (``topic_data.teaser_end``), with the places found in that part (relevance would
+    not pass an item that does not name the province). The benchmark reads tone on such copies of held-out items.
+
+    Not trained on: the tone model learning from these copies beside the whole rows was tried (classifiers/
+    EVALUATION.md, eighth pass) and cost real and provincial held-out news agreement and reversals."""
+    from classifiers.training.topic_data import teaser_end
+
+    out = []
+    for datum in data:
+        item = datum["item"]
+        end = teaser_end(item["text"])
+        places = [p for p in item.get("places") or [] if p.get("field") != "text" or p.get("end", 0) <= end]
+        if places:
+            out.append({**datum, "item": {**item, "text": item["text"][:end], "places": places}})
+    return out
+
+
 def weighted(data: list[dict[str, Any]], rows: list[dict[str, Any]], index: Iterable[int]) -> list[dict[str, Any]]:
     """The training rows of ``index`` with ``ROW_WEIGHTS``: repeated for a weight above 1, kept with that
     probability (seeded, so a rebuild trains on the same rows) below it."""

@@ -16,7 +16,9 @@ C) it reports out-of-fold section accuracy on
 - modern news training articles (the same two),
 
 and ``score`` = the mean of the VNTC, provincial and modern accuracies (old real news, province items, news in
-today's words). With ``--head``, the shipped variant and its semantic head (:func:`head_table`). The 20% split and
+today's words). With ``--headlines 0,1``, without and with a short copy of each distinct training row
+(``ship.headline_copies``), each variant also scored on the short copies of the out-of-fold rows (``short_*``).
+With ``--head``, the shipped variant and its semantic head (:func:`head_table`). The 20% split and
 the held-out provincial items and modern-news writer are never read.
 """
 
@@ -67,11 +69,12 @@ def rows_and_groups(vntc: Path) -> tuple[list[dict[str, Any]], list[str], list[s
 
 
 def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | None = None) -> list[dict[str, Any]]:
+    import scipy.sparse as sp
     from sklearn.model_selection import StratifiedGroupKFold
 
     from classifiers.runtime.features import FeatureBuilder
     from classifiers.training.learn import _fit_linear, learn_config
-    from classifiers.training.ship import TOPIC_CONFIG
+    from classifiers.training.ship import TOPIC_CONFIG, headline_copies
 
     rows, groups, kinds = rows_and_groups(vntc)
     kinds_a = np.array(kinds)
@@ -80,12 +83,14 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
     cfg = {**learn_config(), **TOPIC_CONFIG}
     features = FeatureBuilder(cfg)
     x = features.fit_transform([features.prepare(r) for r in rows])
+    short = features.transform([features.prepare({**r, **copy}) for r in rows for copy in headline_copies([r])])
     log.info("features %s", x.shape)
     split = list(StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y, groups))
     sections = [set(r.get("sections") or [r["label"]]) for r in rows]
     out = []
     for variant in variants:
         scores = np.zeros((len(y), len(labels)))
+        short_scores = np.zeros((len(y), len(labels)))
         for train_idx, test_idx in split:
             keep = train_idx[kinds_a[train_idx] != "unlabelled"] if variant["unlabelled"] == "drop" else train_idx
             modern = keep[kinds_a[keep] == "modern"]
@@ -95,10 +100,16 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
             fit_idx = np.concatenate([keep] + [prov] * (variant["repeat"] - 1)
                                      + [relabelled] * (variant.get("relabel_repeat", 1) - 1)
                                      + [modern] * variant.get("modern_repeat", 0))
-            w, b = _fit_linear(x[fit_idx], y[fit_idx], len(labels), variant["C"], variant["head"])
+            x_fit, y_fit = x[fit_idx], y[fit_idx]
+            if variant.get("headlines"):  # each distinct row trained on, once
+                once = np.concatenate([keep, modern]) if variant.get("modern_repeat", 0) else keep
+                x_fit, y_fit = sp.vstack([x_fit, short[once]]).tocsr(), np.concatenate([y_fit, y[once]])
+            w, b = _fit_linear(x_fit, y_fit, len(labels), variant["C"], variant["head"])
             scores[test_idx] = x[test_idx] @ w.T + b
+            short_scores[test_idx] = short[test_idx] @ w.T + b
         guess = scores.argmax(1)
         ok = guess == y
+        short_ok = short_scores.argmax(1) == y
 
         def acc(mask: np.ndarray, ok: np.ndarray = ok) -> float:
             return round(float(ok[mask].mean()), 4) if mask.any() else float("nan")
@@ -110,6 +121,8 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
         result = {**variant, "vntc_known": acc(known), "relabelled": acc(kinds_a == "relabelled"),
                   "province": acc(prov), "province_any": round(float(any_ok[prov].mean()), 4),
                   "modern": acc(modern), "modern_any": round(float(any_ok[modern].mean()), 4) if modern.any() else None}
+        result.update({"short_vntc_known": acc(known, short_ok), "short_province": acc(prov, short_ok),
+                       "short_modern": acc(modern, short_ok)})
         parts = [result["vntc_known"], result["province"]] + ([result["modern"]] if modern.any() else [])
         result["score"] = round(sum(parts) / len(parts), 4)
         out.append(result)
@@ -195,6 +208,7 @@ def main() -> None:
     parser.add_argument("--unlabelled", default="keep,drop")
     parser.add_argument("--relabel-repeat", default="1")
     parser.add_argument("--modern-repeat", default="0", help="times the modern news rows count (0: left out)")
+    parser.add_argument("--headlines", default="0", help="1: a short copy of each distinct training row too")
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--head", action="store_true", help="the shipped variant with its semantic head (weights, gates)")
     args = parser.parse_args()
@@ -203,11 +217,12 @@ def main() -> None:
         head_table(args.vntc, args.folds)
         return
     variants = [{"head": h, "C": float(c), "repeat": int(r), "unlabelled": u, "relabel_repeat": int(rr),
-                 "modern_repeat": int(m)}
-                for h, c, r, u, rr, m in itertools.product(args.heads.split(","), args.C.split(","),
-                                                           args.repeat.split(","), args.unlabelled.split(","),
-                                                           args.relabel_repeat.split(","),
-                                                           args.modern_repeat.split(","))]
+                 "modern_repeat": int(m), "headlines": bool(int(hl))}
+                for h, c, r, u, rr, m, hl in itertools.product(args.heads.split(","), args.C.split(","),
+                                                               args.repeat.split(","), args.unlabelled.split(","),
+                                                               args.relabel_repeat.split(","),
+                                                               args.modern_repeat.split(","),
+                                                               args.headlines.split(","))]
     run(args.vntc, args.folds, variants, args.cache)
 
 

@@ -23,6 +23,7 @@ Rows are ``{"title", "text", "label", ...}`` in the contract of :mod:`classifier
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,20 @@ def shared_train_dir() -> Path:
 # Characters of an article's body a section model reads: the title and first paragraphs say what it is about,
 # and a cap keeps long articles' cost bounded (and their boilerplate out).
 BODY_CHARS = 2000
+# A feed's teaser or a post gives an article's title and its first sentence, at most this many characters.
+TEASER_CHARS = 300
+# A sentence ends at a stop followed by a space (or the end), or at a line break: the dot of "TP.HCM", "1.000"
+# or "VOV.VN" ends nothing.
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
+
+
+def teaser_end(text: str) -> int:
+    """Where the first sentence of ``text`` ends (at most ``TEASER_CHARS`` characters in): ``text[:end]`` is what a
+    feed's teaser or a post gives of the article; offsets found in ``text`` stay valid in it."""
+    start = len(text) - len(text.lstrip())
+    stop = _SENTENCE_END.search(text, start)
+    end = len(text) if stop is None else stop.start() if stop.group() == "\n" else stop.end()
+    return min(end, start + TEASER_CHARS)
 
 
 def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:

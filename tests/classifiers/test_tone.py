@@ -339,6 +339,24 @@ def test_crime_folder_negatives_are_thinned_and_nothing_else():
     assert kept == weighted(data, rows, range(len(rows)))
 
 
+def test_a_teaser_copy_keeps_the_title_and_first_sentence_and_only_if_it_still_names_the_place():
+    from classifiers.training.tone_data import teaser_copies
+
+    item = {"title": "Mưa lớn gây ngập", "text": "Tại xã Võ Nhai, tỉnh Thái Nguyên, nước ngập 2 m. Xã Phú Lương cũng "
+                                                   "bị ngập.\n\nĐoạn sau.",
+            "places": [{"field": "text", "start": 4, "end": 14}, {"field": "text", "start": 50, "end": 63}]}
+    elsewhere = {"title": "Mưa lớn", "text": "Nước dâng nhanh. Tại xã Võ Nhai, nhiều nhà bị ngập.",
+                 "places": [{"field": "text", "start": 21, "end": 31}]}
+    data = [{"item": item, "label": "tieu_cuc", "source": "province_items"},
+            {"item": elsewhere, "label": "tieu_cuc", "source": "province_items"}]
+    copies = teaser_copies(data)
+    # The second item's first sentence does not name the place: no tone toward it would be read there.
+    assert len(copies) == 1 and copies[0]["label"] == "tieu_cuc"
+    assert copies[0]["item"]["text"] == "Tại xã Võ Nhai, tỉnh Thái Nguyên, nước ngập 2 m."
+    assert copies[0]["item"]["places"] == [item["places"][0]] and copies[0]["item"]["title"] == item["title"]
+    assert data[0]["item"]["text"].endswith("Đoạn sau.")  # the datum itself is untouched
+
+
 def test_the_shipped_tone_model_learned_from_the_five_more_folders_and_says_how_it_was_chosen():
     import json
     from pathlib import Path

@@ -84,3 +84,26 @@ def test_modern_news_trains_the_section_and_tone_models_on_some_writers_and_hold
     tone = modern_tone_items("train")
     assert len(tone) > 0.7 * sum(1 for r in train if r["province"])
     assert all(d["item"]["places"] and d["source"] == "modern_news" for d in tone)
+
+
+def test_the_section_model_also_learns_each_row_as_a_short_item():
+    """Feeds' teasers and posts give a title and a sentence: each distinct training row also comes as one."""
+    from classifiers.training.ship import headline_copies, topic_rows
+    from classifiers.training.topic_data import TEASER_CHARS
+
+    full = topic_rows(None, headlines=False)
+    rows = topic_rows(None)
+    assert rows[:len(full)] == full
+    copies = rows[len(full):]
+    assert len(copies) == len({(r["title"], r["text"], r["label"]) for r in full}) < len(full)
+    distinct = list({(r["title"], r["text"], r["label"]): r for r in full}.values())[:50]
+    for original, copy in zip(distinct, headline_copies(distinct), strict=True):
+        assert copy["title"] == original["title"] and copy["label"] == original["label"]
+    for copy in copies:
+        assert 0 < len(copy["text"]) <= TEASER_CHARS and "\n" not in copy["text"]
+    row = {"title": "T", "text": "Câu đầu tiên. Câu thứ hai!\n\nĐoạn sau.", "label": "xa_hoi"}
+    assert headline_copies([row, row]) == [{"title": "T", "text": "Câu đầu tiên.", "label": "xa_hoi"}]
+    # The dots of names and numbers end no sentence; a line break does.
+    for text, first in (("VOV.VN - TP.HCM có 1.000 ca mắc mới... Ngày mai mưa.", "VOV.VN - TP.HCM có 1.000 ca mắc mới..."),
+                        ("\n Dòng tít phụ\nThân bài.", "Dòng tít phụ"), ("Không có dấu chấm", "Không có dấu chấm")):
+        assert headline_copies([{**row, "text": text}])[0]["text"] == first
