@@ -165,13 +165,9 @@ def topics(vntc: Path | None) -> dict[str, Any]:
 
 def _teasers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Held-out rows cut to their title and first sentence (their ``text`` begins with the lead)."""
-    from classifiers.training.topic_data import teaser_end
+    from classifiers.training.topic_data import teaser
 
-    out = []
-    for row in rows:
-        teaser = row["text"][:teaser_end(row["text"])]
-        out.append({**row, "text": teaser, "lead": teaser})
-    return out
+    return [{**row, "text": teaser(row["text"]), "lead": teaser(row["text"])} for row in rows]
 
 
 def _sections_of(tagger: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:

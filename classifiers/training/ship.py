@@ -36,7 +36,7 @@ from classifiers.training.topic_data import (
     english_headlines,
     province_rows,
     shared_train_dir,
-    teaser_end,
+    teaser,
     vntc_split,
 )
 
@@ -100,16 +100,13 @@ def headline_copies(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     0.884 / 0.817, provincial items 0.825 / 0.771 and 0.827 / 0.782, modern news 0.928 / 0.895 and 0.925 / 0.901.
     A domestic visit in one sentence ("Phó Thủ tướng làm việc với tỉnh Thái Nguyên") is still read as VNTC's state
     visits abroad are."""
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for row in rows:
-        key = (row["title"], row["text"], row["label"])
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append({"title": row["title"], "text": row["text"][:teaser_end(row["text"])].strip(),
-                    "label": row["label"]})
-    return out
+    distinct = {(row["title"], row["text"], row["label"]): row for row in rows}
+    return [headline_copy(row) for row in distinct.values()]
+
+
+def headline_copy(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as a teaser: its title and the first sentence of its text, its label."""
+    return {"title": row["title"], "text": teaser(row["text"]), "label": row["label"]}
 
 
 def english_head_rows() -> list[dict[str, Any]]:

@@ -74,7 +74,7 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
 
     from classifiers.runtime.features import FeatureBuilder
     from classifiers.training.learn import _fit_linear, learn_config
-    from classifiers.training.ship import TOPIC_CONFIG, headline_copies
+    from classifiers.training.ship import TOPIC_CONFIG, headline_copy
 
     rows, groups, kinds = rows_and_groups(vntc)
     kinds_a = np.array(kinds)
@@ -83,7 +83,7 @@ def run(vntc: Path, folds: int, variants: list[dict[str, Any]], cache: Path | No
     cfg = {**learn_config(), **TOPIC_CONFIG}
     features = FeatureBuilder(cfg)
     x = features.fit_transform([features.prepare(r) for r in rows])
-    short = features.transform([features.prepare({**r, **copy}) for r in rows for copy in headline_copies([r])])
+    short = features.transform([features.prepare({**r, **headline_copy(r)}) for r in rows])
     log.info("features %s", x.shape)
     split = list(StratifiedGroupKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y, groups))
     sections = [set(r.get("sections") or [r["label"]]) for r in rows]

@@ -83,6 +83,11 @@ def teaser_end(text: str) -> int:
     return min(end, start + TEASER_CHARS)
 
 
+def teaser(text: str) -> str:
+    """What a feed's teaser or a post gives of ``text``: its first sentence (:func:`teaser_end`)."""
+    return text[:teaser_end(text)].strip()
+
+
 def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         for line in fh:
