@@ -36,7 +36,7 @@ from classifiers.runtime.lexical import ClaimPrefilter
 from classifiers.runtime.linear import load_folders
 from classifiers.runtime.sections import DeclaredSections
 from classifiers.runtime.semantic_head import SemanticHead
-from classifiers.runtime.tone import ToneClassifier
+from classifiers.runtime.tone import Aside, ToneClassifier
 from classifiers.runtime.topics import TopicSettings, TopicTagger
 from classifiers.runtime.urgency import Urgency
 from pipeline.core.home import Home
@@ -129,7 +129,22 @@ def tone_classifier(settings: Any, other_places: list[str] | tuple[str, ...], ho
                           plain_guard=settings.get_float("classifiers.tone_reversal_guard_without_marks"),
                           head=head, other_languages_head=shipped, embedder=embedder,
                           head_weight=settings.get_float("classifiers.tone_embed_weight"),
-                          head_gate=settings.get_float("classifiers.tone_embed_gate"))
+                          head_gate=settings.get_float("classifiers.tone_embed_gate"),
+                          aside=tone_aside(settings))
+
+
+def tone_aside(settings: Any) -> Aside | None:
+    """The model of where the province is named (``classifiers.tone_aside_model``), None when the setting is empty
+    or the file is missing. It judges placement, not words, so it stands beside a home's own tone model too."""
+    name = settings.get_str("classifiers.tone_aside_model")
+    if not name:
+        return None
+    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
+    try:
+        return Aside.load(path)
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("tone aside model not loaded %s", {"path": str(path), "error": str(exc)})
+        return None
 
 
 def shipped_head(settings: Any, model: str) -> SemanticHead | None:

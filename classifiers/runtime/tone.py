@@ -21,6 +21,10 @@ How an item is read (every step is linear in the text, and the body is capped):
 4. **Passing mentions.** An item that names the province only in a list of provinces, or only once, late,
    among other places (a national article) is neutral: the news is about someone else. Named once in an item
    that names no other place, it is usually the province's own news ("trên địa bàn tỉnh"): the model decides.
+   Beside these rules, a small model of where the province is named (:class:`Aside`, ``models/tone/aside.json``)
+   marks an item that names it as an aside: it learnt from real news, the same VNTC articles read toward the place
+   each is about and toward another province they name only aside. An item that never names the province (a
+   provincial paper's own news) is never an aside.
 5. **Decision.** The cue sums and the reading's facts (where the province is named, how much of the item is
    about it) are features of a model trained on labelled items (``classifiers/data/models/tone``, shipped:
    provincial items and real VNTC news relabelled for tone; a home's own "tone" model replaces it), which also
@@ -42,9 +46,11 @@ reaches ``digest.positive_min_score``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from classifiers.runtime.itemtext import predict_by_writing
@@ -105,6 +111,38 @@ class Cue:
     polarity: int  # +1, -1 (after negation and attribution), 0 for a neutral frame
     weight: float
     note: str
+
+
+@dataclass(frozen=True)
+class Aside:
+    """Whether an item names the province only aside: a logistic regression over the reading's facts of where and
+    how often the province is named (``features``), trained by ``python -m classifiers.training.ship tone`` on real
+    VNTC articles read toward the place each is about (not aside) and toward another province the text names at
+    most twice, never in the title (aside), with the provincial items' own passing mentions; its bar
+    (``min_probability``) is the lowest whose cost on the tone model's clear-cut training rows, out-of-fold, stays
+    within one standard error of no aside model (classifiers/EVALUATION.md, "Ninth pass")."""
+
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    min_probability: float
+
+    def probability(self, reading: Reading) -> float:
+        """The probability that the item names the province only aside; 0 when it never names it."""
+        f = reading.features
+        if not f.get("ours_count"):
+            return 0.0
+        z = self.intercept + sum(c * float(f.get(name, 0.0)) for name, c in zip(self.features, self.coef, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def says(self, reading: Reading) -> bool:
+        return self.probability(reading) >= self.min_probability
+
+    @classmethod
+    def load(cls, path: str | Path) -> Aside:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(tuple(raw["features"]), tuple(float(c) for c in raw["coef"]), float(raw["intercept"]),
+                   float(raw["min_probability"]))
 
 
 @dataclass
@@ -319,8 +357,9 @@ class ToneClassifier:
                  head: SemanticHead | None = None, embedder: Any = None, head_weight: float = 0.0,
                  head_gate: float = 1.0, plain_model: Any = None, other_languages_guard: float | None = None,
                  plain_guard: float | None = None,
-                 other_languages_head: SemanticHead | None = None):
+                 other_languages_head: SemanticHead | None = None, aside: Aside | None = None):
         self.reader = ToneReader(lexicon, other_places)
+        self.aside = aside
         self.model = model
         # The model's twin for text written without diacritics decides such items alone (the head was weighed
         # against the model for written text only).
@@ -378,7 +417,8 @@ class ToneClassifier:
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
                 head: dict[str, float] | None = None, plain: bool = False, foreign: bool = False) -> dict[str, Any]:
         dist = dict(model_prob or self.reader.distribution(reading))
-        if reading.features.get("passing"):
+        aside = not reading.features.get("passing") and self.aside is not None and self.aside.says(reading)
+        if reading.features.get("passing") or aside:
             # The province only in a list or in passing: the news is about someone else, neutral for the province.
             rest = sum(dist.get(k, 0.0) for k in ("tich_cuc", "tieu_cuc"))
             neutral = max(dist.get("trung_lap", 0.0), PASSING_NEUTRAL)
@@ -388,6 +428,9 @@ class ToneClassifier:
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
         summary = _summary(reading, model_prob is not None and not foreign, plain)
+        if aside:
+            summary += (f"; tỉnh chỉ được nhắc bên lề (xác suất {self.aside.probability(reading):.2f} theo chỗ và số lần "
+                        "tỉnh được nêu): tin nói về nơi khác")
         if foreign:
             summary += "; bài không viết bằng tiếng Việt" + ("" if head else ": tít và sapo không nói về tỉnh")
         if head is not None:

@@ -3,7 +3,7 @@
     python -m classifiers.training.ship topic [--vntc PATH]   # section model: VNTC 80% (readers' sections) + provincial training items, its semantic head and its plain-text twin
     python -m classifiers.training.ship topic-head            # the section model's semantic head alone (chosen by topic_cv --head)
     python -m classifiers.training.ship topic-plain           # the section model for text without diacritics alone (topic builds it too)
-    python -m classifiers.training.ship tone [--vntc PATH]    # tone model: provincial items + relabelled VNTC rows, its head and plain-text twin
+    python -m classifiers.training.ship tone [--vntc PATH]    # tone model: provincial items + relabelled VNTC rows, its head, plain-text twin and aside model
     python -m classifiers.training.ship tone-plain            # the tone model for text without diacritics alone
     python -m classifiers.training.ship stories               # story pair model: pairs of provincial training items
     python -m classifiers.training.story_tuning               # (then) its threshold, on the training split replayed
@@ -17,6 +17,7 @@ on training rows only: the VNTC 20% split and the provincial ``heldout.jsonl`` a
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -165,7 +166,8 @@ def build_tone(vntc: Path, out: Path) -> Path:
     weight, gate = (settings.get_float(f"classifiers.tone_embed_{k}") for k in ("weight", "gate"))
     vectors, embedder, max_chars = headline_vectors([d["item"] for d in data])
     heads = cross_validated_head(data, vectors, embedder, max_chars)
-    chosen = choose_settings(data, combined(data, words, heads, weight, gate))
+    probs = combined(data, words, heads, weight, gate)
+    chosen = choose_settings(data, probs)
     chosen["words_alone"] = {k: v for k, v in choose_settings(data, words).items() if k != "by_guard"}
     chosen["semantic_head"] = {"weight": weight, "gate": gate, "C": HEAD_C, "embedder": embedder.name,
                                "max_chars": max_chars}
@@ -187,8 +189,29 @@ def build_tone(vntc: Path, out: Path) -> Path:
     head.meta["data"] = "the tone model's training rows (above), weighted alike; classes balanced"
     head.save(folder)
     build_tone_head_other_languages(data, vectors, embedder, max_chars, folder)
+    build_tone_aside(data, vntc, probs, chosen["reversal_guard"], folder)
     build_plain_tone(data)
     return folder
+
+
+def build_tone_aside(data: list[dict[str, Any]], vntc: Path, probs: list[dict[str, float]], guard: float,
+                     folder: Path) -> Path:
+    """The model of where the province is named (``tone_data.choose_aside``), beside the tone model as
+    ``aside.json``: learnt from the training rows (the places they are about) and the real articles read toward
+    another province they name aside (``tone_data.aside_copies``), its bar chosen on the tone model's out-of-fold
+    probabilities ``probs`` at ``guard``."""
+    from classifiers.training.tone_data import aside_copies, choose_aside, rows_of
+
+    copies = aside_copies(vntc)
+    rows_of(copies)
+    aside = choose_aside(data, copies, probs, guard)
+    aside["data"] = (f"{len(data)} training rows of the tone model (not aside, but the provincial items' passing "
+                     f"mentions) and {len(copies)} real VNTC articles (MIT, Hoang et al. 2007) read toward a province "
+                     f"they name at most twice, never in the title (aside); none of corpora/real_items")
+    path = folder / "aside.json"
+    path.write_text(json.dumps(aside, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log.info("tone aside model %s", {k: aside[k] for k in ("min_probability", "copies")})
+    return path
 
 
 def build_tone_head_other_languages(data: list[dict[str, Any]], vectors: Any, embedder: Any, max_chars: int,

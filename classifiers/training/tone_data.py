@@ -21,6 +21,10 @@ the reversal guard and the digest's "tích cực" bar (run by a developer, never
   Rows without a locality (national or personal pieces, always neutral) are not used: the product
   only reads items about its province. Rows whose locality is never named in the text are left out too.
 
+The aside model (``choose_aside``, ``runtime.tone.Aside``) learns where a province is named when it is only an
+aside: from these rows (about their place) and from the same real articles read toward another province their
+text names aside (``aside_copies``).
+
 Cross-validation is grouped by story (provincial items of one event, or VNTC rows of one title, never sit on both
 sides of a fold).
 """
@@ -92,7 +96,8 @@ def province_tone_items(split: str) -> list[dict[str, Any]]:
         item = {"id": row["id"], "title": normalize(row["title"], keep_newlines=False), "text": normalize(row["text"])}
         item["places"] = matcher.match(item["title"], item["text"], normalized=True).places
         out.append({"item": item, "label": TONE_LABEL[row["tone"]], "clear_cut": bool(row["clear_cut"]),
-                    "group": row["story_id"], "others": others, "source": "province_items"})
+                    "group": row["story_id"], "others": others, "source": "province_items",
+                    "aside": row.get("mention") == "passing"})
     return out
 
 
@@ -228,6 +233,57 @@ def _located(item: dict[str, str], locality: str, written: str | None, districts
     names += [w.strip() for w in (written or "").split("|") if len(w.strip()) > 2 and w.strip() not in names]
     places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
     return places, tuple(p for p in provinces if not any(p in n or n in p for n in names))
+
+
+# Provinces whose name is also a common phrase or another place's part ("hòa bình": peace; Huế, the city of a
+# province with other names), left out of the aside copies.
+_ASIDE_SKIP = ("Hòa Bình", "Huế")
+# At most this many mentions, none in the title: the other province is named aside.
+ASIDE_MAX_MENTIONS = 2
+
+
+def aside_copies(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VNTC_TONE) -> list[dict[str, Any]]:
+    """Real articles read toward a province they name only aside: every relabelled VNTC row (with a locality or
+    national), toward each province (by its name and usual spellings) that is not its locality, that its text names
+    at most ``ASIDE_MAX_MENTIONS`` times and its title never. Neutral toward that province by the readers' rule for
+    passing mentions (``corpora/real_items/README.md``); not clear-cut, since a roundup may give it a paragraph of
+    its own. The aside model learns from them; the tone model does not (the same words with two labels taught it
+    to call the province's own bad news neutral: classifiers/EVALUATION.md, "Ninth pass")."""
+    if not vntc.is_file() or not folder.is_dir():
+        return []
+    with open(vntc, encoding="utf-8") as handle:
+        lines = handle.readlines()
+    districts, provinces = _districts(), _all_provinces()
+    targets: dict[frozenset[str], list[str]] = {}
+    for province in provinces:
+        if province not in _ASIDE_SKIP:
+            names = _locality_names(province, {})
+            targets.setdefault(frozenset(n.lower() for n in names), names)
+    out, seen = [], set()
+    for _, path in _label_files(folder, tone_folder):
+        with open(path, encoding="utf-8") as handle:
+            labels = [json.loads(line) for line in handle if line.strip()]
+        for label in labels:
+            if label["vntc_row"] in seen or label["vntc_row"] >= len(lines):
+                continue
+            seen.add(label["vntc_row"])
+            row = labelled_article(label, json.loads(lines[label["vntc_row"]]), path.name, vntc)
+            item = vntc_item(row)
+            locality = (label.get("locality") or "").strip()
+            own = [n.lower() for n in (_locality_names(locality, districts) if locality else [])]
+            own += [w.strip().lower() for w in (label.get("locality_as_written") or "").split("|") if len(w.strip()) > 2]
+            for names in targets.values():
+                if any(n.lower() in o or o in n.lower() for n in names for o in own) or _spans(names, "title",
+                                                                                               item["title"]):
+                    continue
+                places = _spans(names, "text", item["text"])
+                if 0 < len(places) <= ASIDE_MAX_MENTIONS:
+                    out.append({"item": {"id": f"vntc-{label['vntc_row']}-aside-{names[0]}", **item, "places": places},
+                                "label": "trung_lap", "clear_cut": False, "aside": True,
+                                "group": _group(row.get("title") or item["text"][:80]),
+                                "others": tuple(p for p in provinces if not any(p in n or n in p for n in names)),
+                                "source": "vntc_aside"})
+    return out
 
 
 def modern_tone_items(split: str = "train") -> list[dict[str, Any]]:
@@ -484,3 +540,89 @@ def choose_settings(data: list[dict[str, Any]], probs: list[dict[str, float]]) -
     bar = next((b for b in MIN_SCORES if (precision[str(b)]["precision"] or 0) >= POSITIVE_PRECISION), MIN_SCORES[-1])
     return {"reversal_guard": guard, "lowest_cost_guard": best, "positive_min_score": bar, "by_guard": table,
             "positive_precision_by_min_score": precision, "reversal_cost": REVERSAL_COST}
+
+
+# Facts of the reading the aside model reads: where and how often the province is named, beside other places.
+ASIDE_FEATURES = ("ours_title", "ours_lead", "ours_count", "ours_in_list", "others_head", "passing", "ours_share",
+                  "others_count", "first_mention", "named_once")
+ASIDE_BARS = (0.99, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5)
+
+
+def _aside_fit(data: list[dict[str, Any]], index: Iterable[int]) -> Any:
+    """A logistic regression (classes balanced) on the rows of ``index`` that name the province at least once."""
+    from sklearn.linear_model import LogisticRegression
+
+    keys = [k for k in index if data[k]["reading"].features.get("ours_count")]
+    x = [[data[k]["reading"].features.get(name, 0.0) for name in ASIDE_FEATURES] for k in keys]
+    return LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(
+        x, [int(bool(data[k].get("aside"))) for k in keys])
+
+
+def _aside_model(fit: Any, bar: float) -> Any:
+    from classifiers.runtime.tone import Aside
+
+    return Aside(ASIDE_FEATURES, tuple(float(c) for c in fit.coef_[0]), float(fit.intercept_[0]), bar)
+
+
+def choose_aside(data: list[dict[str, Any]], copies: list[dict[str, Any]], probs: list[dict[str, float]],
+                 guard: float) -> dict[str, Any]:
+    """The aside model and its bar. Out-of-fold (the tone folds; a copy in its article's fold), on the tone
+    model's out-of-fold probabilities ``probs`` at ``guard``: the bar is the lowest of ``ASIDE_BARS`` whose cost on
+    the clear-cut training rows (errors, a reversal counting ``REVERSAL_COST``) stays within one standard error of
+    no aside model, the error paired over the same rows. The copies are not clear-cut and do not enter the cost;
+    the share of them the product then reads as passing is reported."""
+    import math
+    import zlib
+
+    from classifiers.runtime.tone import ToneClassifier
+
+    rows = data + copies
+    fold_of = [0] * len(rows)
+    by_group: dict[str, int] = {}
+    for f, (_, test_idx) in enumerate(folds(data)):
+        for k in test_idx:
+            fold_of[k] = f
+            by_group[data[k]["group"]] = f
+    for j, copy in enumerate(copies):
+        fold_of[len(data) + j] = by_group.get(copy["group"], zlib.crc32(copy["group"].encode()) % 5)
+    oof: list[float] = [0.0] * len(rows)
+    for f in range(5):
+        fit = _aside_model(_aside_fit(rows, [k for k in range(len(rows)) if fold_of[k] != f]), 1.0)
+        for k in range(len(rows)):
+            if fold_of[k] == f:
+                oof[k] = fit.probability(rows[k]["reading"])
+    clear = [k for k, d in enumerate(data) if d["clear_cut"]]
+    classifier = ToneClassifier(reversal_guard=guard)
+
+    def labels_at(bar: float) -> list[str]:
+        out = []
+        for k in clear:
+            reading = data[k]["reading"]
+            if oof[k] >= bar and not reading.features.get("passing"):
+                reading = type(reading)(reading.cues, {**reading.features, "passing": 1.0})
+            out.append(classifier._result(reading, probs[k])["label"])
+        return out
+
+    def costs(labels: list[str]) -> list[float]:
+        return [0.0 if a == data[k]["label"] else REVERSAL_COST if {a, data[k]["label"]} == {"tich_cuc", "tieu_cuc"}
+                else 1.0 for a, k in zip(labels, clear, strict=True)]
+
+    base = costs(labels_at(math.inf))
+    table, chosen = {}, math.inf
+    for bar in ASIDE_BARS:
+        diffs = [a - b for a, b in zip(costs(labels_at(bar)), base, strict=True)]
+        mean = sum(diffs) / max(1, len(diffs))
+        spread = math.sqrt(len(diffs) * sum((d - mean) ** 2 for d in diffs) / max(1, len(diffs) - 1))
+        passing = sum(1 for j in range(len(copies)) if oof[len(data) + j] >= bar
+                      or copies[j]["reading"].features.get("passing")) / max(1, len(copies))
+        table[str(bar)] = {"cost_above_none": round(sum(diffs), 1), "standard_error": round(spread, 1),
+                           "copies_read_as_passing": round(passing, 4)}
+        if sum(diffs) > spread:
+            break
+        chosen = bar
+    rule_only = sum(1 for c in copies if c["reading"].features.get("passing")) / max(1, len(copies))
+    # No bar kept the cost: a bar above every probability keeps the passing-mention rules alone.
+    model = _aside_model(_aside_fit(rows, range(len(rows))), chosen if chosen < math.inf else 1.01)
+    return {"features": list(model.features), "coef": [round(c, 6) for c in model.coef], "intercept":
+            round(model.intercept, 6), "min_probability": model.min_probability, "guard": guard, "by_bar": table,
+            "copies": len(copies), "copies_passing_by_rules_alone": round(rule_only, 4)}

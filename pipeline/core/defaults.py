@@ -356,6 +356,12 @@ DEFAULTS: dict[str, Any] = {
         # It halves `diemtin bench classify` (e5 on about half the relevant items); weight 0 gives the speed back.
         "tone_embed_weight": 0.35,
         "tone_embed_gate": 0.9,  # the word model's top probability under which the head is asked
+        # The model of where the province is named (classifiers/runtime/tone.py, class Aside; classifiers/data/ or
+        # an absolute path; empty: the passing-mention rules alone): an item it marks as naming the province only
+        # aside is neutral. Real national news names a province in passing far more often than the training rows
+        # (real articles read toward the place each is about) show; it learnt that from the same articles read
+        # toward the other provinces they name aside. Written by `python -m classifiers.training.ship tone`.
+        "tone_aside_model": "models/tone/aside.json",
         # Urgency: how fast an item's recency fades (hours to half).
         "urgency_half_life_hours": 24,
     },

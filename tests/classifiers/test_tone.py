@@ -497,3 +497,71 @@ def test_the_guard_is_the_fewest_reversals_within_one_standard_error_of_the_lowe
     assert chosen["reversal_guard"] <= 0.35
     for entry in chosen["by_guard"].values():
         assert entry["cost_above_lowest"]["cost"] >= 0
+
+
+def test_aside_copies_read_a_real_article_toward_a_province_it_names_only_aside(tmp_path):
+    """An article about Hà Nội that names Nghệ An once in its body is read toward Nghệ An as an aside (neutral, not
+    clear-cut, in the article's story group); a province in the title, the locality itself, a province named three
+    times and a province never named give no copy; a national article (no locality) gives copies too."""
+    from classifiers.training.tone_data import aside_copies, real_tone_items
+
+    vntc = tmp_path / "vntc.jsonl"
+    _jsonl(vntc, [
+        {"title": "Hà Nội bắt giữ nhóm trộm xe", "text": "Công an Hà Nội bắt 5 đối tượng. Một đối tượng quê Nghệ An. "
+                                                     "Hà Nội sẽ xử nghiêm. Xe được đem bán ở Lạng Sơn, Lạng Sơn "
+                                                     "và Lạng Sơn."},
+        {"title": "Bắc Ninh khánh thành nhà máy", "text": "Nhà máy có vốn từ Đà Nẵng."},
+        {"title": "Cả nước xuất khẩu gạo tăng", "text": "Gạo được thu mua nhiều ở An Giang."}])
+    sections, tones = tmp_path / "sections", tmp_path / "tones"
+    sections.mkdir()
+    tones.mkdir()
+    _jsonl(tones / "tone_phapluat_train.jsonl", [
+        {"vntc_row": 0, "title": "Hà Nội bắt giữ nhóm trộm xe", "locality": "Hà Nội", "locality_as_written": "",
+         "tone": "negative", "tone_clear_cut": True},
+        {"vntc_row": 1, "title": "Bắc Ninh khánh thành nhà máy", "locality": "Đà Nẵng", "locality_as_written": "",
+         "tone": "positive", "tone_clear_cut": True},
+        {"vntc_row": 2, "title": "Cả nước xuất khẩu gạo tăng", "locality": "", "locality_as_written": "",
+         "tone": "neutral", "tone_clear_cut": True}])
+    copies = {c["item"]["id"]: c for c in aside_copies(vntc, sections, tones)}
+    assert set(copies) == {"vntc-0-aside-Nghệ An", "vntc-2-aside-An Giang"}
+    nghe_an = copies["vntc-0-aside-Nghệ An"]
+    assert nghe_an["label"] == "trung_lap" and not nghe_an["clear_cut"] and nghe_an["aside"]
+    assert [nghe_an["item"]["text"][p["start"]:p["end"]] for p in nghe_an["item"]["places"]] == ["Nghệ An"]
+    assert "Hà Nội" in nghe_an["others"] and "Nghệ An" not in nghe_an["others"]
+    assert nghe_an["group"] == real_tone_items(vntc, sections, tones)[0]["group"]
+
+
+def test_the_aside_model_makes_a_province_named_aside_neutral_and_never_an_item_that_does_not_name_it():
+    """The shipped aside model (models/tone/aside.json): a national article that names the province once, late,
+    beside other places is neutral and the evidence says why; the province's own news that never names it (a
+    provincial paper writes "tỉnh") is not an aside; the bar and the model come from the rebuild."""
+    import json
+    from pathlib import Path
+
+    from classifiers.runtime.tone import Aside
+
+    settings = Settings()
+    path = Path(__file__).resolve().parents[2] / "classifiers/data" / settings.get_str("classifiers.tone_aside_model")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    aside = Aside.load(path)
+    assert 0.5 <= aside.min_probability < 1.0 and meta["copies"] > 1000
+    assert meta["by_bar"][str(aside.min_probability)]["cost_above_none"] <= \
+        meta["by_bar"][str(aside.min_probability)]["standard_error"]
+    text = ("Bộ Công an vừa triệt phá đường dây lừa đảo chiếm đoạt hàng trăm tỷ đồng. Các đối tượng lập hàng chục công"
+            " ty ma.\n\nTrụ sở các công ty đặt ở Hà Nội. Đà Nẵng là nơi cất giấu tài sản. Tiền được chuyển qua Đồng "
+            "Nai.\n\n"
+            + "Cơ quan điều tra đã khởi tố 20 bị can, thu giữ nhiều tài sản; các bị hại ở nhiều địa phương.\n\n" * 8
+            + "Hai bị hại ở Thái Nguyên đã trình báo. Công an Thái Nguyên phối hợp xác minh.\n\n")
+    item = _item("Triệt phá đường dây lừa đảo hàng trăm tỷ đồng", text)
+    reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
+    # Named twice, late, never in the title or lead: the passing-mention rules alone miss it; the aside model does not.
+    assert not reading.features.get("passing") and aside.says(reading)
+    tone = tone_classifier(settings, PROFILE.other_provinces)
+    assert tone.aside is not None
+    result = tone.classify(item)
+    assert result["label"] == "trung_lap" and result["scores"]["trung_lap"] >= 0.8
+    assert "bên lề" in result["evidence"][0]["detail"]
+    own = _item("Triển khai kế hoạch sản xuất vụ đông", "UBND tỉnh vừa ban hành kế hoạch sản xuất vụ đông năm 2026.")
+    assert aside.probability(ToneReader(other_places=PROFILE.other_provinces).read(own)) == 0.0
+    tone.aside = None
+    assert "bên lề" not in tone.classify(item)["evidence"][0]["detail"]
