@@ -97,11 +97,27 @@ def shipped_model(settings: Any, key: str) -> Any:
     name = settings.get_str(key)
     if not name:
         return None
-    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
+    path = data_path(name)
     try:
         return _shipped(str(path), path.stat().st_mtime_ns)
     except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
         log.warning("shipped model not loaded %s", {"setting": key, "path": str(path), "error": str(exc)})
+        return None
+
+
+def data_path(name: str) -> Path:
+    """A file or folder a setting names: a path in classifiers/data/ or an absolute one."""
+    return Path(name) if Path(name).is_absolute() else DATA_DIR / name
+
+
+def _loaded(load: Callable[[Path], Any], name: str, what: str) -> Any:
+    """``load`` of the file a setting names, None (and a warning) when it is missing or unreadable: the product
+    runs on without that part."""
+    path = data_path(name)
+    try:
+        return load(path)
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("%s not loaded %s", what, {"path": str(path), "error": str(exc)})
         return None
 
 
@@ -139,12 +155,7 @@ def tone_aside(settings: Any) -> Aside | None:
     name = settings.get_str("classifiers.tone_aside_model")
     if not name:
         return None
-    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
-    try:
-        return Aside.load(path)
-    except (OSError, KeyError, ValueError) as exc:
-        log.warning("tone aside model not loaded %s", {"path": str(path), "error": str(exc)})
-        return None
+    return _loaded(Aside.load, name, "tone aside model")
 
 
 def shipped_head(settings: Any, model: str) -> SemanticHead | None:
@@ -153,12 +164,7 @@ def shipped_head(settings: Any, model: str) -> SemanticHead | None:
     name = settings.get_str(f"classifiers.{model}_model")
     if not name or settings.get_float(f"classifiers.{model}_embed_weight") <= 0:
         return None
-    path = Path(name) if Path(name).is_absolute() else DATA_DIR / name
-    try:
-        return SemanticHead.load(path)
-    except (OSError, KeyError, ValueError) as exc:
-        log.warning("semantic head not loaded %s", {"path": str(path), "error": str(exc)})
-        return None
+    return _loaded(SemanticHead.load, name, "semantic head")
 
 
 def build_stages(home: Home, store: Store, embedder: Embedder | None = None) -> list[Stage]:

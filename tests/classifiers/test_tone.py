@@ -276,6 +276,14 @@ def _jsonl(path, rows) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
+def _label_folders(tmp_path):
+    """Empty folders for the catch-all folders' section relabels and for the tone relabels."""
+    sections, tones = tmp_path / "sections", tmp_path / "tones"
+    sections.mkdir()
+    tones.mkdir()
+    return sections, tones
+
+
 def test_real_tone_rows_of_the_five_folders_find_the_place_as_written_and_keep_the_tone_clear_cut_mark(tmp_path):
     """A sports row names its province only through the club ("HAGL" for Gia Lai): the readers' as-written string
     finds it; the tone folders' clear-cut mark is about the tone; a locality the text never names is left out;
@@ -287,9 +295,7 @@ def test_real_tone_rows_of_the_five_folders_find_the_place_as_written_and_keep_t
                   {"title": "Một vụ án", "text": "Cơ quan điều tra khởi tố vụ án tham ô tại Hà Nội."},
                   {"title": "Không nêu tên", "text": "Một cầu thủ chấn thương."},
                   {"title": "HAGL thắng đậm", "text": "HAGL đánh bại đối thủ 3-0 trên sân Pleiku (đăng lại)."}])
-    sections, tones = tmp_path / "sections", tmp_path / "tones"
-    sections.mkdir()
-    tones.mkdir()
+    sections, tones = _label_folders(tmp_path)
     _jsonl(sections / "ctxh_train.jsonl", [{"vntc_row": 1, "title": "Một vụ án", "locality": "Hà Nội",
                                             "tone": "negative", "clear_cut": False}])
     _jsonl(tones / "tone_thethao_train.jsonl", [
@@ -314,9 +320,7 @@ def test_real_tone_labels_of_another_vntc_file_are_refused(tmp_path):
 
     vntc = tmp_path / "vntc.jsonl"
     _jsonl(vntc, [{"title": "Bài khác", "text": "HAGL thắng."}])
-    sections, tones = tmp_path / "sections", tmp_path / "tones"
-    sections.mkdir()
-    tones.mkdir()
+    sections, tones = _label_folders(tmp_path)
     _jsonl(tones / "tone_thethao_train.jsonl", [{"vntc_row": 0, "title": "HAGL thắng đậm", "locality": "Gia Lai",
                                                  "locality_as_written": "HAGL", "tone": "positive",
                                                  "tone_clear_cut": True}])
@@ -512,9 +516,7 @@ def test_aside_copies_read_a_real_article_toward_a_province_it_names_only_aside(
                                                      "và Lạng Sơn."},
         {"title": "Bắc Ninh khánh thành nhà máy", "text": "Nhà máy có vốn từ Đà Nẵng."},
         {"title": "Cả nước xuất khẩu gạo tăng", "text": "Gạo được thu mua nhiều ở An Giang."}])
-    sections, tones = tmp_path / "sections", tmp_path / "tones"
-    sections.mkdir()
-    tones.mkdir()
+    sections, tones = _label_folders(tmp_path)
     _jsonl(tones / "tone_phapluat_train.jsonl", [
         {"vntc_row": 0, "title": "Hà Nội bắt giữ nhóm trộm xe", "locality": "Hà Nội", "locality_as_written": "",
          "tone": "negative", "tone_clear_cut": True},
