@@ -135,9 +135,6 @@ class Aside:
         z = self.intercept + sum(c * float(f.get(name, 0.0)) for name, c in zip(self.features, self.coef, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def says(self, reading: Reading) -> bool:
-        return self.probability(reading) >= self.min_probability
-
     @classmethod
     def load(cls, path: str | Path) -> Aside:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -417,8 +414,10 @@ class ToneClassifier:
     def _result(self, reading: Reading, model_prob: dict[str, float] | None,
                 head: dict[str, float] | None = None, plain: bool = False, foreign: bool = False) -> dict[str, Any]:
         dist = dict(model_prob or self.reader.distribution(reading))
-        aside = not reading.features.get("passing") and self.aside is not None and self.aside.says(reading)
-        if reading.features.get("passing") or aside:
+        # Named only aside (the aside model), where the passing-mention rules did not already say so.
+        aside = 0.0 if reading.features.get("passing") or self.aside is None else self.aside.probability(reading)
+        aside_only = self.aside is not None and aside >= self.aside.min_probability
+        if reading.features.get("passing") or aside_only:
             # The province only in a list or in passing: the news is about someone else, neutral for the province.
             rest = sum(dist.get(k, 0.0) for k in ("tich_cuc", "tieu_cuc"))
             neutral = max(dist.get("trung_lap", 0.0), PASSING_NEUTRAL)
@@ -428,9 +427,9 @@ class ToneClassifier:
         label = max(LABELS, key=lambda k: dist.get(k, 0.0))
         opposite = {"tich_cuc": "tieu_cuc", "tieu_cuc": "tich_cuc"}.get(label)
         summary = _summary(reading, model_prob is not None and not foreign, plain)
-        if aside:
-            summary += (f"; tỉnh chỉ được nhắc bên lề (xác suất {self.aside.probability(reading):.2f} theo chỗ và số lần "
-                        "tỉnh được nêu): tin nói về nơi khác")
+        if aside_only:
+            summary += (f"; tỉnh chỉ được nhắc bên lề (xác suất {aside:.2f} theo chỗ và số lần tỉnh được nêu): "
+                        "tin nói về nơi khác")
         if foreign:
             summary += "; bài không viết bằng tiếng Việt" + ("" if head else ": tít và sapo không nói về tỉnh")
         if head is not None:

@@ -167,7 +167,8 @@ def _teasers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Held-out rows cut to their title and first sentence (their ``text`` begins with the lead)."""
     from classifiers.training.topic_data import teaser
 
-    return [{**row, "text": teaser(row["text"]), "lead": teaser(row["text"])} for row in rows]
+    cut = [teaser(row["text"]) for row in rows]
+    return [{**row, "text": text, "lead": text} for row, text in zip(rows, cut, strict=True)]
 
 
 def _sections_of(tagger: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:

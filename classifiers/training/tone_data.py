@@ -35,7 +35,7 @@ import csv
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,40 +187,45 @@ def _group(title: str) -> str:
     return "vntc:" + title_key(title)
 
 
+def _labelled_rows(vntc: Path, folder: Path, tone_folder: Path) -> Iterator[tuple[bool, Path, dict[str, Any],
+                                                                                 dict[str, Any]]]:
+    """(whether the readers judged the tone, file, label, VNTC row) of every label line of every tone label file,
+    the row checked against the label's title (:func:`labelled_article`)."""
+    with open(vntc, encoding="utf-8") as handle:
+        lines = handle.readlines()
+    for tone_labels, path in _label_files(folder, tone_folder):
+        with open(path, encoding="utf-8") as handle:
+            labels = [json.loads(line) for line in handle if line.strip()]
+        for label in labels:
+            line_of = label["vntc_row"]
+            row = json.loads(lines[line_of]) if line_of < len(lines) else None
+            yield tone_labels, path, label, labelled_article(label, row, path.name, vntc)
+
+
 def real_tone_items(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VNTC_TONE) -> list[dict[str, Any]]:
     """The relabelled VNTC rows that name a locality, with its mentions as the item's places."""
     if not vntc.is_file() or not folder.is_dir():
         log.warning("real tone rows not read %s", {"vntc": str(vntc), "labels": str(folder)})
         return []
-    with open(vntc, encoding="utf-8") as handle:
-        lines = handle.readlines()
     districts = _districts()
     provinces = _all_provinces()
     out, unnamed, seen = [], 0, set()
-    for tone_labels, path in _label_files(folder, tone_folder):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                label = json.loads(line)
-                locality = (label.get("locality") or "").strip()
-                if not locality or label["vntc_row"] in seen:
-                    continue
-                seen.add(label["vntc_row"])
-                line_of = label["vntc_row"]
-                row = labelled_article(label, json.loads(lines[line_of]) if line_of < len(lines) else None,
-                                       path.name, vntc)
-                item = vntc_item(row)
-                places, others = _located(item, locality, label.get("locality_as_written"), districts, provinces)
-                if not places:
-                    unnamed += 1
-                    continue
-                clear = label["tone_clear_cut"] if "tone_clear_cut" in label else label.get("clear_cut")
-                out.append({"item": {"id": f"vntc-{label['vntc_row']}", **item, "places": places},
-                            "label": TONE_LABEL[label["tone"]], "clear_cut": bool(clear),
-                            "tone_clear_cut": "tone_clear_cut" in label,
-                            "group": _group(row.get("title") or item["text"][:80]), "others": others,
-                            "source": _source(tone_labels, path, row)})
+    for tone_labels, path, label, row in _labelled_rows(vntc, folder, tone_folder):
+        locality = (label.get("locality") or "").strip()
+        if not locality or label["vntc_row"] in seen:
+            continue
+        seen.add(label["vntc_row"])
+        item = vntc_item(row)
+        places, others = _located(item, locality, label.get("locality_as_written"), districts, provinces)
+        if not places:
+            unnamed += 1
+            continue
+        clear = label["tone_clear_cut"] if "tone_clear_cut" in label else label.get("clear_cut")
+        out.append({"item": {"id": f"vntc-{label['vntc_row']}", **item, "places": places},
+                    "label": TONE_LABEL[label["tone"]], "clear_cut": bool(clear),
+                    "tone_clear_cut": "tone_clear_cut" in label,
+                    "group": _group(row.get("title") or item["text"][:80]), "others": others,
+                    "source": _source(tone_labels, path, row)})
     log.info("real tone rows %s", {"used": len(out), "locality_not_named": unnamed})
     return out
 
@@ -229,8 +234,19 @@ def _located(item: dict[str, str], locality: str, written: str | None, districts
              provinces: list[str]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     """The mentions of a labelled locality in an item (by name, spellings, former districts and the readers'
     as-written strings) and the other provinces, whose cues the reader must not count."""
+    return _mentions(item, _names(locality, written, districts), provinces)
+
+
+def _names(locality: str, written: str | None, districts: dict[str, set[str]]) -> list[str]:
+    """The names a labelled locality goes by: its name, spellings and former districts, and the readers'
+    as-written strings."""
     names = _locality_names(locality, districts)
-    names += [w.strip() for w in (written or "").split("|") if len(w.strip()) > 2 and w.strip() not in names]
+    return names + [w.strip() for w in (written or "").split("|") if len(w.strip()) > 2 and w.strip() not in names]
+
+
+def _mentions(item: dict[str, str], names: list[str], provinces: list[str]) -> tuple[list[dict[str, Any]],
+                                                                                    tuple[str, ...]]:
+    """The spans of ``names`` in an item's title and text, and the provinces that are not among them."""
     places = _spans(names, "title", item["title"]) + _spans(names, "text", item["text"])
     return places, tuple(p for p in provinces if not any(p in n or n in p for n in names))
 
@@ -251,8 +267,6 @@ def aside_copies(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VNTC_
     to call the province's own bad news neutral: classifiers/EVALUATION.md, "Ninth pass")."""
     if not vntc.is_file() or not folder.is_dir():
         return []
-    with open(vntc, encoding="utf-8") as handle:
-        lines = handle.readlines()
     districts, provinces = _districts(), _all_provinces()
     targets: dict[frozenset[str], list[str]] = {}
     for province in provinces:
@@ -260,29 +274,22 @@ def aside_copies(vntc: Path, folder: Path = REAL_TONE, tone_folder: Path = VNTC_
             names = _locality_names(province, {})
             targets.setdefault(frozenset(n.lower() for n in names), names)
     out, seen = [], set()
-    for _, path in _label_files(folder, tone_folder):
-        with open(path, encoding="utf-8") as handle:
-            labels = [json.loads(line) for line in handle if line.strip()]
-        for label in labels:
-            if label["vntc_row"] in seen or label["vntc_row"] >= len(lines):
+    for _, _, label, row in _labelled_rows(vntc, folder, tone_folder):
+        if label["vntc_row"] in seen:
+            continue
+        seen.add(label["vntc_row"])
+        item = vntc_item(row)
+        locality = (label.get("locality") or "").strip()
+        own = [n.lower() for n in _names(locality, label.get("locality_as_written"), districts)] if locality else []
+        for names in targets.values():
+            if any(n.lower() in o or o in n.lower() for n in names for o in own):
                 continue
-            seen.add(label["vntc_row"])
-            row = labelled_article(label, json.loads(lines[label["vntc_row"]]), path.name, vntc)
-            item = vntc_item(row)
-            locality = (label.get("locality") or "").strip()
-            own = [n.lower() for n in (_locality_names(locality, districts) if locality else [])]
-            own += [w.strip().lower() for w in (label.get("locality_as_written") or "").split("|") if len(w.strip()) > 2]
-            for names in targets.values():
-                if any(n.lower() in o or o in n.lower() for n in names for o in own) or _spans(names, "title",
-                                                                                               item["title"]):
-                    continue
-                places = _spans(names, "text", item["text"])
-                if 0 < len(places) <= ASIDE_MAX_MENTIONS:
-                    out.append({"item": {"id": f"vntc-{label['vntc_row']}-aside-{names[0]}", **item, "places": places},
-                                "label": "trung_lap", "clear_cut": False, "aside": True,
-                                "group": _group(row.get("title") or item["text"][:80]),
-                                "others": tuple(p for p in provinces if not any(p in n or n in p for n in names)),
-                                "source": "vntc_aside"})
+            places, others = _mentions(item, names, provinces)
+            if 0 < len(places) <= ASIDE_MAX_MENTIONS and all(p["field"] == "text" for p in places):
+                out.append({"item": {"id": f"vntc-{label['vntc_row']}-aside-{names[0]}", **item, "places": places},
+                            "label": "trung_lap", "clear_cut": False, "aside": True,
+                            "group": _group(row.get("title") or item["text"][:80]), "others": others,
+                            "source": "vntc_aside"})
     return out
 
 

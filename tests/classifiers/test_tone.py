@@ -557,7 +557,7 @@ def test_the_aside_model_makes_a_province_named_aside_neutral_and_never_an_item_
     item = _item("Triệt phá đường dây lừa đảo hàng trăm tỷ đồng", text)
     reading = ToneReader(other_places=PROFILE.other_provinces).read(item)
     # Named twice, late, never in the title or lead: the passing-mention rules alone miss it; the aside model does not.
-    assert not reading.features.get("passing") and aside.says(reading)
+    assert not reading.features.get("passing") and aside.probability(reading) >= aside.min_probability
     tone = tone_classifier(settings, PROFILE.other_provinces)
     assert tone.aside is not None
     result = tone.classify(item)
